@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Serialization;
+
+namespace OrleansTasks.Hosting;
+
+/// <summary>Registers <see cref="ITaskClient"/> on an Orleans client (or a silo, for a co-hosted client).</summary>
+public static class ClientBuilderExtensions
+{
+    /// <summary>Adds <see cref="ITaskClient"/> to the client's services. Safe to call twice.</summary>
+    public static IClientBuilder AddOrleansTasksClient(this IClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOrleansTasksClient();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds <see cref="ITaskClient"/> to a service collection that already has an Orleans client or silo, for
+    /// example a silo that also triggers runs. Safe to call twice.
+    /// </summary>
+    public static IServiceCollection AddOrleansTasksClient(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        if (!services.Any(d => d.ServiceType == typeof(ITaskClient)))
+        {
+            services.AddSingleton<ITaskClient, TaskClient>();
+            services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
+        }
+
+        return services;
+    }
+
+    /// <summary>Finds the cluster's gateways in PostgreSQL, where OrleansTasks silos register themselves.</summary>
+    public static IClientBuilder UseOrleansTasksPostgres(this IClientBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = connectionString;
+        });
+    }
+}

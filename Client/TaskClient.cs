@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Orleans.Runtime;
+using OrleansTasks.Batches;
+using OrleansTasks.Runs;
+
+namespace OrleansTasks;
+
+/// <summary>
+/// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
+/// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
+/// </summary>
+internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient
+{
+    private const int MaxTries = 3;
+    private static readonly TimeSpan s_pollSlice = TimeSpan.FromSeconds(20);
+    private static readonly ConcurrentDictionary<Type, Type> s_payloadTypes = new();
+
+    public IRunsClient Runs => this;
+
+    public Task<RunHandle> TriggerAsync<TTask>(object? payload, TriggerOptions? options = null, CancellationToken cancellationToken = default)
+        where TTask : ITaskDefinition
+    {
+        var request = new TriggerRequest
+        {
+            TaskType = typeof(TTask).FullName,
+            PayloadJson = SerializePayload(typeof(TTask), payload),
+            Options = options ?? new TriggerOptions(),
+        };
+        return TriggerCoreAsync(request, typeof(TTask).Name, cancellationToken);
+    }
+
+    public Task<RunHandle> TriggerAsync(string taskId, string payloadJson, TriggerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        ArgumentNullException.ThrowIfNull(payloadJson);
+        var request = new TriggerRequest { TaskId = taskId, PayloadJson = payloadJson, Options = options ?? new TriggerOptions() };
+        return TriggerCoreAsync(request, taskId, cancellationToken);
+    }
+
+    public Task<BatchHandle> BatchTriggerAsync<TTask>(IEnumerable<BatchItem> items, CancellationToken cancellationToken = default)
+        where TTask : ITaskDefinition
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var requests = items.Select(item => new TriggerRequest
+        {
+            TaskType = typeof(TTask).FullName,
+            PayloadJson = SerializePayload(typeof(TTask), item.Payload),
+            Options = item.Options ?? new TriggerOptions(),
+        }).ToList();
+        return BatchTriggerCoreAsync(requests, typeof(TTask).Name, cancellationToken);
+    }
+
+    public Task<BatchHandle> BatchTriggerAsync(string taskId, IEnumerable<JsonBatchItem> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        ArgumentNullException.ThrowIfNull(items);
+        var requests = items.Select(item => new TriggerRequest
+        {
+            TaskId = taskId,
+            PayloadJson = item.PayloadJson ?? throw new ArgumentException("A batch item's PayloadJson is null; send \"null\" for an empty payload.", nameof(items)),
+            Options = item.Options ?? new TriggerOptions(),
+        }).ToList();
+        return BatchTriggerCoreAsync(requests, taskId, cancellationToken);
+    }
+
+    public Task<TaskRun> RetrieveAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return grains.GetGrain<IRunGrain>(runId).GetAsync().WaitAsync(cancellationToken);
+    }
+
+    public Task<TaskRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).CancelAsync(), cancellationToken);
+    }
+
+    public async Task<TaskRun> PollAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        var grain = grains.GetGrain<IRunGrain>(runId);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var run = await CallAsync(() => grain.WaitForFinalAsync(s_pollSlice), cancellationToken).ConfigureAwait(false);
+            if (run is not null)
+            {
+                return run;
+            }
+        }
+    }
+
+    private Task<RunHandle> TriggerCoreAsync(TriggerRequest request, string taskName, CancellationToken cancellationToken)
+    {
+        CheckPayloadSize(taskName, request.PayloadJson);
+        var grain = grains.GetGrain<IRunGrain>(RunIds.NewRunId(time.GetUtcNow()));
+        return CallAsync(() => grain.TriggerAsync(request), cancellationToken);
+    }
+
+    private Task<BatchHandle> BatchTriggerCoreAsync(List<TriggerRequest> requests, string taskName, CancellationToken cancellationToken)
+    {
+        if (requests.Count > TaskLimits.MaxBatchItems)
+        {
+            throw new BatchTooLargeException(requests.Count, TaskLimits.MaxBatchItems);
+        }
+
+        if (requests.Count == 0)
+        {
+            throw new ArgumentException("A batch trigger needs at least one item.", "items");
+        }
+
+        foreach (var request in requests)
+        {
+            CheckPayloadSize(taskName, request.PayloadJson);
+        }
+
+        var grain = grains.GetGrain<IBatchGrain>(RunIds.NewBatchId(time.GetUtcNow()));
+        return CallAsync(() => grain.TriggerAsync(requests), cancellationToken);
+    }
+
+    /// <summary>Calls a grain, trying again when the call may not have arrived; every call retried here is idempotent.</summary>
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (attempt < MaxTries && IsTransient(exception))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception exception) =>
+        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException
+            or Orleans.Runtime.Messaging.ConnectionFailedException;
+
+    private static void CheckPayloadSize(string taskName, string payloadJson)
+    {
+        // A cheap upper bound first: most payloads are far below the limit and need no exact count.
+        if (payloadJson.Length * 3L <= TaskLimits.MaxPayloadBytes)
+        {
+            return;
+        }
+
+        var size = Encoding.UTF8.GetByteCount(payloadJson);
+        if (size > TaskLimits.MaxPayloadBytes)
+        {
+            throw new PayloadTooLargeException(taskName, size, TaskLimits.MaxPayloadBytes);
+        }
+    }
+
+    private static string SerializePayload(Type taskType, object? payload)
+    {
+        var payloadType = s_payloadTypes.GetOrAdd(taskType, FindPayloadType);
+        if (payload is not null && !payloadType.IsInstanceOfType(payload))
+        {
+            throw new ArgumentException(
+                $"Task {taskType.Name} takes a payload of type {payloadType.FullName}; it was given a {payload.GetType().FullName}.", nameof(payload));
+        }
+
+        return JsonSerializer.Serialize(payload, payloadType, TaskJson.Options);
+    }
+
+    private static Type FindPayloadType(Type taskType)
+    {
+        for (var current = taskType; current is not null; current = current.BaseType)
+        {
+            if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(TaskDefinition<,>))
+            {
+                return current.GetGenericArguments()[0];
+            }
+        }
+
+        throw new ArgumentException($"{taskType.FullName} does not derive from TaskDefinition<TPayload, TOutput>, so it cannot be triggered by type.", nameof(taskType));
+    }
+}

@@ -1,0 +1,21 @@
+namespace OrleansTasks;
+
+/// <summary>
+/// The root of every error OrleansTasks raises. Each subclass carries the ids involved as properties and crosses
+/// grain calls intact, so a client catches the same type a silo threw.
+/// </summary>
+[GenerateSerializer, Alias("ot.OrleansTasksException")]
+public abstract class OrleansTasksException : Exception
+{
+    /// <summary>Creates the exception with its message.</summary>
+    protected OrleansTasksException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with its message and cause.</summary>
+    protected OrleansTasksException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}

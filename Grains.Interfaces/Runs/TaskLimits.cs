@@ -1,0 +1,20 @@
+namespace OrleansTasks;
+
+/// <summary>The limits every call is checked against (Trigger.dev's). Going past one is an error at the call.</summary>
+public static class TaskLimits
+{
+    /// <summary>The largest payload, in bytes of UTF-8 JSON: 3 MB.</summary>
+    public const int MaxPayloadBytes = 3 * 1024 * 1024;
+
+    /// <summary>The most items in one batch trigger: 1,000.</summary>
+    public const int MaxBatchItems = 1000;
+
+    /// <summary>The most tags on one run: 10.</summary>
+    public const int MaxTags = 10;
+
+    /// <summary>The longest tag, in characters: 128.</summary>
+    public const int MaxTagLength = 128;
+
+    /// <summary>The shortest maximum duration a task or trigger may set: 5 seconds.</summary>
+    public static readonly TimeSpan MinMaxDuration = TimeSpan.FromSeconds(5);
+}

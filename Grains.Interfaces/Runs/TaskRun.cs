@@ -1,0 +1,107 @@
+using System.Text.Json;
+
+namespace OrleansTasks;
+
+/// <summary>A run as <c>Runs.RetrieveAsync</c> returns it: status, attempts, payload, output, error and timestamps.</summary>
+[GenerateSerializer, Alias("ot.TaskRun")]
+public sealed record TaskRun
+{
+    /// <summary>The run id, <c>run_…</c>.</summary>
+    [Id(0)]
+    public required string Id { get; init; }
+
+    /// <summary>The id of the task the run executes.</summary>
+    [Id(1)]
+    public required string TaskId { get; init; }
+
+    /// <summary>The current status.</summary>
+    [Id(2)]
+    public required RunStatus Status { get; init; }
+
+    /// <summary>When the run was triggered.</summary>
+    [Id(3)]
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the run last changed.</summary>
+    [Id(4)]
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>When the first attempt started; null until then.</summary>
+    [Id(5)]
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the run reached a final status; null until then.</summary>
+    [Id(6)]
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>Every attempt so far, oldest first.</summary>
+    [Id(7)]
+    public IReadOnlyList<RunAttempt> Attempts { get; init; } = [];
+
+    /// <summary>The payload as JSON text.</summary>
+    [Id(8)]
+    public required string PayloadJson { get; init; }
+
+    /// <summary>The output as JSON text once the run completed; null otherwise.</summary>
+    [Id(9)]
+    public string? OutputJson { get; init; }
+
+    /// <summary>Why the run failed, when it did.</summary>
+    [Id(10)]
+    public TaskRunError? Error { get; init; }
+
+    /// <summary>The run's tags.</summary>
+    [Id(11)]
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The queue the run is, or was, queued on.</summary>
+    [Id(12)]
+    public required string Queue { get; init; }
+
+    /// <summary>The machine preset the run asked for.</summary>
+    [Id(13)]
+    public MachinePreset Machine { get; init; } = MachinePreset.Small1x;
+
+    /// <summary>How many attempts the run may make.</summary>
+    [Id(14)]
+    public int MaxAttempts { get; init; }
+
+    /// <summary>The maximum duration of one attempt; null for none.</summary>
+    [Id(15)]
+    public TimeSpan? MaxDuration { get; init; }
+
+    /// <summary>The batch the run was triggered in, if any.</summary>
+    [Id(16)]
+    public string? BatchId { get; init; }
+
+    /// <summary>When the next attempt is due, while the run waits to retry.</summary>
+    [Id(17)]
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>Time from the first attempt's start to the final status; null until the run is final.</summary>
+    public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
+
+    /// <summary>True once the run can no longer change.</summary>
+    public bool IsFinal => Status.IsFinal();
+
+    /// <summary>True when the run completed successfully.</summary>
+    public bool IsSuccess => Status == RunStatus.Completed;
+
+    /// <summary>True when the run ended in any failure status.</summary>
+    public bool IsFailed => Status.IsFailure();
+
+    /// <summary>Deserializes the output.</summary>
+    /// <exception cref="InvalidOperationException">The run has not completed, so it has no output.</exception>
+    public T? GetOutput<T>()
+    {
+        if (Status != RunStatus.Completed || OutputJson is null)
+        {
+            throw new InvalidOperationException($"Run {Id} has no output: its status is {Status.ToWireName()}.");
+        }
+
+        return JsonSerializer.Deserialize<T>(OutputJson, TaskJson.Options);
+    }
+
+    /// <summary>Deserializes the payload.</summary>
+    public T? GetPayload<T>() => JsonSerializer.Deserialize<T>(PayloadJson, TaskJson.Options);
+}

@@ -1,0 +1,31 @@
+namespace OrleansTasks.Runs;
+
+/// <summary>
+/// What a client sends to create a run. Engine wire type: services use <c>ITaskClient</c>, which builds it.
+/// </summary>
+[GenerateSerializer, Alias("ot.TriggerRequest")]
+public sealed record TriggerRequest
+{
+    /// <summary>The task id; null when <see cref="TaskType"/> names the task instead.</summary>
+    [Id(0)]
+    public string? TaskId { get; init; }
+
+    /// <summary>The full name of the task's CLR type, for triggers typed by the task class.</summary>
+    [Id(1)]
+    public string? TaskType { get; init; }
+
+    /// <summary>The payload as UTF-8 JSON text.</summary>
+    [Id(2)]
+    public required string PayloadJson { get; init; }
+
+    /// <summary>The trigger options.</summary>
+    [Id(3)]
+    public TriggerOptions Options { get; init; } = new();
+
+    /// <summary>The batch the run belongs to, if it was created by a batch trigger.</summary>
+    [Id(4)]
+    public string? BatchId { get; init; }
+
+    /// <summary>A short description of the task named, for error messages.</summary>
+    public string TaskName => TaskId ?? TaskType ?? "(none)";
+}

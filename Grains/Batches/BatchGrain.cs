@@ -1,0 +1,32 @@
+using OrleansTasks.Registry;
+using OrleansTasks.Runs;
+
+namespace OrleansTasks.Batches;
+
+/// <summary>
+/// A batch trigger: every item is checked before any run is created, then the runs are created together (their
+/// inserts share commits in the run store). Item run ids follow from the batch id, so a retried call is idempotent.
+/// </summary>
+internal sealed class BatchGrain(TaskRegistry registry) : Grain, IBatchGrain
+{
+    public async Task<BatchHandle> TriggerAsync(IReadOnlyList<TriggerRequest> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (items.Count > TaskLimits.MaxBatchItems)
+        {
+            throw new BatchTooLargeException(items.Count, TaskLimits.MaxBatchItems);
+        }
+
+        foreach (var item in items)
+        {
+            var descriptor = registry.Resolve(item.TaskId, item.TaskType);
+            TriggerValidation.Validate(descriptor.Id, item.PayloadJson, item.Options ?? new TriggerOptions());
+        }
+
+        var batchId = this.GetPrimaryKeyString();
+        var runs = await Task.WhenAll(items.Select((item, index) =>
+            GrainFactory.GetGrain<IRunGrain>(RunIds.ForBatchItem(batchId, index)).TriggerAsync(item with { BatchId = batchId })));
+        DeactivateOnIdle();
+        return new BatchHandle(batchId, runs);
+    }
+}

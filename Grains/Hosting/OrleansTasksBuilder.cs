@@ -1,0 +1,78 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace OrleansTasks.Hosting;
+
+/// <summary>Registers tasks and settings on a silo; returned to the delegate of <c>AddOrleansTasks</c>.</summary>
+public sealed class OrleansTasksBuilder
+{
+    internal OrleansTasksBuilder(IServiceCollection services)
+    {
+        Services = services;
+    }
+
+    /// <summary>The silo's services, for registering what tasks depend on.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Registers one task. Registering the same type twice is harmless.</summary>
+    public OrleansTasksBuilder AddTask<TTask>()
+        where TTask : class, ITaskDefinition => AddTask(typeof(TTask));
+
+    /// <summary>Registers one task. Registering the same type twice is harmless.</summary>
+    /// <exception cref="ArgumentException">The type is not a concrete task class.</exception>
+    public OrleansTasksBuilder AddTask(Type taskType)
+    {
+        ArgumentNullException.ThrowIfNull(taskType);
+        if (!IsTaskType(taskType))
+        {
+            throw new ArgumentException(
+                $"{taskType.FullName} is not a task: a task is a non-abstract class deriving from TaskDefinition<TPayload, TOutput>.", nameof(taskType));
+        }
+
+        Services.Configure<TaskRegistrationOptions>(o =>
+        {
+            if (!o.TaskTypes.Contains(taskType))
+            {
+                o.TaskTypes.Add(taskType);
+            }
+        });
+        return this;
+    }
+
+    /// <summary>Registers every task class in an assembly (public or not).</summary>
+    public OrleansTasksBuilder AddTasksFromAssembly(Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (var type in assembly.GetTypes().Where(IsTaskType).OrderBy(t => t.FullName, StringComparer.Ordinal))
+        {
+            AddTask(type);
+        }
+
+        return this;
+    }
+
+    /// <summary>Changes engine settings; they are bound from the <c>OrleansTasks</c> configuration section first.</summary>
+    public OrleansTasksBuilder Configure(Action<OrleansTasksOptions> configure)
+    {
+        Services.Configure(configure);
+        return this;
+    }
+
+    internal static bool IsTaskType(Type type) =>
+        type is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false }
+        && typeof(ITaskDefinition).IsAssignableFrom(type)
+        && DerivesFromTaskDefinition(type);
+
+    private static bool DerivesFromTaskDefinition(Type type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(TaskDefinition<,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

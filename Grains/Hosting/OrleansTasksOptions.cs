@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansTasks.Hosting;
+
+/// <summary>Engine settings for every task on the silo, bound from the <c>OrleansTasks</c> configuration section.</summary>
+public sealed class OrleansTasksOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "OrleansTasks";
+
+    /// <summary>
+    /// A retry delay (and, later, a wait) at least this long suspends the run: its state is saved with the time it is
+    /// due, it gives up its concurrency slot and its grain, and the supervisor wakes it. Shorter ones stay in memory.
+    /// Default: 60 seconds (Trigger.dev checkpoints waits after 60 s).
+    /// </summary>
+    public TimeSpan SuspendThreshold { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How often the supervisor looks for runs whose silo died and for suspended runs coming due. It also looks at
+    /// once whenever a silo leaves the cluster. Default: 5 seconds.
+    /// </summary>
+    public TimeSpan SupervisorInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Checks <see cref="OrleansTasksOptions"/> at start-up.</summary>
+internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTasksOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OrleansTasksOptions options)
+    {
+        var failures = new List<string>();
+        if (options.SuspendThreshold <= TimeSpan.Zero)
+        {
+            failures.Add($"OrleansTasks:SuspendThreshold is {options.SuspendThreshold}; it must be positive.");
+        }
+
+        if (options.SupervisorInterval < TimeSpan.FromMilliseconds(100) || options.SupervisorInterval > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"OrleansTasks:SupervisorInterval is {options.SupervisorInterval}; it must be between 100 ms and 5 minutes.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

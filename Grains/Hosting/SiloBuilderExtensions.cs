@@ -1,0 +1,151 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using OrleansTasks.Execution;
+using OrleansTasks.Maintenance;
+using OrleansTasks.Registry;
+using OrleansTasks.Storage;
+using OrleansTasks.Storage.Postgres;
+
+namespace OrleansTasks.Hosting;
+
+/// <summary>Turns a silo into an OrleansTasks silo.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the OrleansTasks engine and registers tasks through <paramref name="configure"/>. Safe to call more than
+    /// once: the engine is added once and registrations accumulate. Storage is in memory until a <c>UseOrleansTasks…</c>
+    /// method chooses otherwise.
+    /// </summary>
+    public static ISiloBuilder AddOrleansTasks(this ISiloBuilder builder, Action<OrleansTasksBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (!services.Any(d => d.ServiceType == typeof(EngineMarker)))
+        {
+            services.AddSingleton<EngineMarker>();
+            services.AddOptions<OrleansTasksOptions>().BindConfiguration(OrleansTasksOptions.SectionName).ValidateOnStart();
+            services.AddSingleton<IValidateOptions<OrleansTasksOptions>, OrleansTasksOptionsValidator>();
+            services.AddOptions<TaskRegistrationOptions>();
+            services.TryAddSingleton(TimeProvider.System);
+            services.AddSingleton<TaskRegistry>();
+            services.AddSingleton<AttemptExecutor>();
+            services.TryAddSingleton<IRunStore, InMemoryRunStore>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
+            services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
+        }
+
+        configure?.Invoke(new OrleansTasksBuilder(services));
+        return builder;
+    }
+
+    /// <summary>
+    /// Keeps everything in PostgreSQL: Orleans' ADO.NET clustering, grain storage and reminders, and the runs. The
+    /// silo applies the schema migrations at start-up (idempotent; silos starting together take turns).
+    /// </summary>
+    public static ISiloBuilder UseOrleansTasksPostgres(this ISiloBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.UseAdoNetClustering(o =>
+        {
+            o.Invariant = PostgresInvariant;
+            o.ConnectionString = connectionString;
+        });
+        builder.AddAdoNetGrainStorageAsDefault(o =>
+        {
+            o.Invariant = PostgresInvariant;
+            o.ConnectionString = connectionString;
+        });
+        builder.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = PostgresInvariant;
+            o.ConnectionString = connectionString;
+        });
+
+        var services = builder.Services;
+        services.RemoveAll<IRunStore>();
+        services.RemoveAll<RunStoreDataSource>();
+        services.AddSingleton(new RunStoreDataSource(NpgsqlDataSource.Create(connectionString)));
+        services.AddSingleton<PostgresRunStore>(sp => new PostgresRunStore(
+            sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresRunStore>>()));
+        services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<PostgresRunStore>());
+        services.AddSingleton(sp => new PostgresMigrator(
+            sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMigrator>>()));
+        if (!services.Any(d => d.ImplementationType == typeof(MigrationParticipant)))
+        {
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MigrationParticipant>();
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Development mode: localhost clustering, grain state, reminders and runs in memory. Nothing survives a
+    /// restart, and the silo says so in its log at start-up.
+    /// </summary>
+    public static ISiloBuilder UseOrleansTasksDevelopmentStorage(this ISiloBuilder builder, int siloPort = 11111, int gatewayPort = 30000)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseLocalhostClustering(siloPort, gatewayPort);
+        builder.AddMemoryGrainStorageAsDefault();
+        builder.UseInMemoryReminderService();
+        builder.Services.RemoveAll<IRunStore>();
+        builder.Services.AddSingleton<IRunStore, InMemoryRunStore>();
+        builder.Services.Configure<StartupChecksOptions>(o => o.DevelopmentStorage = true);
+        return builder;
+    }
+
+    /// <summary>
+    /// Configures a silo from configuration, the way the OrleansTasks host does: the connection string
+    /// <c>ConnectionStrings:OrleansTasks</c> chooses PostgreSQL (absent: development mode); the <c>Orleans</c> section
+    /// sets <c>ServiceId</c>, <c>ClusterId</c>, <c>SiloPort</c>, <c>GatewayPort</c>, <c>AdvertisedIPAddress</c> and
+    /// membership timings (<c>Orleans:Membership</c>); the <c>OrleansTasks</c> section sets engine options.
+    /// </summary>
+    public static ISiloBuilder UseOrleansTasksConfiguration(this ISiloBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var orleans = configuration.GetSection("Orleans");
+        var siloPort = orleans.GetValue("SiloPort", 11111);
+        var gatewayPort = orleans.GetValue("GatewayPort", 30000);
+        var connectionString = configuration.GetConnectionString("OrleansTasks");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            builder.UseOrleansTasksDevelopmentStorage(siloPort, gatewayPort);
+        }
+        else
+        {
+            builder.UseOrleansTasksPostgres(connectionString);
+            var advertised = orleans.GetValue<string>("AdvertisedIPAddress");
+            builder.ConfigureEndpoints(
+                advertised is null ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(advertised),
+                siloPort,
+                gatewayPort,
+                listenOnAnyHostAddress: advertised is not null);
+        }
+
+        builder.Configure<ClusterOptions>(o =>
+        {
+            o.ServiceId = orleans.GetValue("ServiceId", "orleans-tasks")!;
+            o.ClusterId = orleans.GetValue("ClusterId", "default")!;
+        });
+        builder.Services.Configure<ClusterMembershipOptions>(orleans.GetSection("Membership"));
+        return builder;
+    }
+
+    internal const string PostgresInvariant = "Npgsql";
+
+    /// <summary>Marks that the engine's services are registered.</summary>
+    private sealed class EngineMarker;
+}
+
+/// <summary>The data source the run store and migrator use, kept apart from any the application registers.</summary>
+internal sealed record RunStoreDataSource(NpgsqlDataSource DataSource);

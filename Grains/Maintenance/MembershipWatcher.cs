@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using OrleansTasks.Execution;
+
+namespace OrleansTasks.Maintenance;
+
+/// <summary>
+/// Per silo: wakes the supervisor when this silo starts and whenever a silo leaves the cluster, so runs orphaned by
+/// a dead silo are resumed within moments rather than at the next scan; and stops the executor when the silo stops.
+/// </summary>
+internal sealed partial class MembershipWatcher(
+    IClusterMembershipService membership,
+    IGrainFactory grains,
+    AttemptExecutor executor,
+    ILogger<MembershipWatcher> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _watching;
+
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        lifecycle.Subscribe(nameof(MembershipWatcher), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+        lifecycle.Subscribe(nameof(AttemptExecutor), ServiceLifecycleStage.RuntimeServices, _ => Task.CompletedTask, _ =>
+        {
+            executor.Stop();
+            return Task.CompletedTask;
+        });
+    }
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        _watching = Task.Run(WatchAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_watching is not null)
+        {
+            await _watching.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task WatchAsync()
+    {
+        await PokeAsync().ConfigureAwait(false);
+        var dead = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(_stopping.Token).ConfigureAwait(false))
+            {
+                var nowDead = snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
+                if (nowDead > dead)
+                {
+                    await PokeAsync().ConfigureAwait(false);
+                }
+
+                dead = nowDead;
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The silo is stopping.
+        }
+    }
+
+    private async Task PokeAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IRunSupervisorGrain>(0).PokeAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogPokeFailed(exception);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not wake the run supervisor; its reminder and interval scans cover for it.")]
+    private partial void LogPokeFailed(Exception exception);
+}

@@ -1,0 +1,15 @@
+namespace OrleansTasks.Registry;
+
+/// <summary>A registered task as the engine uses it: its type, its id and its validated options.</summary>
+internal sealed record TaskDescriptor(
+    string Id,
+    Type TaskType,
+    Type PayloadType,
+    Type OutputType,
+    RetryOptions Retry,
+    string QueueName,
+    int? ConcurrencyLimit,
+    TimeSpan? MaxDuration,
+    MachinePreset Machine,
+    string? Description,
+    TaskInvoker Invoker);

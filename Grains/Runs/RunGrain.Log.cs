@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTasks.Runs;
+
+internal sealed partial class RunGrain
+{
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} of task {TaskId} triggered on queue {Queue}.")]
+    private partial void LogTriggered(string runId, string taskId, string queue);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} started attempt {Attempt}.")]
+    private partial void LogAttemptStarted(string runId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} ended {Status} after {Attempts} attempt(s).")]
+    private partial void LogFinished(string runId, string status, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} will make attempt {Attempt} in {Delay}.")]
+    private partial void LogRetryScheduled(string runId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} cancelled while {Status}.")]
+    private partial void LogCancelled(string runId, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} of run {RunId} crashed: {Why}.")]
+    private partial void LogAttemptCrashed(string runId, int attempt, string why);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} resumed while {Status}.")]
+    private partial void LogResumed(string runId, string status);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} suspended until {WakeAt}.")]
+    private partial void LogSuspended(string runId, DateTimeOffset wakeAt);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a report for attempt {Attempt} of run {RunId}, which is {Status}.")]
+    private partial void LogStaleReport(string runId, int attempt, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saving run {RunId} in the background failed; its next save will carry the same state.")]
+    private partial void LogBackgroundSaveFailed(Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading run {RunId} failed.")]
+    private partial void LogLoadFailed(Exception exception, string runId);
+}

@@ -1,0 +1,314 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Execution;
+using OrleansTasks.Hosting;
+using OrleansTasks.Maintenance;
+using OrleansTasks.Queues;
+using OrleansTasks.Registry;
+using OrleansTasks.Storage;
+
+namespace OrleansTasks.Runs;
+
+/// <summary>
+/// One run: its status machine, its attempts, its durable state. Writes go to the run store, which group-commits
+/// them with other runs' writes; on the hot path a run costs two awaited writes (accepted, finished), and the
+/// write that records an attempt starting goes out without holding the attempt up.
+/// </summary>
+/// <remarks>
+/// State is loaded lazily: a trigger inserts the new row without reading first, so creating a run costs no read.
+/// </remarks>
+internal sealed partial class RunGrain(
+    IRunStore store,
+    TaskRegistry registry,
+    AttemptExecutor executor,
+    TimeProvider time,
+    IOptions<OrleansTasksOptions> options,
+    ILocalSiloDetails silo,
+    ILogger<RunGrain> logger) : Grain, IRunGrain
+{
+    private readonly OrleansTasksOptions _options = options.Value;
+    private RunState? _state;
+    private bool _loaded;
+    private Task? _loading;
+    private List<TaskCompletionSource<TaskRun>>? _finalWaiters;
+
+    private string RunId => this.GetPrimaryKeyString();
+
+    private string Silo { get; } = silo.SiloAddress.ToParsableString();
+
+    public async Task<RunHandle> TriggerAsync(TriggerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_state is null && _loading is { } inFlight)
+        {
+            // A read of this id is in flight (someone asked for the run before creating it); let it settle first.
+            try
+            {
+                await inFlight;
+            }
+            catch (Exception exception)
+            {
+                LogLoadFailed(exception, RunId);
+            }
+        }
+
+        if (_state is null && _loading is null)
+        {
+            // Everything a trigger can get wrong is checked before anything is written.
+            var descriptor = registry.Resolve(request.TaskId, request.TaskType);
+            var state = CreateState(request, descriptor);
+            _loaded = false;
+            _loading = CreateAsync(state);
+        }
+
+        // A second trigger of this id (a client retrying a call that did succeed) gets the existing run.
+        var existing = await LoadExistingAsync();
+        return new RunHandle(existing.Id, existing.TaskId);
+    }
+
+    private async Task CreateAsync(RunState state)
+    {
+        if (await store.TryInsertAsync(RunRow.From(state)))
+        {
+            _state = state;
+            _loaded = true;
+            LogTriggered(state.Id, state.TaskId, state.Queue);
+            Dispatch();
+        }
+        else
+        {
+            _state = (await store.LoadAsync(RunId))?.ToState();
+            _loaded = true;
+        }
+    }
+
+    public async Task<TaskRun> GetAsync() => (await LoadExistingAsync()).ToTaskRun();
+
+    public async Task<TaskRun?> WaitForFinalAsync(TimeSpan maxWait)
+    {
+        var state = await LoadExistingAsync();
+        if (state.Status.IsFinal())
+        {
+            return state.ToTaskRun();
+        }
+
+        var waiter = new TaskCompletionSource<TaskRun>(TaskCreationOptions.RunContinuationsAsynchronously);
+        (_finalWaiters ??= []).Add(waiter);
+        var timeout = Task.Delay(maxWait, time);
+        if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task)
+        {
+            return await waiter.Task;
+        }
+
+        _finalWaiters?.Remove(waiter);
+        return null;
+    }
+
+    public async Task<TaskRun> CancelAsync()
+    {
+        var state = await LoadExistingAsync();
+        if (state.Status.IsFinal())
+        {
+            return state.ToTaskRun();
+        }
+
+        if (state.Status == RunStatus.Executing && state.CurrentAttempt is { Status: AttemptStatus.Executing } attempt)
+        {
+            executor.Cancel(state.Id, attempt.Number);
+            CloseAttempt(AttemptStatus.Canceled, error: null);
+        }
+
+        LogCancelled(state.Id, state.Status.ToWireName());
+        await FinishAsync(RunStatus.Canceled, outputJson: null, error: null);
+        return state.ToTaskRun();
+    }
+
+    private RunState CreateState(TriggerRequest request, TaskDescriptor descriptor)
+    {
+        var taskOptions = request.Options ?? new TriggerOptions();
+        TriggerValidation.Validate(descriptor.Id, request.PayloadJson, taskOptions);
+        var now = time.GetUtcNow();
+        return new RunState
+        {
+            Id = RunId,
+            TaskId = descriptor.Id,
+            Status = RunStatus.Queued,
+            Queue = descriptor.QueueName,
+            QueueOrder = now.ToUnixTimeMilliseconds(),
+            Machine = taskOptions.Machine ?? descriptor.Machine,
+            Tags = [.. taskOptions.Tags ?? []],
+            BatchId = request.BatchId,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Owner = Silo,
+            Version = 1,
+            PayloadJson = request.PayloadJson,
+            MaxAttempts = taskOptions.MaxAttempts ?? descriptor.Retry.MaxAttempts,
+            Retry = descriptor.Retry,
+            MaxDuration = taskOptions.MaxDuration ?? descriptor.MaxDuration,
+        };
+    }
+
+    /// <summary>
+    /// Loads the state once. Calls that interleave with the load, or with a trigger's insert, wait for it; each pass
+    /// of the loop awaits a task that either marks the state loaded or throws, so it never spins.
+    /// </summary>
+    private async Task EnsureLoadedAsync()
+    {
+        while (!_loaded)
+        {
+            var loading = _loading ??= LoadAsync();
+            try
+            {
+                await loading;
+            }
+            finally
+            {
+                // Cleared here rather than inside the load: a store that answers synchronously finishes the load
+                // before _loading is even assigned.
+                if (ReferenceEquals(_loading, loading))
+                {
+                    _loading = null;
+                }
+            }
+        }
+
+        async Task LoadAsync()
+        {
+            _state = (await store.LoadAsync(RunId))?.ToState();
+            _loaded = true;
+        }
+    }
+
+    private async Task<RunState> LoadExistingAsync()
+    {
+        await EnsureLoadedAsync();
+        if (_state is null)
+        {
+            DeactivateOnIdle();
+            throw new RunNotFoundException(RunId);
+        }
+
+        return _state;
+    }
+
+    private void MoveTo(RunStatus status)
+    {
+        var state = _state!;
+        RunTransitions.Ensure(state.Id, state.Status, status);
+        state.Status = status;
+        state.UpdatedAt = time.GetUtcNow();
+    }
+
+    /// <summary>Saves the state and waits for the commit.</summary>
+    private Task SaveAsync()
+    {
+        _state!.Version++;
+        return store.SaveAsync(RunRow.From(_state));
+    }
+
+    /// <summary>Saves the state without waiting; a later awaited save carries the same state and more if this one fails.</summary>
+    private void SaveInBackground()
+    {
+        _state!.Version++;
+        _ = ObserveAsync(store.SaveAsync(RunRow.From(_state)), _state.Id);
+
+        async Task ObserveAsync(Task save, string runId)
+        {
+            try
+            {
+                await save;
+            }
+            catch (Exception exception)
+            {
+                LogBackgroundSaveFailed(exception, runId);
+            }
+        }
+    }
+
+    private void NotifyFinal()
+    {
+        if (_finalWaiters is not { Count: > 0 } waiters)
+        {
+            return;
+        }
+
+        var snapshot = _state!.ToTaskRun();
+        _finalWaiters = null;
+        foreach (var waiter in waiters)
+        {
+            waiter.TrySetResult(snapshot);
+        }
+    }
+
+    private bool IsQueueLimited(RunState state) => registry.GetQueueLimit(state.Queue) is not null;
+
+    private IQueueGrain Queue(RunState state) => GrainFactory.GetGrain<IQueueGrain>(state.Queue);
+
+    private IRunSupervisorGrain Supervisor => GrainFactory.GetGrain<IRunSupervisorGrain>(0);
+}
+
+/// <summary>The checks a trigger must pass before a run is created.</summary>
+internal static class TriggerValidation
+{
+    /// <exception cref="PayloadTooLargeException">The payload is over <see cref="TaskLimits.MaxPayloadBytes"/>.</exception>
+    /// <exception cref="InvalidTriggerException">The payload is not JSON, or an option is out of range.</exception>
+    public static void Validate(string taskId, string payloadJson, TriggerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(payloadJson);
+        var size = Encoding.UTF8.GetByteCount(payloadJson);
+        if (size > TaskLimits.MaxPayloadBytes)
+        {
+            throw new PayloadTooLargeException(taskId, size, TaskLimits.MaxPayloadBytes);
+        }
+
+        try
+        {
+            using var _ = JsonDocument.Parse(payloadJson);
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidTriggerException(taskId, $"the payload is not valid JSON ({exception.Message}).");
+        }
+
+        ValidateOptions(taskId, options);
+    }
+
+    public static void ValidateOptions(string taskId, TriggerOptions options)
+    {
+        if (options.Tags is { } tags)
+        {
+            if (tags.Count > TaskLimits.MaxTags)
+            {
+                throw new InvalidTriggerException(taskId, $"a run may have at most {TaskLimits.MaxTags} tags; {tags.Count} were given.");
+            }
+
+            foreach (var tag in tags)
+            {
+                if (string.IsNullOrEmpty(tag) || tag.Length > TaskLimits.MaxTagLength)
+                {
+                    throw new InvalidTriggerException(taskId, $"each tag must be 1 to {TaskLimits.MaxTagLength} characters; '{Shorten(tag)}' is {tag?.Length ?? 0}.");
+                }
+            }
+        }
+
+        if (options.MaxAttempts is < 1)
+        {
+            throw new InvalidTriggerException(taskId, $"MaxAttempts is {options.MaxAttempts}; it must be at least 1.");
+        }
+
+        if (options.MaxDuration is { } maxDuration && maxDuration < TaskLimits.MinMaxDuration)
+        {
+            throw new InvalidTriggerException(taskId, $"MaxDuration is {maxDuration}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds.");
+        }
+
+        if (options.Machine is { } machine && !Enum.IsDefined(machine))
+        {
+            throw new InvalidTriggerException(taskId, $"Machine is {(int)machine}, which is not a machine preset.");
+        }
+    }
+
+    private static string Shorten(string? tag) => tag is null ? "" : tag.Length <= 40 ? tag : tag[..40] + "…";
+}

@@ -1,0 +1,38 @@
+namespace OrleansTasks.Storage;
+
+/// <summary>
+/// Where runs are kept: the <c>runs</c> table in PostgreSQL, or memory in development mode. Writes from many runs
+/// that arrive together are grouped into one commit.
+/// </summary>
+internal interface IRunStore
+{
+    /// <summary>Inserts a new run; false if a run with that id exists already (nothing is changed then).</summary>
+    Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves a run that exists; a row older (by version) than the stored one is ignored.</summary>
+    Task SaveAsync(RunRow row, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored run, or null.</summary>
+    Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The runs of a queue that are in it now: queued and not waiting for a later time, or holding a slot.
+    /// Used to rebuild a queue's backlog after its grain moved.
+    /// </summary>
+    Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>The names of the queues that have runs waiting for a slot.</summary>
+    Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Suspended runs (no owner) due at or before <paramref name="until"/>, soonest first.</summary>
+    Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs owned by a silo that is not in <paramref name="liveSilos"/>.</summary>
+    Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A run in a queue: waiting (<see cref="RunStatus.Queued"/>) or holding a slot.</summary>
+internal readonly record struct QueueEntry(string RunId, RunStatus Status, long Order);
+
+/// <summary>A suspended run and when it is due.</summary>
+internal readonly record struct DueRun(string RunId, DateTimeOffset WakeAt);

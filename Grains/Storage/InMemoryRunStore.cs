@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+
+namespace OrleansTasks.Storage;
+
+/// <summary>
+/// Runs kept in memory, for development mode and tests: nothing survives the process. One instance may be shared
+/// by several silos in one process, as a database would be.
+/// </summary>
+internal sealed class InMemoryRunStore : IRunStore
+{
+    private readonly ConcurrentDictionary<string, RunRow> _rows = new(StringComparer.Ordinal);
+
+    public int Count => _rows.Count;
+
+    public Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_rows.TryAdd(row.Id, row));
+
+    public Task SaveAsync(RunRow row, CancellationToken cancellationToken = default)
+    {
+        _rows.AddOrUpdate(row.Id, row, (_, stored) => stored.Version < row.Version ? row : stored);
+        return Task.CompletedTask;
+    }
+
+    public Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_rows.GetValueOrDefault(runId));
+
+    public Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<QueueEntry> entries = [.. _rows.Values
+            .Where(r => r.Owner is not null && r.Queue == queue && IsInQueue(r, now))
+            .OrderBy(r => r.QueueOrder)
+            .Select(r => new QueueEntry(r.Id, r.RunStatus, r.QueueOrder))];
+        return Task.FromResult(entries);
+    }
+
+    public Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> queues = [.. _rows.Values
+            .Where(r => r.Owner is not null && r.RunStatus == RunStatus.Queued)
+            .Select(r => r.Queue)
+            .Distinct()];
+        return Task.FromResult(queues);
+    }
+
+    public Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<DueRun> due = [.. _rows.Values
+            .Where(r => r.Owner is null && r.WakeAt is { } wakeAt && wakeAt <= until)
+            .OrderBy(r => r.WakeAt)
+            .Take(limit)
+            .Select(r => new DueRun(r.Id, r.WakeAt!.Value))];
+        return Task.FromResult(due);
+    }
+
+    public Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> orphans = [.. _rows.Values
+            .Where(r => r.Owner is not null && !liveSilos.Contains(r.Owner))
+            .Take(limit)
+            .Select(r => r.Id)];
+        return Task.FromResult(orphans);
+    }
+
+    private static bool IsInQueue(RunRow row, DateTimeOffset now) => row.RunStatus switch
+    {
+        RunStatus.Queued => row.WakeAt is null || row.WakeAt <= now,
+        RunStatus.Dequeued or RunStatus.Executing => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,34 @@
+-- Runs: one row per run, written by its run grain (group-committed with other runs' writes). The columns are what
+-- queries filter on; "state" holds the rest of the run's durable state (attempts, error, options) as JSON.
+CREATE TABLE runs
+(
+    id          text        NOT NULL PRIMARY KEY,
+    task_id     text        NOT NULL,
+    status      text        NOT NULL,
+    queue       text        NOT NULL,
+    queue_order bigint      NOT NULL,
+    machine     text        NOT NULL,
+    tags        text[]      NOT NULL DEFAULT '{}',
+    batch_id    text,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL,
+    started_at  timestamptz,
+    finished_at timestamptz,
+    wake_at     timestamptz,
+    owner       text,
+    version     bigint      NOT NULL,
+    payload     json        NOT NULL,
+    output      json,
+    state       json        NOT NULL
+) WITH (fillfactor = 85);
+
+-- Runs a live grain drives (owner set). Finished and suspended runs have no owner, so this stays small: it is
+-- how the supervisor finds the runs of a dead silo, and how a queue rebuilds its backlog.
+CREATE INDEX runs_owned ON runs (owner) WHERE owner IS NOT NULL;
+CREATE INDEX runs_queue_active ON runs (queue, queue_order) WHERE owner IS NOT NULL;
+
+-- Suspended runs by the time they are due: the supervisor's timer wheel reads this.
+CREATE INDEX runs_due ON runs (wake_at) WHERE owner IS NULL AND wake_at IS NOT NULL;
+
+CREATE INDEX runs_created ON runs (created_at DESC, id DESC);
+CREATE INDEX runs_batch ON runs (batch_id) WHERE batch_id IS NOT NULL;

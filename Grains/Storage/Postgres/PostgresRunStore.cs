@@ -1,0 +1,341 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OrleansTasks.Storage.Postgres;
+
+/// <summary>
+/// The <c>runs</c> table. Writes are group-committed: every write joins a channel, and each writer loop takes all
+/// the writes waiting and sends them as one batch (one round trip, one implicit transaction, one commit), so a
+/// burst of runs costs a handful of commits rather than one each. A batch that fails is retried row by row, so
+/// one bad row fails only its own caller.
+/// </summary>
+internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
+{
+    private const int MaxBatchSize = 1000;
+
+    private const string Columns =
+        "id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state";
+
+    private const string InsertSql = """
+        INSERT INTO runs (id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at,
+                          started_at, finished_at, wake_at, owner, version, payload, output, state)
+        SELECT u.id, u.task_id, u.status, u.queue, u.queue_order, u.machine,
+               ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.created_at, u.updated_at,
+               u.started_at, u.finished_at, u.wake_at, u.owner, u.version, u.payload::json, u.output::json, u.state::json
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+                    $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
+                    $14::text[], $15::bigint[], $16::text[], $17::text[], $18::text[])
+             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at,
+                  started_at, finished_at, wake_at, owner, version, payload, output, state)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+        """;
+
+    // Payload, task and creation time never change after the insert, so saves leave those columns alone.
+    private const string UpdateSql = """
+        UPDATE runs AS r
+        SET status = u.status, queue = u.queue, queue_order = u.queue_order, machine = u.machine,
+            tags = ARRAY(SELECT json_array_elements_text(u.tags::json)), batch_id = u.batch_id,
+            updated_at = u.updated_at, started_at = u.started_at, finished_at = u.finished_at, wake_at = u.wake_at,
+            owner = u.owner, version = u.version, output = u.output::json, state = u.state::json
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+                    $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
+                    $14::text[], $15::bigint[], $16::text[], $17::text[], $18::text[])
+             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at,
+                  started_at, finished_at, wake_at, owner, version, payload, output, state)
+        WHERE r.id = u.id AND r.version < u.version
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger<PostgresRunStore> _logger;
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Task[] _writers;
+
+    public PostgresRunStore(NpgsqlDataSource dataSource, ILogger<PostgresRunStore> logger, int writers = 2)
+    {
+        _dataSource = dataSource;
+        _logger = logger;
+        _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync))];
+    }
+
+    public Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default) => Enqueue(row, isInsert: true);
+
+    public Task SaveAsync(RunRow row, CancellationToken cancellationToken = default) => Enqueue(row, isInsert: false);
+
+    public async Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM runs WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            SELECT id, status, queue_order FROM runs
+            WHERE queue = $1 AND owner IS NOT NULL
+              AND (status IN ('DEQUEUED', 'EXECUTING') OR (status = 'QUEUED' AND (wake_at IS NULL OR wake_at <= $2)))
+            ORDER BY queue_order
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        var entries = new List<QueueEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new QueueEntry(reader.GetString(0), RunStatusExtensions.ParseWireName(reader.GetString(1)), reader.GetInt64(2)));
+        }
+
+        return entries;
+    }
+
+    public async Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE owner IS NOT NULL AND status = 'QUEUED'");
+        return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            SELECT id, wake_at FROM runs
+            WHERE owner IS NULL AND wake_at IS NOT NULL AND wake_at <= $1
+            ORDER BY wake_at
+            LIMIT $2
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = until.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var due = new List<DueRun>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            due.Add(new DueRun(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return due;
+    }
+
+    public async Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT id FROM runs WHERE owner IS NOT NULL AND NOT (owner = ANY($1)) LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. liveSilos] });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await Task.WhenAll(_writers).ConfigureAwait(false);
+    }
+
+    private Task<bool> Enqueue(RunRow row, bool isInsert)
+    {
+        var write = new PendingWrite(row, isInsert);
+        if (!_writes.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(nameof(PostgresRunStore), "The run store is shutting down.");
+        }
+
+        return write.Completion.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatchSize);
+        var reader = _writes.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatchSize && reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            if (batch.Count > 0)
+            {
+                await FlushAsync(batch).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task FlushAsync(List<PendingWrite> batch)
+    {
+        try
+        {
+            await ExecuteWithRetryAsync(batch).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (batch.Count > 1)
+        {
+            LogBatchFailed(exception, batch.Count);
+            foreach (var write in batch)
+            {
+                await FlushAsync([write]).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            batch[0].Completion.TrySetException(exception);
+        }
+    }
+
+    private async Task ExecuteWithRetryAsync(List<PendingWrite> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ExecuteAsync(batch).ConfigureAwait(false);
+                return;
+            }
+            catch (NpgsqlException exception) when (exception.IsTransient && attempt < 5)
+            {
+                LogTransientFailure(exception, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Pow(3, attempt - 1))).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(List<PendingWrite> batch)
+    {
+        // An id inserted twice in one batch is inserted once; the later callers are told it already existed.
+        var inserts = new List<PendingWrite>();
+        var insertIds = new HashSet<string>(StringComparer.Ordinal);
+        var duplicateInserts = new List<PendingWrite>();
+
+        // Several saves of one run in a batch collapse into its newest; all their callers complete together.
+        var saves = new Dictionary<string, List<PendingWrite>>(StringComparer.Ordinal);
+        foreach (var write in batch)
+        {
+            if (write.IsInsert)
+            {
+                (insertIds.Add(write.Row.Id) ? inserts : duplicateInserts).Add(write);
+            }
+            else if (saves.TryGetValue(write.Row.Id, out var writes))
+            {
+                writes.Add(write);
+            }
+            else
+            {
+                saves.Add(write.Row.Id, [write]);
+            }
+        }
+
+        var newestSaves = saves.Values.Select(w => w.MaxBy(x => x.Row.Version)!.Row).ToList();
+
+        await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var command = new NpgsqlBatch(connection);
+        if (inserts.Count > 0)
+        {
+            command.BatchCommands.Add(CreateCommand(InsertSql, inserts.Select(w => w.Row).ToList()));
+        }
+
+        if (newestSaves.Count > 0)
+        {
+            command.BatchCommands.Add(CreateCommand(UpdateSql, newestSaves));
+        }
+
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            if (inserts.Count > 0)
+            {
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    inserted.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        foreach (var write in inserts)
+        {
+            write.Completion.TrySetResult(inserted.Contains(write.Row.Id));
+        }
+
+        foreach (var write in duplicateInserts)
+        {
+            write.Completion.TrySetResult(false);
+        }
+
+        foreach (var write in saves.Values.SelectMany(w => w))
+        {
+            write.Completion.TrySetResult(true);
+        }
+    }
+
+    private static NpgsqlBatchCommand CreateCommand(string sql, List<RunRow> rows)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        var parameters = command.Parameters;
+        parameters.Add(Text(rows, r => r.Id));
+        parameters.Add(Text(rows, r => r.TaskId));
+        parameters.Add(Text(rows, r => r.Status));
+        parameters.Add(Text(rows, r => r.Queue));
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.QueueOrder)] });
+        parameters.Add(Text(rows, r => r.Machine));
+        parameters.Add(Text(rows, r => JsonSerializer.Serialize(r.Tags, TaskJson.Options)));
+        parameters.Add(Text(rows, r => r.BatchId));
+        parameters.Add(Times(rows, r => r.CreatedAt));
+        parameters.Add(Times(rows, r => r.UpdatedAt));
+        parameters.Add(Times(rows, r => r.StartedAt));
+        parameters.Add(Times(rows, r => r.FinishedAt));
+        parameters.Add(Times(rows, r => r.WakeAt));
+        parameters.Add(Text(rows, r => r.Owner));
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Version)] });
+        parameters.Add(Text(rows, r => r.PayloadJson));
+        parameters.Add(Text(rows, r => r.OutputJson));
+        parameters.Add(Text(rows, r => r.StateJson));
+        return command;
+    }
+
+    private static NpgsqlParameter Text(List<RunRow> rows, Func<RunRow, string?> select) =>
+        new() { Value = rows.Select(select).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Times(List<RunRow> rows, Func<RunRow, DateTimeOffset?> select) =>
+        new() { Value = rows.Select(r => select(r) is { } t ? (object)t.UtcDateTime : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+
+    private static RunRow ReadRow(NpgsqlDataReader reader) => new(
+        Id: reader.GetString(0),
+        TaskId: reader.GetString(1),
+        Status: reader.GetString(2),
+        Queue: reader.GetString(3),
+        QueueOrder: reader.GetInt64(4),
+        Machine: reader.GetString(5),
+        Tags: reader.GetFieldValue<string[]>(6),
+        BatchId: reader.IsDBNull(7) ? null : reader.GetString(7),
+        CreatedAt: reader.GetFieldValue<DateTimeOffset>(8),
+        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(9),
+        StartedAt: reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+        FinishedAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+        WakeAt: reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+        Owner: reader.IsDBNull(13) ? null : reader.GetString(13),
+        Version: reader.GetInt64(14),
+        PayloadJson: reader.GetString(15),
+        OutputJson: reader.IsDBNull(16) ? null : reader.GetString(16),
+        StateJson: reader.GetString(17));
+
+    private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var values = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
+    private sealed class PendingWrite(RunRow row, bool isInsert)
+    {
+        public RunRow Row { get; } = row;
+
+        public bool IsInsert { get; } = isInsert;
+
+        public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

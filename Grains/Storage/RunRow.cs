@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansTasks.Storage;
+
+/// <summary>
+/// An immutable snapshot of a <see cref="RunState"/> as one row of the <c>runs</c> table: the queryable columns
+/// plus the state document. Taken when a save is asked for, so the grain may go on changing its state while the
+/// write is in flight.
+/// </summary>
+internal sealed record RunRow(
+    string Id,
+    string TaskId,
+    string Status,
+    string Queue,
+    long QueueOrder,
+    string Machine,
+    string[] Tags,
+    string? BatchId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset? WakeAt,
+    string? Owner,
+    long Version,
+    string PayloadJson,
+    string? OutputJson,
+    string StateJson)
+{
+    private static readonly JsonSerializerOptions s_stateOptions = CreateStateOptions();
+
+    public static RunRow From(RunState state) => new(
+        state.Id,
+        state.TaskId,
+        state.Status.ToWireName(),
+        state.Queue,
+        state.QueueOrder,
+        state.Machine.ToPresetName(),
+        [.. state.Tags],
+        state.BatchId,
+        state.CreatedAt,
+        state.UpdatedAt,
+        state.StartedAt,
+        state.FinishedAt,
+        state.WakeAt,
+        state.Owner,
+        state.Version,
+        state.PayloadJson,
+        state.OutputJson,
+        JsonSerializer.Serialize(state, s_stateOptions));
+
+    public RunState ToState()
+    {
+        var state = JsonSerializer.Deserialize<RunState>(StateJson, s_stateOptions)
+            ?? throw new InvalidOperationException($"The stored state of run {Id} is empty.");
+        state.PayloadJson = PayloadJson;
+        state.OutputJson = OutputJson;
+        return state;
+    }
+
+    public RunStatus RunStatus => RunStatusExtensions.ParseWireName(Status);
+
+    private static JsonSerializerOptions CreateStateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json.Serialization;
+
+namespace OrleansTasks.Storage;
+
+/// <summary>
+/// Everything durable about one run: the run grain's state and the row of the <c>runs</c> table. Payload and output
+/// are kept out of the JSON document because they have columns of their own and are written once.
+/// </summary>
+internal sealed class RunState
+{
+    public required string Id { get; set; }
+
+    public required string TaskId { get; set; }
+
+    public RunStatus Status { get; set; }
+
+    public required string Queue { get; set; }
+
+    /// <summary>The run's place in its queue: milliseconds since the epoch when it was first queued.</summary>
+    public long QueueOrder { get; set; }
+
+    public MachinePreset Machine { get; set; }
+
+    public List<string> Tags { get; set; } = [];
+
+    public string? BatchId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>When the run must next be acted on by time alone (a retry, a delay, a wait); null when nothing is due.</summary>
+    public DateTimeOffset? WakeAt { get; set; }
+
+    /// <summary>
+    /// The silo whose activation drives the run; null when none does (the run is final, or suspended until
+    /// <see cref="WakeAt"/>). A run whose owner is not a live silo is an orphan the supervisor resumes.
+    /// </summary>
+    public string? Owner { get; set; }
+
+    /// <summary>Incremented by every save; the store ignores a save older than the stored one.</summary>
+    public long Version { get; set; }
+
+    [JsonIgnore]
+    public string PayloadJson { get; set; } = "null";
+
+    [JsonIgnore]
+    public string? OutputJson { get; set; }
+
+    public TaskRunError? Error { get; set; }
+
+    public List<RunAttempt> Attempts { get; set; } = [];
+
+    public int MaxAttempts { get; set; }
+
+    public RetryOptions Retry { get; set; } = RetryOptions.Default;
+
+    public TimeSpan? MaxDuration { get; set; }
+
+    public RunAttempt? CurrentAttempt => Attempts.Count == 0 ? null : Attempts[^1];
+
+    public TaskRun ToTaskRun() => new()
+    {
+        Id = Id,
+        TaskId = TaskId,
+        Status = Status,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        StartedAt = StartedAt,
+        FinishedAt = FinishedAt,
+        Attempts = [.. Attempts],
+        PayloadJson = PayloadJson,
+        OutputJson = OutputJson,
+        Error = Error,
+        Tags = [.. Tags],
+        Queue = Queue,
+        Machine = Machine,
+        MaxAttempts = MaxAttempts,
+        MaxDuration = MaxDuration,
+        BatchId = BatchId,
+        NextAttemptAt = Status == RunStatus.Queued ? WakeAt : null,
+    };
+}

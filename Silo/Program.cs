@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OrleansTasks.Hosting;
+using OrleansTasks.Silo.SampleTasks;
+
+// An OrleansTasks silo: the sample tasks, configured from appsettings.json and environment variables.
+// Without ConnectionStrings:OrleansTasks it runs in development mode (in memory); with it, on PostgreSQL.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory, // appsettings.json beside the binary, wherever it is started from
+});
+
+builder.UseOrleans(silo => silo
+    .UseOrleansTasksConfiguration(builder.Configuration)
+    .AddOrleansTasks(tasks => tasks.AddTasksFromAssembly(typeof(HelloWorldTask).Assembly)));
+
+// A co-hosted client, so the silo can trigger the samples itself when asked to.
+builder.Services.AddOrleansTasksClient();
+builder.Services.AddHostedService<SampleRunsOnStart>();
+
+await builder.Build().RunAsync();
