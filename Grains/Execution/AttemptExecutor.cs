@@ -52,6 +52,18 @@ internal sealed partial class AttemptExecutor(
         return false;
     }
 
+    /// <summary>
+    /// Cancels the attempt and drops its outcome: the run grain has already recorded how it ended (it crashed with
+    /// its silo going down), so there is nothing to report.
+    /// </summary>
+    public void Abandon(string runId, int attempt)
+    {
+        if (_running.TryGetValue(runId, out var running) && running.Request.Attempt == attempt)
+        {
+            running.Abandon();
+        }
+    }
+
     /// <summary>True if the attempt is executing on this silo.</summary>
     public bool IsRunning(string runId, int attempt) =>
         _running.TryGetValue(runId, out var running) && running.Request.Attempt == attempt;
@@ -72,7 +84,11 @@ internal sealed partial class AttemptExecutor(
     {
         var outcome = await RunAttemptAsync(running).ConfigureAwait(false);
         _running.TryRemove(new KeyValuePair<string, RunningAttempt>(running.Request.RunId, running));
-        await ReportAsync(running.Request, outcome).ConfigureAwait(false);
+        if (!running.IsAbandoned)
+        {
+            await ReportAsync(running.Request, outcome).ConfigureAwait(false);
+        }
+
         running.Dispose();
     }
 
@@ -217,12 +233,21 @@ internal sealed partial class AttemptExecutor(
     {
         private readonly CancellationTokenSource _cancellation = new();
         private int _cancelRequested;
+        private int _abandoned;
 
         public AttemptRequest Request { get; } = request;
 
         public CancellationToken Token => _cancellation.Token;
 
         public bool IsCancelRequested => Volatile.Read(ref _cancelRequested) == 1;
+
+        public bool IsAbandoned => Volatile.Read(ref _abandoned) == 1;
+
+        public void Abandon()
+        {
+            Interlocked.Exchange(ref _abandoned, 1);
+            Cancel();
+        }
 
         public void Cancel()
         {

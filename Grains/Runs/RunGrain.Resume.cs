@@ -56,7 +56,7 @@ internal sealed partial class RunGrain
             && executor.IsRunning(state.Id, attempt.Number))
         {
             // This silo is going away with the attempt unfinished: record the crash and hand the retry to the supervisor.
-            executor.Cancel(state.Id, attempt.Number);
+            executor.Abandon(state.Id, attempt.Number);
             await CrashAttemptAsync($"the silo executing it shut down ({reason.Description})", deactivating: true);
         }
         else if (state is { Owner: not null } && !state.Status.IsFinal() && state.WakeAt is not null)
@@ -102,9 +102,10 @@ internal sealed partial class RunGrain
         StopTimer();
         await SaveAsync();
         LogSuspended(state.Id, wakeAt);
-        Supervisor.ScheduleAsync(state.Id, wakeAt).Ignore();
         if (!deactivating)
         {
+            // When this activation is going away (its silo may be too), the supervisor's next scan finds the run instead.
+            Supervisor.ScheduleAsync(state.Id, wakeAt).Ignore();
             DelayDeactivation(TimeSpan.FromMinutes(-1));
             DeactivateOnIdle();
         }

@@ -18,7 +18,10 @@ namespace OrleansTasks.Runs;
 /// </summary>
 /// <remarks>
 /// State is loaded lazily: a trigger inserts the new row without reading first, so creating a run costs no read.
+/// Placement is random: a run executes where its grain lives, and placement by sampled load sends a whole burst of
+/// triggers to whichever silo looked least loaded at the last sample.
 /// </remarks>
+[Orleans.Placement.RandomPlacement]
 internal sealed partial class RunGrain(
     IRunStore store,
     TaskRegistry registry,

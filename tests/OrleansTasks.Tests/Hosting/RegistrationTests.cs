@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Hosting;
+using OrleansTasks.Registry;
+using OrleansTasks.TestTasks;
+
+namespace OrleansTasks.Tests.Hosting;
+
+public sealed class RegistrationTests
+{
+    [Fact]
+    public void Registry_TwoTasksWithOneId_FailsNamingBothTypes()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => BuildRegistry(typeof(FirstDuplicate), typeof(SecondDuplicate)));
+
+        Assert.Contains("'dup'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(FirstDuplicate).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(SecondDuplicate).FullName!, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SiloStart_TwoTasksWithOneId_StopsStartUpWithBothTypesInTheMessage()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo => silo
+            .UseOrleansTasksDevelopmentStorage(FreePort(), FreePort())
+            .AddOrleansTasks(tasks => tasks.AddTask<FirstDuplicate>().AddTask<SecondDuplicate>()));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        var messages = string.Join(" | ", Chain(error).Select(e => e.Message));
+        Assert.Contains(typeof(FirstDuplicate).FullName!, messages, StringComparison.Ordinal);
+        Assert.Contains(typeof(SecondDuplicate).FullName!, messages, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(typeof(BadRetryTask), "Retry.MaxAttempts")]
+    [InlineData(typeof(BadQueueTask), "Queue.ConcurrencyLimit")]
+    [InlineData(typeof(ShortMaxDurationTask), "MaxDuration")]
+    [InlineData(typeof(EmptyIdTask), "empty Id")]
+    public void Registry_InvalidTaskOption_FailsNamingTheTaskAndSetting(Type taskType, string setting)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => BuildRegistry(taskType));
+
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+        Assert.Contains(taskType.FullName!, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Registry_TasksSharingAQueueWithDifferentLimits_Fails()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => BuildRegistry(typeof(SharedQueueOne), typeof(SharedQueueTwo)));
+
+        Assert.Contains("'shared'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddTask_SameTypeTwice_RegistersItOnce()
+    {
+        var registry = BuildRegistry(typeof(EchoTask), typeof(EchoTask));
+
+        Assert.Single(registry.All);
+    }
+
+    [Fact]
+    public void AddTask_NotATask_ThrowsArgumentException()
+    {
+        var builder = new OrleansTasksBuilder(new ServiceCollection());
+
+        var error = Assert.Throws<ArgumentException>(() => builder.AddTask(typeof(string)));
+
+        Assert.Contains("TaskDefinition", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddTasksFromAssembly_RegistersEveryTaskClassAndNothingElse()
+    {
+        var services = new ServiceCollection();
+        new OrleansTasksBuilder(services).AddTasksFromAssembly(typeof(EchoTask).Assembly);
+        var registered = services.BuildServiceProvider().GetRequiredService<IOptions<TaskRegistrationOptions>>().Value.TaskTypes;
+
+        Assert.Contains(typeof(EchoTask), registered);
+        Assert.Contains(typeof(LimitedTask), registered);
+        Assert.DoesNotContain(typeof(Probe), registered);
+        Assert.Equal(registered.Count, registered.Distinct().Count());
+    }
+
+    [Fact]
+    public void Registry_Defaults_AreTriggerDevs()
+    {
+        var echo = Assert.Single(BuildRegistry(typeof(EchoTask)).All);
+
+        Assert.Equal(RetryOptions.Default, echo.Retry);
+        Assert.Equal("echo", echo.QueueName);
+        Assert.Null(echo.ConcurrencyLimit);
+        Assert.Null(echo.MaxDuration);
+        Assert.Equal(MachinePreset.Small1x, echo.Machine);
+    }
+
+    private static TaskRegistry BuildRegistry(params Type[] taskTypes)
+    {
+        var services = new ServiceCollection();
+        var builder = new OrleansTasksBuilder(services);
+        foreach (var type in taskTypes)
+        {
+            builder.AddTask(type);
+        }
+
+        var provider = services.BuildServiceProvider();
+        return new TaskRegistry(provider, provider.GetRequiredService<IOptions<TaskRegistrationOptions>>());
+    }
+
+    private static IEnumerable<Exception> Chain(Exception error)
+    {
+        for (Exception? current = error; current is not null; current = current.InnerException)
+        {
+            yield return current;
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Chain))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private abstract class NoOp : TaskDefinition<EmptyPayload, int>
+    {
+        public override Task<int> RunAsync(EmptyPayload payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(0);
+    }
+
+    private sealed class FirstDuplicate : NoOp
+    {
+        public override string Id => "dup";
+    }
+
+    private sealed class SecondDuplicate : NoOp
+    {
+        public override string Id => "dup";
+    }
+
+    private sealed class BadRetryTask : NoOp
+    {
+        public override string Id => "bad-retry";
+
+        public override RetryOptions Retry => new() { MaxAttempts = 0 };
+    }
+
+    private sealed class BadQueueTask : NoOp
+    {
+        public override string Id => "bad-queue";
+
+        public override QueueOptions Queue => new() { ConcurrencyLimit = -1 };
+    }
+
+    private sealed class ShortMaxDurationTask : NoOp
+    {
+        public override string Id => "short";
+
+        public override TimeSpan? MaxDuration => TimeSpan.FromSeconds(1);
+    }
+
+    private sealed class EmptyIdTask : NoOp
+    {
+        public override string Id => " ";
+    }
+
+    private sealed class SharedQueueOne : NoOp
+    {
+        public override string Id => "shared-one";
+
+        public override QueueOptions Queue => new() { Name = "shared", ConcurrencyLimit = 1 };
+    }
+
+    private sealed class SharedQueueTwo : NoOp
+    {
+        public override string Id => "shared-two";
+
+        public override QueueOptions Queue => new() { Name = "shared", ConcurrencyLimit = 2 };
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Tests.Infrastructure;
+
+/// <summary>An external Orleans client that finds silo processes through PostgreSQL, as a .NET service would.</summary>
+public sealed class PostgresClusterClient : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private PostgresClusterClient(IHost host)
+    {
+        _host = host;
+    }
+
+    public ITaskClient Tasks => _host.Services.GetRequiredService<ITaskClient>();
+
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IClusterClient>();
+
+    public static async Task<PostgresClusterClient> ConnectAsync(string connectionString, string serviceId)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleansClient(client => client
+            .UseOrleansTasksPostgres(connectionString)
+            .AddOrleansTasksClient()
+            .Configure<ClusterOptions>(o =>
+            {
+                o.ServiceId = serviceId;
+                o.ClusterId = serviceId;
+            })
+            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1)));
+        var host = builder.Build();
+        await host.StartAsync();
+        return new PostgresClusterClient(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _host.StopAsync(timeout.Token);
+        _host.Dispose();
+    }
+}

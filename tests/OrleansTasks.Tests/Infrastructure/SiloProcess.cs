@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrleansTasks.Tests.Infrastructure;
+
+/// <summary>
+/// A real silo in its own process (tests/TestSilo), on PostgreSQL, for behaviour that crosses a process boundary:
+/// restarts, silos killed mid-attempt, limits shared by silos. Membership timings are short so a killed silo is
+/// declared dead in seconds.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What the silo wrote, for diagnosing a failed test.</summary>
+    public string Output => string.Join(Environment.NewLine, _output);
+
+    /// <summary>True if <paramref name="siloAddress"/> (as recorded on an attempt) is this silo.</summary>
+    public bool Is(string siloAddress) => siloAddress.Contains($":{SiloPort}@", StringComparison.Ordinal);
+
+    public static async Task<SiloProcess> StartAsync(string connectionString, string serviceId, IDictionary<string, string>? settings = null)
+    {
+        var siloPort = FreePort();
+        var gatewayPort = FreePort();
+        var start = new ProcessStartInfo("dotnet", [TestSiloPath])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__OrleansTasks"] = connectionString,
+            ["Orleans__ServiceId"] = serviceId,
+            ["Orleans__ClusterId"] = serviceId,
+            ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
+            ["Orleans__Membership__NumMissedProbesLimit"] = "2",
+            ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
+            ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
+            ["Orleans__Membership__NumMissedTableIAmAliveLimit"] = "2",
+            ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
+            ["OrleansTasks__SupervisorInterval"] = "00:00:01",
+            ["DOTNET_gcServer"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var silo = new SiloProcess(process, siloPort, gatewayPort);
+        process.OutputDataReceived += (_, e) => silo.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
+        process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException($"The silo exited before it was ready:{Environment.NewLine}{silo.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await silo._ready.Task.Within(TimeSpan.FromSeconds(90), $"silo on port {siloPort} to start");
+        return silo;
+    }
+
+    /// <summary>SIGKILL: the silo dies mid-whatever, with no chance to clean up.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await Task.CompletedTask;
+        _process.Dispose();
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 2000 && _output.TryDequeue(out _))
+        {
+        }
+
+        if (line.Trim() == "READY")
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    private static string TestSiloPath
+    {
+        get
+        {
+            // tests/OrleansTasks.Tests/bin/<Configuration>/net10.0/ → tests/TestSilo/bin/<Configuration>/net10.0/
+            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var framework = output.Name;
+            var configuration = output.Parent!.Name;
+            var tests = output.Parent.Parent!.Parent!.Parent!.FullName;
+            var path = Path.Combine(tests, "TestSilo", "bin", configuration, framework, "OrleansTasks.TestSilo.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"The test silo is not built at {path}.");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,80 @@
+using Orleans.Runtime;
+using OrleansTasks.Queues;
+using OrleansTasks.Tests.Infrastructure;
+using OrleansTasks.TestTasks;
+
+namespace OrleansTasks.Tests.Queues;
+
+[Collection(TwoSiloClusterCollection.Name)]
+public sealed class ConcurrencyTests(TwoSiloClusterFixture fixture)
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+    private readonly ITaskClient _tasks = fixture.Tasks;
+
+    [Fact]
+    public async Task LimitedQueue_UnderLoadOnTwoSilos_NeverRunsMoreThanItsLimit()
+    {
+        Probe.Reset("limited");
+        var handles = await Task.WhenAll(Enumerable.Range(0, 60).Select(i =>
+            _tasks.TriggerAsync<LimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(40), i))));
+
+        var runs = await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "60 limited runs");
+
+        Assert.All(runs, r => Assert.Equal(RunStatus.Completed, r.Status));
+        Assert.Equal(LimitedTask.Limit, Probe.Peak("limited"));
+        Assert.True(MaxOverlap(runs) <= LimitedTask.Limit, $"the attempts' recorded times overlap {MaxOverlap(runs)} deep");
+        Assert.Equal(2, runs.Select(r => r.Attempts[0].Silo).Distinct().Count());
+        var queue = await fixture.Grains.GetGrain<IQueueGrain>("limited").GetInfoAsync();
+        Assert.Equal(new QueueInfo("limited", LimitedTask.Limit, Running: 0, Queued: 0), queue);
+    }
+
+    [Fact]
+    public async Task UnlimitedQueue_RunsBypassTheQueueGrain()
+    {
+        Probe.Reset("unlimited");
+        var handles = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            _tasks.TriggerAsync<UnlimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(500), i))));
+
+        await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "30 unlimited runs");
+
+        Assert.True(Probe.Peak("unlimited") > LimitedTask.Limit, $"only {Probe.Peak("unlimited")} ran at once");
+        var management = fixture.Grains.GetGrain<IManagementGrain>(0);
+        var queues = await management.GetDetailedGrainStatistics([typeof(QueueGrain).FullName!]);
+        Assert.DoesNotContain(queues, s => s.GrainId.Key.ToString() == "unlimited");
+    }
+
+    private static int MaxOverlap(IEnumerable<TaskRun> runs)
+    {
+        var edges = runs.SelectMany(r => r.Attempts)
+            .SelectMany(a => new[] { (At: a.StartedAt, Delta: 1), (At: a.EndedAt!.Value, Delta: -1) })
+            .OrderBy(e => e.At).ThenBy(e => e.Delta);
+        int current = 0, peak = 0;
+        foreach (var (_, delta) in edges)
+        {
+            current += delta;
+            peak = Math.Max(peak, current);
+        }
+
+        return peak;
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class QueueOrderTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task LimitedQueue_StartsRunsInTheOrderTheyWereTriggered()
+    {
+        Probe.Reset("one-at-a-time");
+        var handles = new List<RunHandle>();
+        for (var i = 0; i < 12; i++)
+        {
+            handles.Add(await fixture.Tasks.TriggerAsync<OneAtATimeTask>(new HoldPayload(TimeSpan.FromMilliseconds(20), i)));
+        }
+
+        await Task.WhenAll(handles.Select(h => fixture.Tasks.Runs.PollAsync(h.Id))).Within(TimeSpan.FromSeconds(30), "the runs");
+
+        Assert.Equal(Enumerable.Range(0, 12), Probe.Order("one-at-a-time"));
+        Assert.Equal(1, Probe.Peak("one-at-a-time"));
+    }
+}
