@@ -60,7 +60,8 @@ export ORLEANSTASKS_TEST_POSTGRES="Host=127.0.0.1;Port=$PORT;Username=postgres;D
 export ORLEANSTASKS_REQUIRE_POSTGRES=1
 
 set +e
-dotnet test OrleansTasks.sln -c Release "$@"
+# Build everything first (the silo host and the benchmark too), so a break anywhere fails the run.
+dotnet build OrleansTasks.sln -c Release -nologo -clp:ErrorsOnly && dotnet test OrleansTasks.sln -c Release --no-build "$@"
 status=$?
 set -e
 if [ $status -ne 0 ]; then

@@ -19,7 +19,7 @@ internal sealed class RunState
     /// <summary>The run's place in its queue: milliseconds since the epoch when it was first queued.</summary>
     public long QueueOrder { get; set; }
 
-    public MachinePreset Machine { get; set; }
+    public MachinePreset Machine { get; set; } = MachinePreset.Small1x;
 
     public List<string> Tags { get; set; } = [];
 

@@ -30,7 +30,8 @@ public sealed class PostgresClusterClient : IAsyncDisposable
                 o.ServiceId = serviceId;
                 o.ClusterId = serviceId;
             })
-            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1)));
+            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1))
+            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
         var host = builder.Build();
         await host.StartAsync();
         return new PostgresClusterClient(host);

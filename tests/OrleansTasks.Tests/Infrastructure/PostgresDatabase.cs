@@ -27,6 +27,15 @@ public sealed class PostgresDatabase : IAsyncLifetime
         }
     }
 
+    /// <summary>A database of the caller's own, created now; skips the test when there is no server.</summary>
+    public static async Task<PostgresDatabase> CreateAsync()
+    {
+        SkipUnlessAvailable();
+        var database = new PostgresDatabase();
+        await database.InitializeAsync();
+        return database;
+    }
+
     public static void SkipUnlessAvailable()
     {
         if (s_server is null)

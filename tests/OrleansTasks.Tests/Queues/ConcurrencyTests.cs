@@ -22,7 +22,7 @@ public sealed class ConcurrencyTests(TwoSiloClusterFixture fixture)
 
         Assert.All(runs, r => Assert.Equal(RunStatus.Completed, r.Status));
         Assert.Equal(LimitedTask.Limit, Probe.Peak("limited"));
-        Assert.True(MaxOverlap(runs) <= LimitedTask.Limit, $"the attempts' recorded times overlap {MaxOverlap(runs)} deep");
+        Assert.True(RunTimeline.MaxOverlap(runs) <= LimitedTask.Limit, $"the attempts' recorded times overlap {RunTimeline.MaxOverlap(runs)} deep");
         Assert.Equal(2, runs.Select(r => r.Attempts[0].Silo).Distinct().Count());
         var queue = await fixture.Grains.GetGrain<IQueueGrain>("limited").GetInfoAsync();
         Assert.Equal(new QueueInfo("limited", LimitedTask.Limit, Running: 0, Queued: 0), queue);
@@ -41,21 +41,6 @@ public sealed class ConcurrencyTests(TwoSiloClusterFixture fixture)
         var management = fixture.Grains.GetGrain<IManagementGrain>(0);
         var queues = await management.GetDetailedGrainStatistics([typeof(QueueGrain).FullName!]);
         Assert.DoesNotContain(queues, s => s.GrainId.Key.ToString() == "unlimited");
-    }
-
-    private static int MaxOverlap(IEnumerable<TaskRun> runs)
-    {
-        var edges = runs.SelectMany(r => r.Attempts)
-            .SelectMany(a => new[] { (At: a.StartedAt, Delta: 1), (At: a.EndedAt!.Value, Delta: -1) })
-            .OrderBy(e => e.At).ThenBy(e => e.Delta);
-        int current = 0, peak = 0;
-        foreach (var (_, delta) in edges)
-        {
-            current += delta;
-            peak = Math.Max(peak, current);
-        }
-
-        return peak;
     }
 }
 

@@ -1,0 +1,212 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrleansTasks.Storage;
+using OrleansTasks.Storage.Postgres;
+using OrleansTasks.Tests.Infrastructure;
+
+namespace OrleansTasks.Tests.Storage;
+
+[Trait("Category", "Postgres")]
+public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private readonly PostgresDatabase _database;
+    private NpgsqlDataSource? _dataSource;
+    private PostgresRunStore? _store;
+
+    public PostgresRunStoreTests(PostgresDatabase database)
+    {
+        _database = database;
+    }
+
+    private PostgresRunStore Store => _store!;
+
+    public async ValueTask InitializeAsync()
+    {
+        PostgresDatabase.SkipUnlessAvailable();
+        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
+        await new PostgresMigrator(_dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        _store = new PostgresRunStore(_dataSource, NullLogger<PostgresRunStore>.Instance);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TryInsertAsync_NewThenSameId_TrueThenFalse()
+    {
+        var row = NewRow();
+
+        Assert.True(await Store.TryInsertAsync(row));
+        Assert.False(await Store.TryInsertAsync(row with { PayloadJson = """{"other":true}""" }));
+        Assert.Equal(row.PayloadJson, (await Store.LoadAsync(row.Id))!.PayloadJson);
+    }
+
+    [Fact]
+    public async Task LoadAsync_RoundTripsEveryColumnAndTheStateDocument()
+    {
+        var state = NewState();
+        state.Tags = ["a", "b c", "ünï"];
+        state.BatchId = "batch_1";
+        state.WakeAt = DateTimeOffset.UtcNow.AddMinutes(5);
+        state.Attempts.Add(new RunAttempt(1, AttemptStatus.Failed, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, new TaskRunError("T", "m", "s"), "silo"));
+        await Store.TryInsertAsync(RunRow.From(state));
+
+        var loaded = (await Store.LoadAsync(state.Id))!.ToState();
+
+        Assert.Equal(state.Tags, loaded.Tags);
+        Assert.Equal(state.BatchId, loaded.BatchId);
+        Assert.Equal(state.WakeAt!.Value.ToUnixTimeMilliseconds(), loaded.WakeAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal("m", Assert.Single(loaded.Attempts).Error!.Message);
+        Assert.Equal(state.PayloadJson, loaded.PayloadJson);
+        Assert.Equal(RunStatus.Queued, loaded.Status);
+    }
+
+    [Fact]
+    public async Task SaveAsync_OlderVersionAfterNewer_IsIgnored()
+    {
+        var state = NewState();
+        await Store.TryInsertAsync(RunRow.From(state));
+        state.Version = 3;
+        state.Status = RunStatus.Completed;
+        state.OutputJson = "42";
+        var newer = RunRow.From(state);
+        state.Version = 2;
+        state.Status = RunStatus.Executing;
+        var older = RunRow.From(state);
+
+        await Store.SaveAsync(newer);
+        await Store.SaveAsync(older);
+
+        var loaded = await Store.LoadAsync(state.Id);
+        Assert.Equal("COMPLETED", loaded!.Status);
+        Assert.Equal(3, loaded.Version);
+        Assert.Equal("42", loaded.OutputJson);
+    }
+
+    [Fact]
+    public async Task Writes_ManyAtOnce_AreGroupedIntoFewCommits()
+    {
+        var commitsBefore = await CommittedTransactionsAsync();
+        var rows = Enumerable.Range(0, 2000).Select(_ => NewRow()).ToList();
+
+        var inserted = await Task.WhenAll(rows.Select(r => Store.TryInsertAsync(r)));
+
+        Assert.All(inserted, Assert.True);
+        var commits = await CommittedTransactionsAsync() - commitsBefore;
+        Assert.True(commits < 200, $"2,000 inserts took {commits} commits");
+        Assert.Equal(2000, (await Task.WhenAll(rows.Select(r => Store.LoadAsync(r.Id)))).Count(r => r is not null));
+    }
+
+    [Fact]
+    public async Task Writes_OneBadRowInABatch_FailsOnlyItsOwnCaller()
+    {
+        var good = Enumerable.Range(0, 50).Select(_ => NewRow()).ToList();
+        var bad = NewRow() with { Tags = ["nul\0byte"] };
+
+        var writes = good.Select(r => Store.TryInsertAsync(r)).Append(Store.TryInsertAsync(bad)).ToList();
+        var results = await Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                return await w;
+            }
+            catch (PostgresException)
+            {
+                return (bool?)null;
+            }
+        }));
+
+        Assert.Equal(50, results.Count(r => r == true));
+        Assert.Null(results[^1]);
+        Assert.Null(await Store.LoadAsync(bad.Id));
+    }
+
+    [Fact]
+    public async Task FindOrphansAsync_ReturnsRunsOwnedBySilosNotLive()
+    {
+        var orphan = NewState();
+        orphan.Owner = "10.0.0.1:1@1";
+        var owned = NewState();
+        owned.Owner = "10.0.0.2:1@1";
+        var finished = NewState();
+        finished.Owner = null;
+        foreach (var state in new[] { orphan, owned, finished })
+        {
+            await Store.TryInsertAsync(RunRow.From(state));
+        }
+
+        var orphans = await Store.FindOrphansAsync(["10.0.0.2:1@1"], 1000);
+
+        Assert.Contains(orphan.Id, orphans);
+        Assert.DoesNotContain(owned.Id, orphans);
+        Assert.DoesNotContain(finished.Id, orphans);
+    }
+
+    [Fact]
+    public async Task FindDueAsync_ReturnsSuspendedRunsDueInTheWindowSoonestFirst()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var late = Suspended(now.AddSeconds(20));
+        var soon = Suspended(now.AddSeconds(5));
+        var beyond = Suspended(now.AddMinutes(10));
+        foreach (var state in new[] { late, soon, beyond })
+        {
+            await Store.TryInsertAsync(RunRow.From(state));
+        }
+
+        var due = (await Store.FindDueAsync(now.AddSeconds(30), 10_000)).Select(d => d.RunId).ToList();
+
+        Assert.True(due.IndexOf(soon.Id) >= 0 && due.IndexOf(soon.Id) < due.IndexOf(late.Id));
+        Assert.DoesNotContain(beyond.Id, due);
+    }
+
+    private static RunState Suspended(DateTimeOffset wakeAt)
+    {
+        var state = NewState();
+        state.Owner = null;
+        state.WakeAt = wakeAt;
+        return state;
+    }
+
+    private async Task<long> CommittedTransactionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_stat_force_next_flush(); SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        return reader.GetInt64(0);
+    }
+
+    private static RunRow NewRow() => RunRow.From(NewState());
+
+    private static RunState NewState()
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new RunState
+        {
+            Id = OrleansTasks.Runs.RunIds.NewRunId(now),
+            TaskId = "echo",
+            Status = RunStatus.Queued,
+            Queue = "echo",
+            QueueOrder = now.ToUnixTimeMilliseconds(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Owner = "127.0.0.1:11111@1",
+            Version = 1,
+            PayloadJson = """{"value":1}""",
+            MaxAttempts = 3,
+        };
+    }
+}
