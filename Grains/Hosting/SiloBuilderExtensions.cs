@@ -71,7 +71,7 @@ public static class SiloBuilderExtensions
         var services = builder.Services;
         services.RemoveAll<IRunStore>();
         services.RemoveAll<RunStoreDataSource>();
-        services.AddSingleton(new RunStoreDataSource(NpgsqlDataSource.Create(connectionString)));
+        services.AddSingleton(new RunStoreDataSource(CreateRunStoreDataSource(connectionString)));
         services.AddSingleton<PostgresRunStore>(sp => new PostgresRunStore(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresRunStore>>()));
@@ -142,6 +142,23 @@ public static class SiloBuilderExtensions
     }
 
     internal const string PostgresInvariant = "Npgsql";
+
+    /// <summary>
+    /// The run store's own pool. Its few statements run thousands of times a second, so they are prepared once per
+    /// connection; and it never changes session state, so returning a connection to the pool needs no reset.
+    /// </summary>
+    internal static NpgsqlDataSource CreateRunStoreDataSource(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        builder.NoResetOnClose = true;
+        return NpgsqlDataSource.Create(builder.ConnectionString);
+    }
 
     /// <summary>Marks that the engine's services are registered.</summary>
     private sealed class EngineMarker;

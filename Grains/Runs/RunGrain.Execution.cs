@@ -6,6 +6,8 @@ namespace OrleansTasks.Runs;
 /// <summary>Getting a slot, running attempts, and what each attempt's end does to the run.</summary>
 internal sealed partial class RunGrain
 {
+    private static readonly TimeSpan s_finalLinger = TimeSpan.FromSeconds(5);
+
     public async Task GrantSlotAsync()
     {
         await EnsureLoadedAsync();
@@ -141,9 +143,18 @@ internal sealed partial class RunGrain
         LogFinished(state.Id, status.ToWireName(), state.Attempts.Count);
         NotifyFinal();
 
-        // A final run needs no activation; the next read loads it again.
+        // A final run needs no activation, but a caller polling for the end usually asks moments after it came:
+        // linger briefly to answer from memory, then go (a later read loads the run again).
         DelayDeactivation(TimeSpan.FromMinutes(-1));
-        DeactivateOnIdle();
+        StopTimer();
+        _timer = this.RegisterGrainTimer(
+            static grain =>
+            {
+                grain.DeactivateOnIdle();
+                return Task.CompletedTask;
+            },
+            this,
+            new GrainTimerCreationOptions(s_finalLinger, Timeout.InfiniteTimeSpan));
     }
 
     private void ReleaseSlot()

@@ -54,7 +54,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] _writers;
 
-    public PostgresRunStore(NpgsqlDataSource dataSource, ILogger<PostgresRunStore> logger, int writers = 2)
+    public PostgresRunStore(NpgsqlDataSource dataSource, ILogger<PostgresRunStore> logger, int writers = 1)
     {
         _dataSource = dataSource;
         _logger = logger;
@@ -121,6 +121,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default)
     {
+        // Runs with an owner are the in-flight ones; the queue index (partial on owner) covers exactly those.
         await using var command = _dataSource.CreateCommand("SELECT id FROM runs WHERE owner IS NOT NULL AND NOT (owner = ANY($1)) LIMIT $2");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. liveSilos] });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });

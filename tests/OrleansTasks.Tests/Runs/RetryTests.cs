@@ -76,18 +76,21 @@ public sealed class RetryTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task RetrieveAsync_WhileWaitingToRetry_ShowsQueuedWithNextAttemptTime()
+    public async Task RetrieveAsync_WhileWaitingToRetry_ShowsQueuedWithNextAttemptTimeAndCanBeCancelled()
     {
-        var handle = await _tasks.TriggerAsync<AlwaysFailsTask>(new EmptyPayload());
+        var handle = await _tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
 
         var waiting = await Eventually.Poll(
             () => _tasks.Runs.RetrieveAsync(handle.Id),
             r => r.Status == RunStatus.Queued && r.Attempts.Count == 1,
             s_timeout,
             "the run to wait for its second attempt");
+        var cancelled = await _tasks.Runs.CancelAsync(handle.Id);
 
         Assert.NotNull(waiting.NextAttemptAt);
-        Assert.True(waiting.NextAttemptAt >= waiting.Attempts[0].EndedAt!.Value + AlwaysFailsTask.Policy.MinDelay - TimeSpan.FromMilliseconds(5));
-        await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run to end");
+        Assert.True(waiting.NextAttemptAt >= waiting.Attempts[0].EndedAt!.Value + TimeSpan.FromSeconds(8));
+        Assert.Equal(RunStatus.Canceled, cancelled.Status);
+        Assert.Null(cancelled.NextAttemptAt);
+        Assert.Single(cancelled.Attempts);
     }
 }

@@ -23,9 +23,9 @@ CREATE TABLE runs
 ) WITH (fillfactor = 85);
 
 -- Runs a live grain drives (owner set). Finished and suspended runs have no owner, so this stays small: it is
--- how the supervisor finds the runs of a dead silo, and how a queue rebuilds its backlog.
-CREATE INDEX runs_owned ON runs (owner) WHERE owner IS NOT NULL;
-CREATE INDEX runs_queue_active ON runs (queue, queue_order) WHERE owner IS NOT NULL;
+-- how a queue rebuilds its backlog, and the set the supervisor scans for runs whose silo died. Status is in no
+-- index, so a run's status changes are HOT updates that touch no index.
+CREATE INDEX runs_in_flight ON runs (queue, queue_order) WHERE owner IS NOT NULL;
 
 -- Suspended runs by the time they are due: the supervisor's timer wheel reads this.
 CREATE INDEX runs_due ON runs (wake_at) WHERE owner IS NULL AND wake_at IS NOT NULL;
