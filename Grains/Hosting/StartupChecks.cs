@@ -1,7 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Registry;
-using OrleansTasks.Storage.Postgres;
 
 namespace OrleansTasks.Hosting;
 
@@ -22,7 +22,8 @@ internal sealed partial class StartupChecks(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(StartupChecks), ServiceLifecycleStage.First, _ =>
         {
-            var registry = (TaskRegistry)services.GetService(typeof(TaskRegistry))!;
+            // Resolved here, not injected, so a bad registration fails this start-up stage with its own message.
+            var registry = services.GetRequiredService<TaskRegistry>();
             LogTasks(registry.All.Count(), string.Join(", ", registry.All.Select(t => t.Id).Order(StringComparer.Ordinal)));
             if (options.Value.DevelopmentStorage)
             {
@@ -31,17 +32,4 @@ internal sealed partial class StartupChecks(
 
             return Task.CompletedTask;
         });
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "OrleansTasks: {Count} task(s) registered: {Tasks}.")]
-    private partial void LogTasks(int count, string tasks);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OrleansTasks is in development mode: runs, grain state and reminders are kept in memory and will not survive a restart. Set the connection string ConnectionStrings:OrleansTasks to keep them in PostgreSQL.")]
-    private partial void LogDevelopmentMode();
-}
-
-/// <summary>Applies the database migrations before anything else in the silo touches the database.</summary>
-internal sealed class MigrationParticipant(PostgresMigrator migrator) : ILifecycleParticipant<ISiloLifecycle>
-{
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(MigrationParticipant), ServiceLifecycleStage.First, migrator.MigrateAsync);
 }

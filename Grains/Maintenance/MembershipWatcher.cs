@@ -78,7 +78,4 @@ internal sealed partial class MembershipWatcher(
             LogPokeFailed(exception);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not wake the run supervisor; its reminder and interval scans cover for it.")]
-    private partial void LogPokeFailed(Exception exception);
 }

@@ -101,7 +101,4 @@ internal sealed partial class PostgresMigrator(NpgsqlDataSource dataSource, ILog
     }
 
     internal sealed record Migration(int Version, string Name, string Sql);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied database migration {Version} ({Name}).")]
-    private partial void LogApplied(int version, string name);
 }

@@ -13,53 +13,39 @@ public sealed class PostgresClusterTests
     [Fact]
     public async Task RunStateAndPendingRetry_SurviveEverySiloRestarting()
     {
-        await using var database = await PostgresDatabase.CreateAsync();
-        var serviceId = NewServiceId();
-        var first = await SiloProcess.StartAsync(database.ConnectionString, serviceId);
-        await using var client = await PostgresClusterClient.ConnectAsync(database.ConnectionString, serviceId);
-        var completed = await client.Tasks.TriggerAsync<EchoTask>(new EchoPayload(11, "before the restart"));
-        await client.Tasks.Runs.PollAsync(completed.Id).Within(s_timeout, "the echo run");
-        var retrying = await client.Tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
-        await Eventually.Poll(
-            () => client.Tasks.Runs.RetrieveAsync(retrying.Id),
-            r => r.Status == RunStatus.Queued && r.Attempts.Count == 1,
-            s_timeout,
-            "the first attempt to fail and the retry to be scheduled");
+        await using var cluster = await PostgresCluster.StartAsync(silos: 1);
+        var first = cluster.Silos[0];
+        var completed = await cluster.Tasks.TriggerAsync<EchoTask>(new EchoPayload(11, "before the restart"));
+        await cluster.Tasks.Runs.PollAsync(completed.Id).Within(s_timeout, "the echo run");
+        var retrying = await cluster.Tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
+        await WaitForRetryAsync(cluster, retrying);
 
         first.Kill();
-        await using var second = await SiloProcess.StartAsync(database.ConnectionString, serviceId);
+        var second = await cluster.StartSiloAsync();
 
         var retried = await Eventually.Poll(
-            () => client.Tasks.Runs.RetrieveAsync(retrying.Id), r => r.IsFinal, s_timeout, $"the retry to happen after the restart{Environment.NewLine}{second.Output}");
+            () => cluster.Tasks.Runs.RetrieveAsync(retrying.Id), r => r.IsFinal, s_timeout, $"the retry to happen after the restart{Environment.NewLine}{cluster.Output}");
         Assert.Equal(RunStatus.Completed, retried.Status);
         Assert.Equal(2, retried.Attempts.Count);
         Assert.True(first.Is(retried.Attempts[0].Silo));
         Assert.True(second.Is(retried.Attempts[1].Silo));
         Assert.True(retried.Attempts[1].StartedAt - retried.Attempts[0].EndedAt!.Value >= TimeSpan.FromSeconds(8));
-        var echo = await client.Tasks.Runs.RetrieveAsync(completed.Id);
+        var echo = await cluster.Tasks.Runs.RetrieveAsync(completed.Id);
         Assert.Equal(RunStatus.Completed, echo.Status);
         Assert.Equal("before the restart", echo.GetOutput<EchoOutput>()!.Text);
     }
 
     [Fact]
-    public async Task SuspendedRetry_LongerThanTheSuspendThreshold_SurvivesAGracefulStopAndAColdStart()
+    public async Task SuspendedRetry_LongerThanTheSuspendThreshold_IsWokenByAColdStartedSilo()
     {
-        await using var database = await PostgresDatabase.CreateAsync();
-        var serviceId = NewServiceId();
-        var settings = new Dictionary<string, string> { ["OrleansTasks__SuspendThreshold"] = "00:00:02" };
-        var first = await SiloProcess.StartAsync(database.ConnectionString, serviceId, settings);
-        await using var client = await PostgresClusterClient.ConnectAsync(database.ConnectionString, serviceId);
-        var retrying = await client.Tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
-        await Eventually.Poll(
-            () => client.Tasks.Runs.RetrieveAsync(retrying.Id),
-            r => r.Status == RunStatus.Queued && r.Attempts.Count == 1,
-            s_timeout,
-            "the retry to be scheduled");
+        await using var cluster = await PostgresCluster.StartAsync(silos: 1, new Dictionary<string, string> { ["OrleansTasks__SuspendThreshold"] = "00:00:02" });
+        var retrying = await cluster.Tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
+        await WaitForRetryAsync(cluster, retrying);
 
-        first.Kill();
-        await using var second = await SiloProcess.StartAsync(database.ConnectionString, serviceId, settings);
+        cluster.Silos[0].Kill();
+        var second = await cluster.StartSiloAsync();
 
-        var retried = await Eventually.Poll(() => client.Tasks.Runs.RetrieveAsync(retrying.Id), r => r.IsFinal, s_timeout, "the suspended retry to be woken");
+        var retried = await Eventually.Poll(() => cluster.Tasks.Runs.RetrieveAsync(retrying.Id), r => r.IsFinal, s_timeout, "the suspended retry to be woken");
         Assert.Equal(RunStatus.Completed, retried.Status);
         Assert.True(second.Is(retried.Attempts[1].Silo));
     }
@@ -67,51 +53,53 @@ public sealed class PostgresClusterTests
     [Fact]
     public async Task TwoSilosStartingTogether_ShareOneDatabaseAndOneQueueLimit()
     {
-        await using var database = await PostgresDatabase.CreateAsync();
-        var serviceId = NewServiceId();
-        var silos = await Task.WhenAll(
-            SiloProcess.StartAsync(database.ConnectionString, serviceId),
-            SiloProcess.StartAsync(database.ConnectionString, serviceId));
-        await using var first = silos[0];
-        await using var second = silos[1];
-        await using var client = await PostgresClusterClient.ConnectAsync(database.ConnectionString, serviceId);
+        await using var cluster = await PostgresCluster.StartAsync(silos: 2);
 
         var handles = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            client.Tasks.TriggerAsync<LimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(300), i))));
-        var runs = await Task.WhenAll(handles.Select(h => client.Tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "30 limited runs");
+            cluster.Tasks.TriggerAsync<LimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(300), i))));
+        var runs = await Task.WhenAll(handles.Select(h => cluster.Tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "30 limited runs");
 
         Assert.All(runs, r => Assert.Equal(RunStatus.Completed, r.Status));
         var overlap = RunTimeline.MaxOverlap(runs);
         Assert.True(overlap <= LimitedTask.Limit, $"{overlap} runs of a queue limited to {LimitedTask.Limit} overlapped");
         Assert.Equal(LimitedTask.Limit, overlap);
-        Assert.Contains(runs, r => first.Is(r.Attempts[0].Silo));
-        Assert.Contains(runs, r => second.Is(r.Attempts[0].Silo));
-        Assert.Equal(30, await database.CountRunsAsync());
+        Assert.Contains(runs, r => cluster.Silos[0].Is(r.Attempts[0].Silo));
+        Assert.Contains(runs, r => cluster.Silos[1].Is(r.Attempts[0].Silo));
+        Assert.Equal(30, await cluster.Database.CountRunsAsync());
+    }
+
+    [Fact]
+    public async Task ErrorsFromASiloProcess_ReachTheClientAsTheirOwnTypes()
+    {
+        await using var cluster = await PostgresCluster.StartAsync(silos: 1);
+
+        var unknown = await Assert.ThrowsAsync<UnknownTaskException>(() => cluster.Tasks.TriggerAsync("no-such-task", "{}"));
+        var invalid = await Assert.ThrowsAsync<InvalidTriggerException>(() => cluster.Tasks.TriggerAsync("echo", "{nope"));
+        var missing = await Assert.ThrowsAsync<RunNotFoundException>(() => cluster.Tasks.Runs.RetrieveAsync("run_missing"));
+
+        Assert.Equal("no-such-task", unknown.TaskId);
+        Assert.Equal("echo", invalid.TaskId);
+        Assert.Equal("run_missing", missing.RunId);
+        Assert.Equal(0, await cluster.Database.CountRunsAsync());
     }
 
     [Fact]
     public async Task SiloKilledDuringAnAttempt_AttemptCountsAsCrashedAndTheRunRetriesOnTheOtherSilo()
     {
-        await using var database = await PostgresDatabase.CreateAsync();
-        var serviceId = NewServiceId();
-        var silos = await Task.WhenAll(
-            SiloProcess.StartAsync(database.ConnectionString, serviceId),
-            SiloProcess.StartAsync(database.ConnectionString, serviceId));
-        await using var first = silos[0];
-        await using var second = silos[1];
-        await using var client = await PostgresClusterClient.ConnectAsync(database.ConnectionString, serviceId);
-        var handle = await client.Tasks.TriggerAsync<SlowFirstAttemptTask>(new SleepPayload(TimeSpan.FromMinutes(10)));
+        await using var cluster = await PostgresCluster.StartAsync(silos: 2);
+        var handle = await cluster.Tasks.TriggerAsync<SlowFirstAttemptTask>(new SleepPayload(TimeSpan.FromMinutes(10)));
         var executing = await Eventually.Poll(
-            () => client.Tasks.Runs.RetrieveAsync(handle.Id),
+            () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),
             r => r.Status == RunStatus.Executing && r.Attempts.Count == 1,
             s_timeout,
             "the first attempt to start");
-        var (victim, survivor) = first.Is(executing.Attempts[0].Silo) ? (first, second) : (second, first);
+        var victim = cluster.Silos.Single(s => s.Is(executing.Attempts[0].Silo));
+        var survivor = cluster.Silos.Single(s => s != victim);
 
         victim.Kill();
 
         var run = await Eventually.Poll(
-            () => client.Tasks.Runs.RetrieveAsync(handle.Id), r => r.IsFinal, s_timeout, $"the run to finish on the surviving silo{Environment.NewLine}{survivor.Output}");
+            () => cluster.Tasks.Runs.RetrieveAsync(handle.Id), r => r.IsFinal, s_timeout, $"the run to finish on the surviving silo{Environment.NewLine}{cluster.Output}");
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(2, run.Attempts.Count);
         Assert.Equal(AttemptStatus.Crashed, run.Attempts[0].Status);
@@ -120,5 +108,10 @@ public sealed class PostgresClusterTests
         Assert.Equal("done on attempt 2", run.GetOutput<string>());
     }
 
-    private static string NewServiceId() => "test-" + Guid.NewGuid().ToString("N")[..8];
+    private static Task<TaskRun> WaitForRetryAsync(PostgresCluster cluster, RunHandle handle) =>
+        Eventually.Poll(
+            () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),
+            r => r.Status == RunStatus.Queued && r.Attempts.Count == 1,
+            s_timeout,
+            "the first attempt to fail and the retry to be scheduled");
 }
