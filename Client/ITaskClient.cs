@@ -9,6 +9,9 @@ public interface ITaskClient
     /// <summary>Runs: retrieve, cancel, poll.</summary>
     IRunsClient Runs { get; }
 
+    /// <summary>Waitpoint tokens: create, complete, retrieve, list.</summary>
+    IWaitpointsClient Waitpoints { get; }
+
     /// <summary>Triggers a run of the task class <typeparamref name="TTask"/>.</summary>
     /// <param name="payload">The payload: an instance of the task's payload type (or null).</param>
     /// <param name="options">Trigger options; null for the task's defaults.</param>

@@ -3,7 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Orleans.Runtime;
 using OrleansTasks.Batches;
+using System.Runtime.CompilerServices;
 using OrleansTasks.Runs;
+using OrleansTasks.Waitpoints;
 
 namespace OrleansTasks;
 
@@ -11,13 +13,17 @@ namespace OrleansTasks;
 /// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
 /// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
 /// </summary>
-internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient
+internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient, IWaitpointsClient
 {
+    private const int TokenPageSize = 100;
+
     private const int MaxTries = 3;
     private static readonly TimeSpan s_pollSlice = TimeSpan.FromSeconds(20);
     private static readonly ConcurrentDictionary<Type, Type> s_payloadTypes = new();
 
     public IRunsClient Runs => this;
+
+    public IWaitpointsClient Waitpoints => this;
 
     public Task<RunHandle> TriggerAsync<TTask>(object? payload, TriggerOptions? options = null, CancellationToken cancellationToken = default)
         where TTask : ITaskDefinition
@@ -89,6 +95,52 @@ internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITas
             {
                 return run;
             }
+        }
+    }
+
+    public Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new WaitTokenOptions();
+        WaitpointValidation.Validate(options);
+        return options.IdempotencyKey is { } key
+            ? CallAsync(() => grains.GetGrain<IWaitpointKeyGrain>(key).GetOrCreateAsync(options), cancellationToken)
+            : CallAsync(() => grains.GetGrain<IWaitpointTokenGrain>(RunIds.NewTokenId(time.GetUtcNow())).CreateAsync(options), cancellationToken);
+    }
+
+    public Task<WaitpointToken> CompleteTokenAsync(string tokenId, object? data, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        var json = JsonSerializer.Serialize(data, data?.GetType() ?? typeof(object), TaskJson.Options);
+        CheckPayloadSize(tokenId, json);
+
+        // Not retried: a completion whose response was lost would be refused the second time as already completed.
+        return grains.GetGrain<IWaitpointTokenGrain>(tokenId).CompleteAsync(json).WaitAsync(cancellationToken);
+    }
+
+    public Task<WaitpointToken> RetrieveTokenAsync(string tokenId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        return CallAsync(() => grains.GetGrain<IWaitpointTokenGrain>(tokenId).GetAsync(), cancellationToken);
+    }
+
+    public async IAsyncEnumerable<WaitpointToken> ListTokensAsync(WaitpointTokenFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        filter ??= new WaitpointTokenFilter();
+        WaitpointCursor? after = null;
+        while (true)
+        {
+            var page = await CallAsync(() => grains.GetGrain<IWaitpointQueryGrain>(0).ListAsync(filter, after, TokenPageSize), cancellationToken).ConfigureAwait(false);
+            foreach (var token in page)
+            {
+                yield return token;
+            }
+
+            if (page.Count < TokenPageSize)
+            {
+                yield break;
+            }
+
+            after = new WaitpointCursor(page[^1].CreatedAt, page[^1].Id);
         }
     }
 

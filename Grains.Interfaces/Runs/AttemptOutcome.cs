@@ -15,6 +15,9 @@ public enum AttemptOutcomeKind
 
     /// <summary>The attempt ran past its maximum duration.</summary>
     TimedOut = 4,
+
+    /// <summary>The run suspended: this execution was unwound and the attempt continues by replay when the run resumes.</summary>
+    Suspended = 5,
 }
 
 /// <summary>The end of one attempt, reported by the silo that executed it. Engine wire type.</summary>
@@ -44,4 +47,8 @@ public sealed record AttemptOutcome
     /// <summary>When the attempt ended.</summary>
     [Id(5)]
     public required DateTimeOffset EndedAt { get; init; }
+
+    /// <summary>Which execution of the attempt this is (0, then one more per replay); a stale one's report is ignored.</summary>
+    [Id(6)]
+    public int Execution { get; init; }
 }

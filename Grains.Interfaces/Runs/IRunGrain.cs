@@ -46,6 +46,23 @@ public interface IRunGrain : IGrainWithStringKey
     Task ReportAttemptAsync(AttemptOutcome outcome);
 
     /// <summary>
+    /// Engine: the executing attempt records a durable operation, or asks for the record of one it replays.
+    /// </summary>
+    [Alias("journal")]
+    Task<JournalOpResult> JournalAsync(JournalOp op);
+
+    /// <summary>
+    /// Engine: a child this run waits for has ended. One-way: the parent may at that moment be asking the child how
+    /// it is; a notice lost with a silo is made good by the parent's reconciliation when it resumes or rechecks.
+    /// </summary>
+    [Alias("child-finished"), OneWay]
+    Task OnChildFinishedAsync(ChildNotification notification);
+
+    /// <summary>Engine: a waitpoint token this run waits for was completed or timed out. One-way, for the same reason.</summary>
+    [Alias("token-completed"), OneWay]
+    Task OnTokenCompletedAsync(string key, WaitpointToken token);
+
+    /// <summary>
     /// Engine: the supervisor found the run orphaned (its silo died) or due (a timer came round). The run picks up
     /// from its durable state: a due retry or wait proceeds, a crashed attempt is recorded and retried.
     /// </summary>

@@ -13,6 +13,7 @@ internal static class RunIds
 {
     public const string RunPrefix = "run_";
     public const string BatchPrefix = "batch_";
+    public const string TokenPrefix = "waitpoint_";
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
     public static string NewRunId(DateTimeOffset now) => RunPrefix + Encode(now, RandomNumberGenerator.GetBytes(10));
@@ -29,6 +30,29 @@ internal static class RunIds
         var time = suffix.Length >= 10 ? suffix[..10] : suffix.PadRight(10, '0');
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{batchId}#{index}"));
         return RunPrefix + time + EncodeBits(hash.AsSpan(0, 10), 16);
+    }
+
+    public static string NewTokenId(DateTimeOffset now) => TokenPrefix + Encode(now, RandomNumberGenerator.GetBytes(10));
+
+    /// <summary>
+    /// The id of a child triggered at journal position <paramref name="key"/> of an attempt: the same on every replay,
+    /// so a replay that triggers it again reaches the same run instead of creating a second.
+    /// </summary>
+    public static string ForChild(string parentRunId, int attempt, string key, int index) =>
+        RunPrefix + Derived($"{parentRunId}#{attempt}#{key}#{index}");
+
+    /// <summary>The batch id of the children triggered together at a journal position.</summary>
+    public static string ForChildBatch(string parentRunId, int attempt, string key) =>
+        BatchPrefix + Derived($"{parentRunId}#{attempt}#{key}#batch");
+
+    /// <summary>The id of the token created at a journal position: the same on every replay.</summary>
+    public static string ForToken(string runId, int attempt, string key) =>
+        TokenPrefix + Derived($"{runId}#{attempt}#{key}#token");
+
+    private static string Derived(string seed)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(seed));
+        return EncodeBits(hash, 26);
     }
 
     private static string Encode(DateTimeOffset now, byte[] random)

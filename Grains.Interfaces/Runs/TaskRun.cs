@@ -78,6 +78,22 @@ public sealed record TaskRun
     [Id(17)]
     public DateTimeOffset? NextAttemptAt { get; init; }
 
+    /// <summary>The run that triggered this one, for a child run.</summary>
+    [Id(18)]
+    public string? ParentRunId { get; init; }
+
+    /// <summary>The first run of this run's tree; its own id for a run triggered from outside a task.</summary>
+    [Id(19)]
+    public string? RootRunId { get; init; }
+
+    /// <summary>How deep in its tree the run is: 0 for a run triggered from outside a task.</summary>
+    [Id(20)]
+    public int Depth { get; init; }
+
+    /// <summary>The durable operations of the current (or last) attempt, in the order they were first made.</summary>
+    [Id(21)]
+    public IReadOnlyList<JournalRecord> Journal { get; init; } = [];
+
     /// <summary>Time from the first attempt's start to the final status; null until the run is final.</summary>
     public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
 

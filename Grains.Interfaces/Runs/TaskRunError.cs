@@ -50,4 +50,10 @@ public static class TaskRunErrorCodes
 
     /// <summary>The task is no longer registered on the silo that picked the run up.</summary>
     public const string TaskNotFound = "COULD_NOT_FIND_EXECUTOR";
+
+    /// <summary>On replay the code made a different durable operation than the journal recorded.</summary>
+    public const string NonDeterminism = "TASK_NON_DETERMINISM";
+
+    /// <summary>A waitpoint token timed out before it was completed.</summary>
+    public const string WaitpointTimedOut = "WAITPOINT_TIMED_OUT";
 }

@@ -26,6 +26,26 @@ public sealed record TriggerRequest
     [Id(4)]
     public string? BatchId { get; init; }
 
+    /// <summary>The run that triggered this one, for a child run.</summary>
+    [Id(5)]
+    public string? ParentRunId { get; init; }
+
+    /// <summary>The first run of the tree this one belongs to.</summary>
+    [Id(6)]
+    public string? RootRunId { get; init; }
+
+    /// <summary>How deep in its tree the run is: 0 for a run triggered from outside a task.</summary>
+    [Id(7)]
+    public int Depth { get; init; }
+
+    /// <summary>For a child its parent waits for: the journal position of the parent's wait.</summary>
+    [Id(8)]
+    public string? ParentWaitKey { get; init; }
+
+    /// <summary>For a child its parent waits for: its index in that wait.</summary>
+    [Id(9)]
+    public int ParentWaitIndex { get; init; }
+
     /// <summary>A short description of the task named, for error messages.</summary>
     public string TaskName => TaskId ?? TaskType ?? "(none)";
 }

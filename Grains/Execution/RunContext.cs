@@ -1,23 +1,376 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OrleansTasks.Runs;
+using OrleansTasks.Waitpoints;
 
 namespace OrleansTasks.Execution;
 
-/// <summary>The engine's <see cref="TaskContext"/>: one per attempt.</summary>
-internal sealed class RunContext(AttemptRequest request, ILogger logger) : TaskContext
+/// <summary>
+/// The engine's <see cref="TaskContext"/>, one per execution of an attempt. Each durable operation takes a journal
+/// position (<see cref="KeyAllocator"/>); if the journal the execution started with has that position completed, the
+/// recorded result comes back at once. Otherwise the operation is sent to the run grain, which records it, and a
+/// pending one's result is delivered here when it comes. When the run suspends, pending operations throw
+/// <see cref="RunSuspendedException"/> and the attempt's token fires, so the code unwinds.
+/// </summary>
+internal sealed class RunContext : TaskContext
 {
-    public override string RunId => request.RunId;
+    private static readonly TimeSpan s_quietBeforeSuspend = TimeSpan.FromMilliseconds(100);
 
-    public override string TaskId => request.TaskId;
+    private readonly AttemptRequest _request;
+    private readonly IRunGrain _grain;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _cancellation;
+    private readonly TimeProvider _time;
+    private readonly KeyAllocator _keys = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>> _pending = new(StringComparer.Ordinal);
+    private readonly AsyncLocal<bool> _inStep = new();
+    private int _stepsRunning;
+    private long _lastActivity;
+    private int _suspendRequested;
+    private volatile bool _suspended;
 
-    public override int Attempt => request.Attempt;
+    public RunContext(AttemptRequest request, IRunGrain grain, ILogger logger, CancellationTokenSource cancellation, TimeProvider time)
+    {
+        _request = request;
+        _grain = grain;
+        _logger = logger;
+        _cancellation = cancellation;
+        _time = time;
+        _lastActivity = time.GetTimestamp();
+    }
 
-    public override IReadOnlyList<string> Tags => request.Tags;
+    public override string RunId => _request.RunId;
 
-    public override string Queue => request.Queue;
+    public override string TaskId => _request.TaskId;
 
-    public override MachinePreset Machine => request.Machine;
+    public override int Attempt => _request.Attempt;
 
-    public override DateTimeOffset CreatedAt => request.CreatedAt;
+    public override IReadOnlyList<string> Tags => _request.Tags;
 
-    public override ILogger Logger => logger;
+    public override string Queue => _request.Queue;
+
+    public override MachinePreset Machine => _request.Machine;
+
+    public override DateTimeOffset CreatedAt => _request.CreatedAt;
+
+    public override ILogger Logger => _logger;
+
+    /// <summary>True once the execution has been told to unwind; its outcome is then a suspension, whatever the code does.</summary>
+    public bool IsSuspended => _suspended;
+
+    /// <summary>Set when the code went against its journal; the attempt fails with it, whatever the code does after.</summary>
+    public NonDeterminismException? NonDeterminism { get; private set; }
+
+    /// <summary>Makes this the current run for the flow about to run the task's code.</summary>
+    public void Enter() => SetCurrent(this);
+
+    public override Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(action);
+        var key = Allocate("StepAsync");
+        return StepCoreAsync(key, name, action);
+    }
+
+    public override Task<RunHandle> TriggerAsync(BatchTaskItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var key = Allocate("TriggerAsync");
+        return TriggerCoreAsync(key, [item]);
+
+        async Task<RunHandle> TriggerCoreAsync(string key, List<BatchTaskItem> items) =>
+            (await ChildrenAsync(key, JournalOpKind.Trigger, items).ConfigureAwait(false)).Handles![0];
+    }
+
+    public override Task<TaskRunResult> TriggerAndWaitAsync(BatchTaskItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var key = Allocate("TriggerAndWaitAsync");
+        return WaitCoreAsync(key, [item]);
+
+        async Task<TaskRunResult> WaitCoreAsync(string key, List<BatchTaskItem> items) =>
+            ToResult((await ChildrenAsync(key, JournalOpKind.TriggerAndWait, items).ConfigureAwait(false)).Children![0]);
+    }
+
+    public override Task<BatchHandle> BatchTriggerAsync(IEnumerable<BatchTaskItem> items)
+    {
+        var list = Materialize(items);
+        var key = Allocate("BatchTriggerAsync");
+        return BatchCoreAsync(key, list);
+
+        async Task<BatchHandle> BatchCoreAsync(string key, List<BatchTaskItem> items)
+        {
+            var result = await ChildrenAsync(key, JournalOpKind.Trigger, items).ConfigureAwait(false);
+            return new BatchHandle(result.BatchId ?? RunIds.ForChildBatch(RunId, Attempt, key), result.Handles!);
+        }
+    }
+
+    public override Task<IReadOnlyList<TaskRunResult>> BatchTriggerAndWaitAsync(IEnumerable<BatchTaskItem> items)
+    {
+        var list = Materialize(items);
+        var key = Allocate("BatchTriggerAndWaitAsync");
+        return BatchWaitCoreAsync(key, list);
+
+        async Task<IReadOnlyList<TaskRunResult>> BatchWaitCoreAsync(string key, List<BatchTaskItem> items)
+        {
+            var result = await ChildrenAsync(key, JournalOpKind.TriggerAndWait, items).ConfigureAwait(false);
+            return [.. result.Children!.Select(ToResult)];
+        }
+    }
+
+    protected internal override Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast = false)
+    {
+        var key = Allocate(isDuration ? "Wait.ForAsync" : "Wait.UntilAsync");
+        var op = NewOp(key, JournalOpKind.Wait, isDuration ? "for" : "until") with { DueAt = until };
+        if (throwIfInThePast && until < _time.GetUtcNow() && Recorded(key, op.Kind, op.Name) is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(until), until, $"{until:O} is in the past.");
+        }
+
+        return RunAsync(op);
+    }
+
+    protected internal override Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        WaitpointValidation.Validate(options);
+        var key = Allocate("Wait.CreateTokenAsync");
+        return CreateCoreAsync(NewOp(key, JournalOpKind.CreateToken, "token") with { TokenOptions = options });
+
+        async Task<WaitpointToken> CreateCoreAsync(JournalOp op)
+        {
+            var result = await RunAsync(op).ConfigureAwait(false);
+            return result.Token ?? JsonSerializer.Deserialize<WaitpointToken>(result.ResultJson!, TaskJson.Options)!;
+        }
+    }
+
+    protected internal override Task<(bool Ok, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        var key = Allocate("Wait.ForTokenAsync");
+        return WaitCoreAsync(NewOp(key, JournalOpKind.WaitToken, "token") with { TokenId = tokenId });
+
+        async Task<(bool, string?, TaskRunError?)> WaitCoreAsync(JournalOp op)
+        {
+            var result = await RunAsync(op).ConfigureAwait(false);
+            return (result.Error is null, result.ResultJson, result.Error);
+        }
+    }
+
+    /// <summary>A pending operation's result has come.</summary>
+    public void Deliver(string key, JournalOpResult result)
+    {
+        if (_pending.TryRemove(key, out var waiter))
+        {
+            Touch();
+            waiter.TrySetResult(result);
+        }
+    }
+
+    /// <summary>The run suspends: once no step is running and the code has been quiet briefly, the code unwinds.</summary>
+    public void RequestSuspend()
+    {
+        if (Interlocked.Exchange(ref _suspendRequested, 1) == 0)
+        {
+            _ = SuspendWhenQuietAsync();
+        }
+    }
+
+    /// <summary>Unwinds now: pending operations throw, the token fires, and any further operation throws.</summary>
+    public void Suspend()
+    {
+        _suspended = true;
+        foreach (var key in _pending.Keys)
+        {
+            if (_pending.TryRemove(key, out var waiter))
+            {
+                waiter.TrySetException(new RunSuspendedException(_cancellation.Token));
+            }
+        }
+
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The execution has already ended.
+        }
+        catch (AggregateException)
+        {
+            // A callback registered by task code threw; the execution unwinds either way.
+        }
+    }
+
+    private async Task SuspendWhenQuietAsync()
+    {
+        // Operations started together (Task.WhenAll) all get recorded before the code unwinds, and a running step
+        // (a side effect in flight) is never cut short.
+        while (!_suspended)
+        {
+            var quiet = _time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
+            if (Volatile.Read(ref _stepsRunning) == 0 && quiet >= s_quietBeforeSuspend)
+            {
+                Suspend();
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), _time).ConfigureAwait(false);
+        }
+    }
+
+    private string Allocate(string operation)
+    {
+        if (_inStep.Value)
+        {
+            throw new InvalidOperationException($"{operation} was called inside StepAsync. A step is one side effect; make durable operations outside it.");
+        }
+
+        ThrowIfSuspended();
+        Touch();
+        return _keys.Next();
+    }
+
+    private async Task<T> StepCoreAsync<T>(string key, string name, Func<CancellationToken, Task<T>> action)
+    {
+        if (Recorded(key, JournalOpKind.Step, name) is { Status: JournalOpStatus.Completed } recorded)
+        {
+            return JsonSerializer.Deserialize<T>(recorded.ResultJson!, TaskJson.Options)!;
+        }
+
+        T result;
+        Interlocked.Increment(ref _stepsRunning);
+        _inStep.Value = true;
+        try
+        {
+            result = await action(_cancellation.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inStep.Value = false;
+            Interlocked.Decrement(ref _stepsRunning);
+            Touch();
+        }
+
+        var json = JsonSerializer.Serialize(result, TaskJson.Options);
+        await RunAsync(NewOp(key, JournalOpKind.Step, name) with { ResultJson = json }).ConfigureAwait(false);
+        return result;
+    }
+
+    private Task<JournalOpResult> ChildrenAsync(string key, JournalOpKind kind, List<BatchTaskItem> items)
+    {
+        var children = items.Select(item => new TriggerRequest
+        {
+            TaskId = item.TaskId,
+            TaskType = item.TaskType?.FullName,
+            PayloadJson = item.PayloadJson,
+            Options = item.Options ?? new TriggerOptions(),
+        }).ToList();
+        var name = string.Join(",", items.Select(i => i.TaskId ?? i.TaskType!.FullName).Distinct(StringComparer.Ordinal));
+        if (items.Count > 1)
+        {
+            name += $"×{items.Count}";
+        }
+
+        return RunAsync(NewOp(key, kind, name) with { Children = children });
+    }
+
+    /// <summary>Answers an operation from the journal the execution started with, or records it with the run grain.</summary>
+    private async Task<JournalOpResult> RunAsync(JournalOp op)
+    {
+        if (Recorded(op.Key, op.Kind, op.Name) is { Status: JournalOpStatus.Completed } recorded)
+        {
+            return recorded;
+        }
+
+        // Registered before the grain hears of the operation, so a result delivered right after is not missed.
+        var waiter = _pending.GetOrAdd(op.Key, _ => new TaskCompletionSource<JournalOpResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        JournalOpResult result;
+        try
+        {
+            result = await _grain.JournalAsync(op).ConfigureAwait(false);
+        }
+        catch (NonDeterminismException exception)
+        {
+            _pending.TryRemove(op.Key, out _);
+            NonDeterminism ??= exception;
+            throw;
+        }
+        catch
+        {
+            _pending.TryRemove(op.Key, out _);
+            throw;
+        }
+
+        switch (result.Status)
+        {
+            case JournalOpStatus.Completed:
+                _pending.TryRemove(op.Key, out _);
+                return result;
+            case JournalOpStatus.Stale:
+                Suspend();
+                throw new RunSuspendedException(_cancellation.Token);
+            default:
+                ThrowIfSuspended();
+                return await waiter.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The journal's record at <paramref name="key"/>, checked against the operation the code makes there now.</summary>
+    private JournalOpResult? Recorded(string key, JournalOpKind kind, string name)
+    {
+        if (!_request.Journal.TryGetValue(key, out var recorded))
+        {
+            return null;
+        }
+
+        if (recorded.Kind != kind || recorded.Name != name)
+        {
+            NonDeterminism ??= new NonDeterminismException(RunId, key, Journal.JournalEntry.Describe(recorded.Kind, recorded.Name), Journal.JournalEntry.Describe(kind, name));
+            throw NonDeterminism;
+        }
+
+        return recorded.Result;
+    }
+
+    private JournalOp NewOp(string key, JournalOpKind kind, string name) =>
+        new() { Attempt = Attempt, Execution = _request.Execution, Key = key, Kind = kind, Name = name };
+
+    private void ThrowIfSuspended()
+    {
+        if (_suspended)
+        {
+            throw new RunSuspendedException(_cancellation.Token);
+        }
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
+
+    private static List<BatchTaskItem> Materialize(IEnumerable<BatchTaskItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var list = items.ToList();
+        if (list.Count > TaskLimits.MaxBatchItems)
+        {
+            throw new BatchTooLargeException(list.Count, TaskLimits.MaxBatchItems);
+        }
+
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("A batch trigger needs at least one item.", nameof(items));
+        }
+
+        return list;
+    }
+
+    private static TaskRunResult ToResult(ChildRunResult child) => new()
+    {
+        Ok = child.Status == RunStatus.Completed,
+        RunId = child.RunId,
+        TaskId = child.TaskId,
+        Status = child.Status,
+        OutputJson = child.OutputJson,
+        Error = child.Error,
+    };
 }

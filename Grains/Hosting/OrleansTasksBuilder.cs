@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace OrleansTasks.Hosting;
 
@@ -29,6 +30,9 @@ public sealed class OrleansTasksBuilder
                 $"{taskType.FullName} is not a task: a task is a non-abstract class deriving from TaskDefinition<TPayload, TOutput>.", nameof(taskType));
         }
 
+        // Tasks are services too, so a task can take the tasks it triggers in its constructor
+        // (child.TriggerAndWaitAsync(payload), as in Trigger.dev).
+        Services.TryAddTransient(taskType);
         Services.Configure<TaskRegistrationOptions>(o =>
         {
             if (!o.TaskTypes.Contains(taskType))

@@ -10,6 +10,7 @@ using OrleansTasks.Maintenance;
 using OrleansTasks.Registry;
 using OrleansTasks.Storage;
 using OrleansTasks.Storage.Postgres;
+using OrleansTasks.Waitpoints;
 
 namespace OrleansTasks.Hosting;
 
@@ -35,6 +36,7 @@ public static class SiloBuilderExtensions
             services.AddSingleton<TaskRegistry>();
             services.AddSingleton<AttemptExecutor>();
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
+            services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
             services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
@@ -76,6 +78,8 @@ public static class SiloBuilderExtensions
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresRunStore>>()));
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<PostgresRunStore>());
+        services.RemoveAll<IWaitpointStore>();
+        services.AddSingleton<IWaitpointStore>(sp => new PostgresWaitpointStore(sp.GetRequiredService<RunStoreDataSource>().DataSource));
         services.AddSingleton(sp => new PostgresMigrator(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMigrator>>()));
@@ -99,6 +103,8 @@ public static class SiloBuilderExtensions
         builder.UseInMemoryReminderService();
         builder.Services.RemoveAll<IRunStore>();
         builder.Services.AddSingleton<IRunStore, InMemoryRunStore>();
+        builder.Services.RemoveAll<IWaitpointStore>();
+        builder.Services.AddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
         builder.Services.Configure<StartupChecksOptions>(o => o.DevelopmentStorage = true);
         return builder;
     }

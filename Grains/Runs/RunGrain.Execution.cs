@@ -3,7 +3,7 @@ using OrleansTasks.Storage;
 
 namespace OrleansTasks.Runs;
 
-/// <summary>Getting a slot, running attempts, and what each attempt's end does to the run.</summary>
+/// <summary>Getting a slot, running attempts and their executions, and what each execution's end does to the run.</summary>
 internal sealed partial class RunGrain
 {
     private static readonly TimeSpan s_finalLinger = TimeSpan.FromSeconds(5);
@@ -16,13 +16,14 @@ internal sealed partial class RunGrain
         {
             StartAttempt();
         }
-        else if (state is not { Status: RunStatus.Dequeued or RunStatus.Executing })
+        else if (state is { Status: RunStatus.Waiting, ResumeRequested: true })
+        {
+            ResumeWithSlot();
+        }
+        else if (state is not null && state.Status is not (RunStatus.Dequeued or RunStatus.Executing))
         {
             // Not waiting for a slot (cancelled meanwhile, or a stale grant): hand it straight back.
-            if (state is not null)
-            {
-                await Queue(state).ReleaseAsync(state.Id);
-            }
+            await Queue(state).ReleaseAsync(state.Id);
         }
     }
 
@@ -31,8 +32,8 @@ internal sealed partial class RunGrain
         ArgumentNullException.ThrowIfNull(outcome);
         await EnsureLoadedAsync();
         var state = _state;
-        if (state is not { Status: RunStatus.Executing } || state.CurrentAttempt is not { Status: AttemptStatus.Executing } attempt
-            || attempt.Number != outcome.Attempt)
+        if (state is not { Status: RunStatus.Executing or RunStatus.Waiting } || state.CurrentAttempt is not { Status: AttemptStatus.Executing } attempt
+            || attempt.Number != outcome.Attempt || state.Execution != outcome.Execution)
         {
             LogStaleReport(RunId, outcome.Attempt, state?.Status.ToWireName() ?? "(none)");
             return;
@@ -40,6 +41,9 @@ internal sealed partial class RunGrain
 
         switch (outcome.Kind)
         {
+            case AttemptOutcomeKind.Suspended:
+                await CompleteSuspensionAsync();
+                break;
             case AttemptOutcomeKind.Succeeded:
                 CloseAttempt(AttemptStatus.Completed, error: null, outcome.EndedAt);
                 await FinishAsync(RunStatus.Completed, outcome.OutputJson, error: null);
@@ -74,25 +78,53 @@ internal sealed partial class RunGrain
         }
     }
 
+    /// <summary>A new attempt: a fresh journal, and its first execution.</summary>
     private void StartAttempt()
     {
         var state = _state!;
         var now = time.GetUtcNow();
         MoveTo(RunStatus.Dequeued);
-        MoveTo(RunStatus.Executing);
         var number = state.Attempts.Count + 1;
         state.Attempts.Add(new RunAttempt(number, AttemptStatus.Executing, now, EndedAt: null, Error: null, Silo));
         state.StartedAt ??= now;
+        state.Journal.Clear();
+        state.Execution = 0;
+        state.CrashRecoveries = 0;
+        StartExecution(replay: false);
+        LogAttemptStarted(state.Id, number);
+    }
+
+    /// <summary>
+    /// Runs the current attempt's code: its first execution, or a replay over its journal (after the run resumed, or
+    /// after the silo executing it died).
+    /// </summary>
+    private void StartExecution(bool replay)
+    {
+        var state = _state!;
+        if (state.Status != RunStatus.Executing)
+        {
+            MoveTo(RunStatus.Executing);
+        }
+
+        if (replay)
+        {
+            state.Execution++;
+            LogReplaying(state.Id, state.CurrentAttempt!.Number, state.Execution, state.Journal.Count);
+        }
+
+        state.ResumeRequested = false;
         state.WakeAt = null;
         state.Owner = Silo;
 
-        // The attempt starts now; the record of it starting is committed alongside other runs' writes. If this
-        // silo dies before that commit, the run is found again by its owner and the attempt simply starts anew.
+        // The execution starts now; the record of it starting is committed alongside other runs' writes. If this
+        // silo dies before that commit, the run is found again by its owner and simply starts (or replays) anew.
         SaveInBackground();
         DelayDeactivation(TimeSpan.FromDays(365));
+        var journal = state.Journal.ToDictionary(e => e.Key, e => new RecordedOp(e.Kind, e.Name, e.ToResult()), StringComparer.Ordinal);
         executor.Start(new AttemptRequest(
-            state.Id, state.TaskId, number, state.PayloadJson, [.. state.Tags], state.Queue, state.Machine, state.CreatedAt, state.MaxDuration));
-        LogAttemptStarted(state.Id, number);
+            state.Id, state.TaskId, state.CurrentAttempt!.Number, state.Execution, state.PayloadJson, [.. state.Tags], state.Queue,
+            state.Machine, state.CreatedAt, state.MaxDuration, journal));
+        UpdateWaits();
     }
 
     private void CloseAttempt(AttemptStatus status, TaskRunError? error, DateTimeOffset? endedAt = null)
@@ -104,7 +136,7 @@ internal sealed partial class RunGrain
         }
     }
 
-    /// <summary>The attempt failed: retry by the policy, or end the run with <paramref name="finalStatus"/>.</summary>
+    /// <summary>The attempt failed: retry by the policy (a new attempt, a fresh journal), or end the run with <paramref name="finalStatus"/>.</summary>
     private async Task FailAttemptAsync(TaskRunError? error, bool retryable, RunStatus finalStatus, bool deactivating = false)
     {
         var state = _state!;
@@ -116,9 +148,16 @@ internal sealed partial class RunGrain
         }
 
         var delay = state.Retry.GetDelay(failed, Random.Shared.NextDouble());
+        var inQueue = state.Status.HoldsSlot() || state.ResumeRequested;
+        AbandonWaits(cancelChildren: false);
         state.Error = error;
         MoveTo(RunStatus.Queued);
-        ReleaseSlot();
+        state.ResumeRequested = false;
+        if (inQueue)
+        {
+            ReleaseSlot();
+        }
+
         LogRetryScheduled(state.Id, failed + 1, delay);
         await WaitUntilAsync(time.GetUtcNow() + delay, deactivating);
     }
@@ -126,13 +165,16 @@ internal sealed partial class RunGrain
     private async Task FinishAsync(RunStatus status, string? outputJson, TaskRunError? error)
     {
         var state = _state!;
-        var holdsSlot = state.Status.HoldsSlot() || state.Status == RunStatus.Queued;
+        // In the queue one way or another: holding a slot, waiting in the backlog, or waiting to take a slot back.
+        var holdsSlot = state.Status.HoldsSlot() || state.Status == RunStatus.Queued || state.ResumeRequested;
+        AbandonWaits(cancelChildren: status == RunStatus.Canceled);
         MoveTo(status);
         state.FinishedAt = state.UpdatedAt;
         state.OutputJson = outputJson;
         state.Error = status == RunStatus.Completed ? null : error;
         state.WakeAt = null;
         state.Owner = null;
+        state.ResumeRequested = false;
         if (holdsSlot)
         {
             ReleaseSlot();
@@ -142,11 +184,11 @@ internal sealed partial class RunGrain
         await SaveAsync();
         LogFinished(state.Id, status.ToWireName(), state.Attempts.Count);
         NotifyFinal();
+        NotifyParent();
 
         // A final run needs no activation, but a caller polling for the end usually asks moments after it came:
         // linger briefly to answer from memory, then go (a later read loads the run again).
         DelayDeactivation(TimeSpan.FromMinutes(-1));
-        StopTimer();
         _timer = this.RegisterGrainTimer(
             static grain =>
             {

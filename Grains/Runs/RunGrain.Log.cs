@@ -36,4 +36,13 @@ internal sealed partial class RunGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Loading run {RunId} failed.")]
     private partial void LogLoadFailed(Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} replays attempt {Attempt} (execution {Execution}) over {Entries} journal entries.")]
+    private partial void LogReplaying(string runId, int attempt, int execution, int entries);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} resumes attempt {Attempt} by replay: its execution stopped with its silo (recovery {Recovery}).")]
+    private partial void LogRecovering(string runId, int attempt, int recovery);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was executing when its activation went away ({Reason}); it continues elsewhere by replay.")]
+    private partial void LogHandedOver(string runId, string reason);
 }

@@ -1,8 +1,8 @@
 namespace OrleansTasks.Runs;
 
 /// <summary>
-/// Time and failure: waiting until a moment (in memory, or suspended), resuming from durable state when the
-/// moment comes or when the run's silo died, and handing the run over when this activation goes away.
+/// Time and failure: waiting until a moment (in memory, or suspended), resuming from durable state when the moment
+/// comes, when a wait ends or when the run's silo died, and handing the run over when this activation goes away.
 /// </summary>
 internal sealed partial class RunGrain
 {
@@ -37,13 +37,17 @@ internal sealed partial class RunGrain
                 Dispatch();
                 break;
 
-            case RunStatus.Executing when state.CurrentAttempt is { Status: AttemptStatus.Executing } attempt
-                                          && executor.IsRunning(state.Id, attempt.Number):
-                // Still executing here; whoever resumed us was mistaken about this silo.
+            case RunStatus.Executing or RunStatus.Waiting when IsLive(state):
+                // Executing here: a timer or a mistaken supervisor; bring the waits up to date.
+                UpdateWaits();
                 break;
 
             case RunStatus.Executing:
-                await CrashAttemptAsync("the silo executing it stopped before the attempt ended");
+                await RecoverExecutionAsync();
+                break;
+
+            case RunStatus.Waiting:
+                await ResumeWaitingAsync();
                 break;
         }
     }
@@ -51,13 +55,18 @@ internal sealed partial class RunGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         StopTimer();
+        _waitTimer?.Dispose();
+        StopSuspendTimer();
         var state = _state;
-        if (state is { Status: RunStatus.Executing } && state.CurrentAttempt is { Status: AttemptStatus.Executing } attempt
-            && executor.IsRunning(state.Id, attempt.Number))
+        if (state is not null && !state.Status.IsFinal() && IsLive(state))
         {
-            // This silo is going away with the attempt unfinished: record the crash and hand the retry to the supervisor.
-            executor.Abandon(state.Id, attempt.Number);
-            await CrashAttemptAsync($"the silo executing it shut down ({reason.Description})", deactivating: true);
+            // This activation is going away with the attempt's code running: the code is dropped and the run is left
+            // for the supervisor to pick up at once elsewhere, which replays it from the journal.
+            executor.Abandon(state.Id, state.CurrentAttempt!.Number);
+            LogHandedOver(state.Id, reason.Description);
+            state.Owner = null;
+            state.WakeAt = time.GetUtcNow();
+            await SaveAsync();
         }
         else if (state is { Owner: not null } && !state.Status.IsFinal() && state.WakeAt is not null)
         {
@@ -69,15 +78,49 @@ internal sealed partial class RunGrain
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
+    /// <summary>
+    /// The run was executing but its code runs nowhere (its silo died, or its activation went away): replay the
+    /// attempt from its journal. An attempt that keeps dying with its silo counts as crashed after a few tries.
+    /// </summary>
+    private async Task RecoverExecutionAsync()
+    {
+        var state = _state!;
+        state.CrashRecoveries++;
+        if (state.CrashRecoveries > MaxCrashRecoveries)
+        {
+            await CrashAttemptAsync($"its silo stopped {MaxCrashRecoveries} times while it executed");
+            return;
+        }
+
+        LogRecovering(state.Id, state.CurrentAttempt!.Number, state.CrashRecoveries);
+        await ReconcileWaitsAsync();
+        StartExecution(replay: true);
+    }
+
+    /// <summary>A waiting run with no live code: go on if what it waits for has come, else suspend until it does.</summary>
+    private async Task ResumeWaitingAsync()
+    {
+        var state = _state!;
+        var completed = await ReconcileWaitsAsync();
+        if (completed || state.ResumeRequested || !PendingWaits().Any(ReleasesSlot))
+        {
+            RequestSlotToResume();
+        }
+        else
+        {
+            await SuspendAsync();
+        }
+    }
+
     /// <summary>The attempt ended with its silo: it counts as crashed, and the run retries by its policy.</summary>
-    private async Task CrashAttemptAsync(string why, bool deactivating = false)
+    private async Task CrashAttemptAsync(string why)
     {
         var state = _state!;
         var number = state.CurrentAttempt?.Number ?? 0;
         var error = new TaskRunError("OrleansTasks.AttemptCrashed", $"Attempt {number} crashed: {why}.", Code: TaskRunErrorCodes.Crashed);
         CloseAttempt(AttemptStatus.Crashed, error);
         LogAttemptCrashed(state.Id, number, why);
-        await FailAttemptAsync(error, retryable: true, RunStatus.Crashed, deactivating);
+        await FailAttemptAsync(error, retryable: true, RunStatus.Crashed);
     }
 
     /// <summary>
@@ -106,8 +149,7 @@ internal sealed partial class RunGrain
         {
             // When this activation is going away (its silo may be too), the supervisor's next scan finds the run instead.
             Supervisor.ScheduleAsync(state.Id, wakeAt).Ignore();
-            DelayDeactivation(TimeSpan.FromMinutes(-1));
-            DeactivateOnIdle();
+            LetGo();
         }
     }
 

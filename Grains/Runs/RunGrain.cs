@@ -151,6 +151,11 @@ internal sealed partial class RunGrain(
             MaxAttempts = taskOptions.MaxAttempts ?? descriptor.Retry.MaxAttempts,
             Retry = descriptor.Retry,
             MaxDuration = taskOptions.MaxDuration ?? descriptor.MaxDuration,
+            ParentRunId = request.ParentRunId,
+            RootRunId = request.RootRunId ?? RunId,
+            Depth = request.Depth,
+            ParentWaitKey = request.ParentWaitKey,
+            ParentWaitIndex = request.ParentWaitIndex,
         };
     }
 

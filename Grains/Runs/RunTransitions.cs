@@ -15,8 +15,8 @@ internal static class RunTransitions
         RunStatus.Dequeued => to is RunStatus.Executing or RunStatus.Queued or RunStatus.Canceled or RunStatus.SystemFailure,
         RunStatus.Executing => to is RunStatus.Queued or RunStatus.Waiting or RunStatus.Completed or RunStatus.Failed
             or RunStatus.Canceled or RunStatus.TimedOut or RunStatus.Crashed or RunStatus.SystemFailure,
-        RunStatus.Waiting => to is RunStatus.Queued or RunStatus.Executing or RunStatus.Canceled or RunStatus.SystemFailure
-            or RunStatus.Failed or RunStatus.Crashed,
+        RunStatus.Waiting => to is RunStatus.Queued or RunStatus.Executing or RunStatus.Completed or RunStatus.Canceled
+            or RunStatus.Failed or RunStatus.TimedOut or RunStatus.Crashed or RunStatus.SystemFailure,
         _ => false,
     };
 

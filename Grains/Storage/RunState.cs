@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OrleansTasks.Journal;
 
 namespace OrleansTasks.Storage;
 
@@ -61,6 +62,29 @@ internal sealed class RunState
 
     public TimeSpan? MaxDuration { get; set; }
 
+    public string? ParentRunId { get; set; }
+
+    public string? RootRunId { get; set; }
+
+    public int Depth { get; set; }
+
+    /// <summary>For a child its parent waits for: where to report its end.</summary>
+    public string? ParentWaitKey { get; set; }
+
+    public int ParentWaitIndex { get; set; }
+
+    /// <summary>The current attempt's durable operations. A new attempt starts with an empty journal.</summary>
+    public List<JournalEntry> Journal { get; set; } = [];
+
+    /// <summary>Which execution of the current attempt runs: 0, then one more per replay.</summary>
+    public int Execution { get; set; }
+
+    /// <summary>How many times the current attempt was replayed because its silo died while it executed.</summary>
+    public int CrashRecoveries { get; set; }
+
+    /// <summary>A waiting run whose wait has ended: it is to replay as soon as it has a slot.</summary>
+    public bool ResumeRequested { get; set; }
+
     public RunAttempt? CurrentAttempt => Attempts.Count == 0 ? null : Attempts[^1];
 
     public TaskRun ToTaskRun() => new()
@@ -83,5 +107,11 @@ internal sealed class RunState
         MaxDuration = MaxDuration,
         BatchId = BatchId,
         NextAttemptAt = Status == RunStatus.Queued ? WakeAt : null,
+        ParentRunId = ParentRunId,
+        RootRunId = RootRunId ?? Id,
+        Depth = Depth,
+        Journal = [.. Journal.Select(e => e.ToRecord())],
     };
+
+    public JournalEntry? FindEntry(string key) => Journal.Find(e => e.Key == key);
 }

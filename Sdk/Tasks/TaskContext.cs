@@ -6,9 +6,31 @@ namespace OrleansTasks;
 /// The run an attempt belongs to, handed to <see cref="TaskDefinition{TPayload, TOutput}.RunAsync"/>: its ids,
 /// the attempt number, the run's tags and a logger scoped to the run.
 /// </summary>
-/// <remarks>The engine provides the implementation; a test of a task's code may derive its own.</remarks>
+/// <remarks>
+/// The engine provides the implementation; a test of a task's code may derive its own.
+/// <para>
+/// Durable operations (steps, waits, child runs, tokens) are recorded in the run's journal as they complete. When a
+/// run resumes after a long wait, or continues on another silo after its silo died, <c>RunAsync</c> runs again from the
+/// top and each recorded operation returns its recorded result at once, in order, until the code reaches the first
+/// one not yet recorded. Code outside these operations runs again: put side effects that must not repeat in
+/// <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}})"/>.
+/// </para>
+/// </remarks>
 public abstract class TaskContext
 {
+    private static readonly AsyncLocal<TaskContext?> s_current = new();
+
+    /// <summary>The run the calling code is executing in, or null outside a run.</summary>
+    public static TaskContext? Current => s_current.Value;
+
+    /// <summary>The current run, or an error saying the operation only works inside a run.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a running task.</exception>
+    internal static TaskContext Require(string operation) =>
+        s_current.Value ?? throw new InvalidOperationException(
+            $"{operation} only works inside a running task (from RunAsync). From a service, use ITaskClient instead.");
+
+    /// <summary>Makes <paramref name="context"/> the current run for the calling flow; for the engine that runs attempts.</summary>
+    protected static void SetCurrent(TaskContext? context) => s_current.Value = context;
     /// <summary>The run id, <c>run_…</c>.</summary>
     public abstract string RunId { get; }
 
@@ -32,4 +54,50 @@ public abstract class TaskContext
 
     /// <summary>A logger whose scope carries the run id, task id and attempt.</summary>
     public abstract ILogger Logger { get; }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once for this attempt and records its result; when the run replays, the recorded
+    /// result is returned and the action does not run again. A step that throws is not recorded (it runs again on
+    /// replay). The name identifies the step: the same code must call the same step at the same place on replay.
+    /// </summary>
+    /// <param name="name">The step's name, for the journal and the non-determinism check.</param>
+    /// <param name="action">The side effect; its result must serialize to JSON.</param>
+    public abstract Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action);
+
+    /// <summary>Runs <paramref name="action"/> once for this attempt, as <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}})"/>.</summary>
+    public Task StepAsync(string name, Func<CancellationToken, Task> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return StepAsync(name, async cancellationToken =>
+        {
+            await action(cancellationToken).ConfigureAwait(false);
+            return true;
+        });
+    }
+
+    /// <summary>Triggers a child run and goes on without waiting. Recorded, so a replay never triggers it twice.</summary>
+    public abstract Task<RunHandle> TriggerAsync(BatchTaskItem item);
+
+    /// <summary>Triggers a child run and waits for it to end. The run releases its concurrency slot while it waits.</summary>
+    public abstract Task<TaskRunResult> TriggerAndWaitAsync(BatchTaskItem item);
+
+    /// <summary>Triggers up to 1,000 child runs, of one task or several, and goes on without waiting.</summary>
+    /// <exception cref="BatchTooLargeException">More than 1,000 items.</exception>
+    public abstract Task<BatchHandle> BatchTriggerAsync(IEnumerable<BatchTaskItem> items);
+
+    /// <summary>Triggers up to 1,000 child runs, of one task or several, and waits for all; results come in item order.</summary>
+    /// <exception cref="BatchTooLargeException">More than 1,000 items.</exception>
+    public abstract Task<IReadOnlyList<TaskRunResult>> BatchTriggerAndWaitAsync(IEnumerable<BatchTaskItem> items);
+
+    /// <summary>
+    /// Waits until <paramref name="until"/>; <see cref="Wait"/> is the way to call it. A wait already in the journal is
+    /// answered from it (a replay never throws for a moment that has passed since).
+    /// </summary>
+    protected internal abstract Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast = false);
+
+    /// <summary>Creates a waitpoint token; <see cref="Wait.CreateTokenAsync"/> is the way to call it.</summary>
+    protected internal abstract Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options);
+
+    /// <summary>Waits for a token; <see cref="Wait.ForTokenAsync{T}(string)"/> is the way to call it.</summary>
+    protected internal abstract Task<(bool Ok, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId);
 }

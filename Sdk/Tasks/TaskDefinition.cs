@@ -59,4 +59,42 @@ public abstract class TaskDefinition<TPayload, TOutput> : ITaskDefinition
     /// <param name="context">The run: ids, attempt number, tags, logger.</param>
     /// <param name="cancellationToken">Fires when the run is cancelled or the attempt passes <see cref="MaxDuration"/>.</param>
     public abstract Task<TOutput> RunAsync(TPayload payload, TaskContext context, CancellationToken cancellationToken);
+
+    /// <summary>Triggers a run of this task from inside another task's run (a child), without waiting.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a running task; use <c>ITaskClient</c> there.</exception>
+    public Task<RunHandle> TriggerAsync(TPayload payload, TriggerOptions? options = null) =>
+        TaskContext.Require($"{GetType().Name}.TriggerAsync").TriggerAsync(Item(payload, options));
+
+    /// <summary>Triggers a run of this task from inside another task's run and waits for it to end.</summary>
+    /// <exception cref="InvalidOperationException">Called outside a running task; use <c>ITaskClient</c> there.</exception>
+    public Task<TaskRunResult<TOutput>> TriggerAndWaitAsync(TPayload payload, TriggerOptions? options = null)
+    {
+        // Not async on purpose: the journal position is taken in the caller's flow (see TaskContext).
+        var waiting = TaskContext.Require($"{GetType().Name}.TriggerAndWaitAsync").TriggerAndWaitAsync(Item(payload, options));
+        return Typed(waiting);
+
+        static async Task<TaskRunResult<TOutput>> Typed(Task<TaskRunResult> result) => (await result.ConfigureAwait(false)).As<TOutput>();
+    }
+
+    /// <summary>Triggers up to 1,000 runs of this task from inside another task's run, without waiting.</summary>
+    public Task<BatchHandle> BatchTriggerAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        return TaskContext.Require($"{GetType().Name}.BatchTriggerAsync").BatchTriggerAsync(payloads.Select(p => Item(p, options)));
+    }
+
+    /// <summary>Triggers up to 1,000 runs of this task from inside another task's run and waits for all; results in payload order.</summary>
+    public Task<IReadOnlyList<TaskRunResult<TOutput>>> BatchTriggerAndWaitAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(payloads);
+        var waiting = TaskContext.Require($"{GetType().Name}.BatchTriggerAndWaitAsync").BatchTriggerAndWaitAsync(payloads.Select(p => Item(p, options)));
+        return Typed(waiting);
+
+        static async Task<IReadOnlyList<TaskRunResult<TOutput>>> Typed(Task<IReadOnlyList<TaskRunResult>> results) =>
+            [.. (await results.ConfigureAwait(false)).Select(r => r.As<TOutput>())];
+    }
+
+    /// <summary>A batch item for this task, to mix with other tasks' items in one batch.</summary>
+    public BatchTaskItem Item(TPayload payload, TriggerOptions? options = null) =>
+        BatchTaskItem.Create(Id, taskType: null, System.Text.Json.JsonSerializer.Serialize(payload, TaskJson.Options), options);
 }

@@ -27,6 +27,13 @@ public static class Probe
 
     public static IReadOnlyList<int> Order(string name) => [.. s_orders.GetOrAdd(name, _ => new ConcurrentQueue<int>())];
 
+    private static readonly ConcurrentDictionary<string, int> s_counts = new();
+
+    /// <summary>Counts one more of <paramref name="key"/>; returns the new count.</summary>
+    public static int Count(string key) => s_counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+    public static int CountOf(string key) => s_counts.GetValueOrDefault(key);
+
     public static void Started(string key) => Signal(s_started, key);
 
     public static void Cancelled(string key) => Signal(s_cancelled, key);

@@ -17,19 +17,21 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private const int MaxBatchSize = 1000;
 
     private const string Columns =
-        "id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state";
+        "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state";
 
     private const string InsertSql = """
-        INSERT INTO runs (id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at,
-                          started_at, finished_at, wake_at, owner, version, payload, output, state)
+        INSERT INTO runs (id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
+                          created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
         SELECT u.id, u.task_id, u.status, u.queue, u.queue_order, u.machine,
-               ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.created_at, u.updated_at,
-               u.started_at, u.finished_at, u.wake_at, u.owner, u.version, u.payload::json, u.output::json, u.state::json
+               ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.parent_run_id, u.root_run_id, u.depth,
+               u.created_at, u.updated_at, u.started_at, u.finished_at, u.wake_at, u.owner, u.version,
+               u.payload::json, u.output::json, u.state::json
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                    $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
-                    $14::text[], $15::bigint[], $16::text[], $17::text[], $18::text[])
-             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at,
-                  started_at, finished_at, wake_at, owner, version, payload, output, state)
+                    $9::text[], $10::text[], $11::integer[],
+                    $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
+                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[])
+             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
+                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
         """;
@@ -42,10 +44,11 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             updated_at = u.updated_at, started_at = u.started_at, finished_at = u.finished_at, wake_at = u.wake_at,
             owner = u.owner, version = u.version, output = u.output::json, state = u.state::json
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                    $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::timestamptz[],
-                    $14::text[], $15::bigint[], $16::text[], $17::text[], $18::text[])
-             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, created_at, updated_at,
-                  started_at, finished_at, wake_at, owner, version, payload, output, state)
+                    $9::text[], $10::text[], $11::integer[],
+                    $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
+                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[])
+             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
+                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
         WHERE r.id = u.id AND r.version < u.version
         """;
 
@@ -280,6 +283,9 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         parameters.Add(Text(rows, r => r.Machine));
         parameters.Add(Text(rows, r => JsonSerializer.Serialize(r.Tags, TaskJson.Options)));
         parameters.Add(Text(rows, r => r.BatchId));
+        parameters.Add(Text(rows, r => r.ParentRunId));
+        parameters.Add(Text(rows, r => r.RootRunId));
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Depth)] });
         parameters.Add(Times(rows, r => r.CreatedAt));
         parameters.Add(Times(rows, r => r.UpdatedAt));
         parameters.Add(Times(rows, r => r.StartedAt));
@@ -308,16 +314,19 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         Machine: reader.GetString(5),
         Tags: reader.GetFieldValue<string[]>(6),
         BatchId: reader.IsDBNull(7) ? null : reader.GetString(7),
-        CreatedAt: reader.GetFieldValue<DateTimeOffset>(8),
-        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(9),
-        StartedAt: reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-        FinishedAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
-        WakeAt: reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
-        Owner: reader.IsDBNull(13) ? null : reader.GetString(13),
-        Version: reader.GetInt64(14),
-        PayloadJson: reader.GetString(15),
-        OutputJson: reader.IsDBNull(16) ? null : reader.GetString(16),
-        StateJson: reader.GetString(17));
+        ParentRunId: reader.IsDBNull(8) ? null : reader.GetString(8),
+        RootRunId: reader.IsDBNull(9) ? null : reader.GetString(9),
+        Depth: reader.GetInt32(10),
+        CreatedAt: reader.GetFieldValue<DateTimeOffset>(11),
+        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(12),
+        StartedAt: reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
+        FinishedAt: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+        WakeAt: reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+        Owner: reader.IsDBNull(16) ? null : reader.GetString(16),
+        Version: reader.GetInt64(17),
+        PayloadJson: reader.GetString(18),
+        OutputJson: reader.IsDBNull(19) ? null : reader.GetString(19),
+        StateJson: reader.GetString(20));
 
     private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -22,6 +22,8 @@ public class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    public static readonly TimeSpan SuspendThreshold = TimeSpan.FromSeconds(1);
+
     protected virtual short SiloCount => 1;
 
     public async ValueTask InitializeAsync()
@@ -32,7 +34,13 @@ public class ClusterFixture : IAsyncLifetime
         {
             silo.AddOrleansTasks(tasks => tasks
                     .AddTasksFromAssembly(typeof(EchoTask).Assembly)
-                    .Configure(o => o.SupervisorInterval = TimeSpan.FromMilliseconds(500)))
+                    .Configure(o =>
+                    {
+                        o.SupervisorInterval = TimeSpan.FromMilliseconds(500);
+
+                        // Short, so a two-second wait suspends and replays within a test.
+                        o.SuspendThreshold = SuspendThreshold;
+                    }))
                 .AddMemoryGrainStorageAsDefault()
                 .UseInMemoryReminderService();
             silo.Services.AddSingleton<IRunStore>(store);

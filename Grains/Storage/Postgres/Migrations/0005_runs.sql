@@ -10,6 +10,9 @@ CREATE TABLE runs
     machine     text        NOT NULL,
     tags        text[]      NOT NULL DEFAULT '{}',
     batch_id    text,
+    parent_run_id text,
+    root_run_id text,
+    depth       integer     NOT NULL DEFAULT 0,
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
     started_at  timestamptz,
@@ -32,3 +35,4 @@ CREATE INDEX runs_due ON runs (wake_at) WHERE owner IS NULL AND wake_at IS NOT N
 
 CREATE INDEX runs_created ON runs (created_at DESC, id DESC);
 CREATE INDEX runs_batch ON runs (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX runs_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;

@@ -1,0 +1,43 @@
+using OrleansTasks.Tests.Infrastructure;
+using OrleansTasks.TestTasks;
+
+namespace OrleansTasks.Tests.Journal;
+
+[Collection(ClusterCollection.Name)]
+public sealed class StepTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
+    private readonly ITaskClient _tasks = fixture.Tasks;
+
+    [Fact]
+    public async Task StepAsync_AcrossASuspendingWait_EachStepRunsOnceAndReplayReturnsItsRecordedResult()
+    {
+        var key = Guid.NewGuid().ToString();
+        var handle = await _tasks.TriggerAsync<StepWaitStepTask>(new StepWaitPayload(key, TimeSpan.FromSeconds(2)));
+
+        var suspended = await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Status == RunStatus.Waiting, s_timeout, "the run to suspend in its wait");
+        var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(1, Probe.CountOf($"{key}:before"));
+        Assert.Equal(1, Probe.CountOf($"{key}:after"));
+        Assert.Single(run.Attempts);
+        Assert.StartsWith("before@", run.GetOutput<StepWaitOutput>()!.Before, StringComparison.Ordinal);
+        Assert.Equal(["0", "1", "2"], run.Journal.Select(e => e.Position));
+        Assert.Equal(["Step", "Wait", "Step"], run.Journal.Select(e => e.Kind));
+        Assert.All(run.Journal, e => Assert.True(e.Completed));
+        Assert.Contains(suspended.Journal, e => e is { Kind: "Wait", Completed: false });
+    }
+
+    [Fact]
+    public async Task StepAsync_DurableOperationInsideAStep_FailsTheRunWithAClearError()
+    {
+        var handle = await _tasks.TriggerAsync<NestedStepTask>(new KeyPayload("nested"), new TriggerOptions { MaxAttempts = 1 });
+
+        var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, run.Error!.Type);
+        Assert.Contains("inside StepAsync", run.Error.Message, StringComparison.Ordinal);
+    }
+}
