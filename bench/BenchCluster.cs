@@ -25,6 +25,10 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public ITaskClient Tasks => _client.Services.GetRequiredService<ITaskClient>();
 
+    public IServiceProvider SiloServices => _silo.Services;
+
+    public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
+
     public static async Task<BenchCluster> StartAsync(string? connectionString, Action<OrleansTasksBuilder> tasks)
     {
         var serviceId = "bench-" + Guid.NewGuid().ToString("N")[..8];

@@ -1,6 +1,8 @@
 using OrleansTasks.Bench;
 
 // dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N]
+// dotnet run -c Release --project bench -- waits --runs N --wait-seconds W [--postgres "<connection string>"]
+// dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
 // The last line printed is the result.
 try
 {
@@ -8,7 +10,9 @@ try
     var result = arguments.Scenario switch
     {
         "throughput" => await ThroughputScenario.RunAsync(arguments),
-        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput."),
+        "waits" => await WaitsScenario.RunAsync(arguments),
+        "child" => await ChildScenario.RunAsync(arguments),
+        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child."),
     };
     Console.WriteLine(result);
     return 0;

@@ -150,7 +150,7 @@ internal sealed partial class AttemptExecutor(
         Task<object?> work;
         try
         {
-            var task = (ITaskDefinition)ActivatorUtilities.CreateInstance(scope.ServiceProvider, descriptor.TaskType);
+            var task = (ITaskDefinition)descriptor.Factory(scope.ServiceProvider, null);
             context.Enter();
             work = descriptor.Invoker.InvokeAsync(task, payload, context, running.Cancellation.Token);
         }

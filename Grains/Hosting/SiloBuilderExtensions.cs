@@ -76,10 +76,13 @@ public static class SiloBuilderExtensions
         services.AddSingleton(new RunStoreDataSource(CreateRunStoreDataSource(connectionString)));
         services.AddSingleton<PostgresRunStore>(sp => new PostgresRunStore(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresRunStore>>()));
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<PostgresRunStore>());
         services.RemoveAll<IWaitpointStore>();
-        services.AddSingleton<IWaitpointStore>(sp => new PostgresWaitpointStore(sp.GetRequiredService<RunStoreDataSource>().DataSource));
+        services.AddSingleton<IWaitpointStore>(sp => new PostgresWaitpointStore(
+            sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton(sp => new PostgresMigrator(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMigrator>>()));

@@ -25,6 +25,21 @@ internal sealed partial class RunSupervisorGrain(
     private const int ScanLimit = 10_000;
     private const int ResumeParallelism = 200;
 
+    /// <summary>How many wake-ups may be in flight at once.</summary>
+    private const int MaxWakesInFlight = 2000;
+
+    /// <summary>
+    /// Runs are woken this much before their moment: activating, loading and replaying happen before it, and the run
+    /// waits the last moments in memory.
+    /// </summary>
+    internal static readonly TimeSpan WakeEarly = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a woken run is not woken again by a scan that still sees it due (its save may not have landed).</summary>
+    private static readonly TimeSpan s_wokenMemory = TimeSpan.FromSeconds(30);
+
+    /// <summary>A suspended run this far past its moment was missed (a lost message, a supervisor that moved): sweep it up.</summary>
+    private static readonly TimeSpan s_overdue = TimeSpan.FromSeconds(5);
+
     private readonly PriorityQueue<string, DateTimeOffset> _due = new();
     private readonly Dictionary<string, DateTimeOffset> _scheduled = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deadSilosSeen = new(StringComparer.Ordinal);
@@ -32,6 +47,12 @@ internal sealed partial class RunSupervisorGrain(
     private IGrainTimer? _wakeTimer;
     private DateTimeOffset? _wakeTimerAt;
     private bool _scanning;
+    private readonly Dictionary<string, DateTimeOffset> _woken = new(StringComparer.Ordinal);
+    private int _wakesInFlight;
+    private bool _stopping;
+
+    /// <summary>Everything due up to here has been read from the table; each scan reads only what lies beyond.</summary>
+    private DateTimeOffset _loadedUntil = DateTimeOffset.MinValue;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -41,6 +62,15 @@ internal sealed partial class RunSupervisorGrain(
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Whatever is due is in the table; the supervisor's next activation picks it up.
+        _stopping = true;
+        _wakeTimer?.Dispose();
+        _scanTimer?.Dispose();
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
 
     public Task PokeAsync() => ScanAsync();
 
@@ -106,8 +136,22 @@ internal sealed partial class RunSupervisorGrain(
 
     private async Task LoadDueAsync()
     {
-        var due = await store.FindDueAsync(time.GetUtcNow() + Lookahead, ScanLimit);
-        foreach (var run in due)
+        var now = time.GetUtcNow();
+        foreach (var (runId, wokenAt) in _woken.ToList())
+        {
+            if (now - wokenAt > s_wokenMemory)
+            {
+                _woken.Remove(runId);
+            }
+        }
+
+        // Runs suspended from now on announce themselves (ScheduleAsync); the table is read for what lies beyond the
+        // window already read, and for runs long overdue, which some lost message left behind.
+        var until = now + Lookahead;
+        var ahead = await store.FindDueAsync(_loadedUntil, until, ScanLimit);
+        _loadedUntil = ahead.Count == ScanLimit ? ahead[^1].WakeAt : until;
+        var overdue = await store.FindDueAsync(DateTimeOffset.MinValue, now - s_overdue, ScanLimit);
+        foreach (var run in ahead.Concat(overdue).Where(r => !_woken.ContainsKey(r.RunId)))
         {
             Add(run.RunId, run.WakeAt);
         }
@@ -117,7 +161,10 @@ internal sealed partial class RunSupervisorGrain(
 
     private void Add(string runId, DateTimeOffset wakeAt)
     {
-        if (_scheduled.TryGetValue(runId, out var existing) && existing == wakeAt)
+        // The table keeps microseconds and memory keeps ticks: compare to the millisecond.
+        wakeAt = DateTimeOffset.FromUnixTimeMilliseconds(wakeAt.ToUnixTimeMilliseconds());
+        _woken.Remove(runId);
+        if (_stopping || (_scheduled.TryGetValue(runId, out var existing) && existing == wakeAt))
         {
             return;
         }
@@ -128,7 +175,7 @@ internal sealed partial class RunSupervisorGrain(
 
     private void ArmWakeTimer()
     {
-        if (!_due.TryPeek(out _, out var next))
+        if (_stopping || !_due.TryPeek(out _, out var next))
         {
             return;
         }
@@ -138,7 +185,12 @@ internal sealed partial class RunSupervisorGrain(
             return;
         }
 
-        var delay = next - time.GetUtcNow();
+        if (_wakesInFlight >= MaxWakesInFlight)
+        {
+            return; // A wake-up finishing re-arms the timer.
+        }
+
+        var delay = next - WakeEarly - time.GetUtcNow();
         _wakeTimer?.Dispose();
         _wakeTimerAt = next;
         _wakeTimer = this.RegisterGrainTimer(
@@ -147,25 +199,50 @@ internal sealed partial class RunSupervisorGrain(
             new GrainTimerCreationOptions(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
-    private async Task FireDueAsync()
+    private Task FireDueAsync()
     {
         _wakeTimer?.Dispose();
         _wakeTimer = null;
         _wakeTimerAt = null;
-        var now = time.GetUtcNow();
-        var ready = new List<string>();
-        while (_due.TryPeek(out var runId, out var wakeAt) && wakeAt <= now)
+        var horizon = time.GetUtcNow() + WakeEarly;
+        while (_wakesInFlight < MaxWakesInFlight && _due.TryPeek(out var runId, out var wakeAt) && wakeAt <= horizon)
         {
             _due.Dequeue();
             if (_scheduled.TryGetValue(runId, out var current) && current == wakeAt)
             {
                 _scheduled.Remove(runId);
-                ready.Add(runId);
+                _woken[runId] = time.GetUtcNow();
+                _wakesInFlight++;
+                _ = WakeAsync(runId, wakeAt);
             }
         }
 
-        await ForEachAsync(ready, id => GrainFactory.GetGrain<IRunGrain>(id).ResumeAsync());
         ArmWakeTimer();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Wakes one run without holding the supervisor's turn: a slow activation never delays the wake-ups behind it.
+    /// One that fails goes back on the heap for another try a second later.
+    /// </summary>
+    private async Task WakeAsync(string runId, DateTimeOffset wakeAt)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IRunGrain>(runId).ResumeAsync();
+        }
+        catch (Exception exception) when (!_stopping)
+        {
+            LogResumeFailed(exception, runId);
+            Add(runId, Max(wakeAt, time.GetUtcNow() + TimeSpan.FromSeconds(1)));
+        }
+        finally
+        {
+            _wakesInFlight--;
+            ArmWakeTimer();
+        }
+
+        static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     }
 
     private async Task ForEachAsync(IReadOnlyList<string> ids, Func<string, Task> action)

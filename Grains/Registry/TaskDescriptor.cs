@@ -12,4 +12,5 @@ internal sealed record TaskDescriptor(
     TimeSpan? MaxDuration,
     MachinePreset Machine,
     string? Description,
-    TaskInvoker Invoker);
+    TaskInvoker Invoker,
+    Microsoft.Extensions.DependencyInjection.ObjectFactory Factory);

@@ -105,6 +105,7 @@ internal sealed class TaskRegistry
             task.MaxDuration,
             task.Machine,
             task.Description,
-            TaskInvoker.Create(task.PayloadType, task.OutputType));
+            TaskInvoker.Create(task.PayloadType, task.OutputType),
+            ActivatorUtilities.CreateFactory(type, []));
     }
 }

@@ -102,9 +102,16 @@ internal sealed partial class RunGrain
     {
         var state = _state!;
         var completed = await ReconcileWaitsAsync();
-        if (completed || state.ResumeRequested || !PendingWaits().Any(ReleasesSlot))
+        var pending = PendingWaits();
+        if (completed || state.ResumeRequested || !pending.Any(ReleasesSlot))
         {
             RequestSlotToResume();
+        }
+        else if (pending.Any(e => e.DueAt is { } due && due - time.GetUtcNow() <= Maintenance.RunSupervisorGrain.WakeEarly * 2))
+        {
+            // Woken just before its moment: wait the last moments in memory rather than suspend again.
+            state.Owner = Silo;
+            ArmWaitTimer(pending);
         }
         else
         {

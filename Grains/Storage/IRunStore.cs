@@ -24,8 +24,8 @@ internal interface IRunStore
     /// <summary>The names of the queues that have runs waiting for a slot.</summary>
     Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Suspended runs (no owner) due at or before <paramref name="until"/>, soonest first.</summary>
-    Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
+    /// <summary>Suspended runs (no owner) due after <paramref name="after"/> and at or before <paramref name="until"/>, soonest first.</summary>
+    Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset after, DateTimeOffset until, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Runs owned by a silo that is not in <paramref name="liveSilos"/>.</summary>
     Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default);

@@ -12,6 +12,9 @@ internal sealed class InMemoryRunStore : IRunStore
 
     public int Count => _rows.Count;
 
+    /// <summary>Runs waiting with nothing in memory (suspended).</summary>
+    public int CountSuspended() => _rows.Values.Count(r => r.Owner is null && r.RunStatus == RunStatus.Waiting);
+
     public Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default) =>
         Task.FromResult(_rows.TryAdd(row.Id, row));
 
@@ -42,10 +45,10 @@ internal sealed class InMemoryRunStore : IRunStore
         return Task.FromResult(queues);
     }
 
-    public Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset after, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<DueRun> due = [.. _rows.Values
-            .Where(r => r.Owner is null && r.WakeAt is { } wakeAt && wakeAt <= until)
+            .Where(r => r.Owner is null && r.WakeAt is { } wakeAt && wakeAt > after && wakeAt <= until)
             .OrderBy(r => r.WakeAt)
             .Take(limit)
             .Select(r => new DueRun(r.Id, r.WakeAt!.Value))];

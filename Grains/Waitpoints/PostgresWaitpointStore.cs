@@ -5,14 +5,15 @@ using NpgsqlTypes;
 namespace OrleansTasks.Waitpoints;
 
 /// <summary>The <c>waitpoint_tokens</c> table. Tokens change rarely next to runs, so each write is its own statement.</summary>
-internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWaitpointStore
+internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource, string serviceId) : IWaitpointStore
 {
     private const string Columns = "id, status, created_at, completed_at, timeout_at, idempotency_key, idempotency_expires_at, tags, output, waiters";
 
     public async Task<WaitpointState?> LoadAsync(string id, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM waitpoint_tokens WHERE id = $1");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM waitpoint_tokens WHERE id = $1 AND service_id = $2");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
+        command.Parameters.Add(Service());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
     }
@@ -20,8 +21,8 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWai
     public async Task SaveAsync(WaitpointState state, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO waitpoint_tokens (id, status, created_at, completed_at, timeout_at, idempotency_key, idempotency_expires_at, tags, output, waiters)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10::json)
+            INSERT INTO waitpoint_tokens (id, service_id, status, created_at, completed_at, timeout_at, idempotency_key, idempotency_expires_at, tags, output, waiters)
+            VALUES ($1, $11, $2, $3, $4, $5, $6, $7, $8, $9::json, $10::json)
             ON CONFLICT (id) DO UPDATE
             SET status = excluded.status, completed_at = excluded.completed_at, output = excluded.output, waiters = excluded.waiters
             """);
@@ -36,6 +37,7 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWai
         parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. state.Tags] });
         parameters.Add(new NpgsqlParameter { Value = (object?)state.OutputJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(state.Waiters, TaskJson.Options) });
+        parameters.Add(Service());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -43,11 +45,12 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWai
     {
         await using var command = dataSource.CreateCommand("""
             SELECT id FROM waitpoint_tokens
-            WHERE idempotency_key = $1 AND idempotency_expires_at > $2
+            WHERE service_id = $3 AND idempotency_key = $1 AND idempotency_expires_at > $2
             ORDER BY created_at DESC LIMIT 1
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = idempotencyKey });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        command.Parameters.Add(Service());
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
@@ -56,7 +59,8 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWai
         // A waiting token past its timeout is timed out, whether or not anything has looked at it since.
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns} FROM waitpoint_tokens
-            WHERE ($1::text IS NULL OR (CASE WHEN status = 'Waiting' AND timeout_at <= $7 THEN 'TimedOut' ELSE status END) = $1)
+            WHERE service_id = $10
+              AND ($1::text IS NULL OR (CASE WHEN status = 'Waiting' AND timeout_at <= $7 THEN 'TimedOut' ELSE status END) = $1)
               AND ($2::text IS NULL OR idempotency_key = $2)
               AND ($3::text[] IS NULL OR tags && $3)
               AND ($4::timestamptz IS NULL OR created_at >= $4)
@@ -75,6 +79,7 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWai
         parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
         parameters.Add(new NpgsqlParameter { Value = (object?)after?.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        parameters.Add(Service());
         var tokens = new List<WaitpointToken>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -84,6 +89,8 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource) : IWai
 
         return tokens;
     }
+
+    private NpgsqlParameter<string> Service() => new() { TypedValue = serviceId };
 
     private static NpgsqlParameter Time(DateTimeOffset? value) =>
         new() { Value = value is { } v ? v.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };

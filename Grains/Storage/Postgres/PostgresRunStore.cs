@@ -20,9 +20,9 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state";
 
     private const string InsertSql = """
-        INSERT INTO runs (id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
+        INSERT INTO runs (id, service_id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
                           created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
-        SELECT u.id, u.task_id, u.status, u.queue, u.queue_order, u.machine,
+        SELECT u.id, $22, u.task_id, u.status, u.queue, u.queue_order, u.machine,
                ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.parent_run_id, u.root_run_id, u.depth,
                u.created_at, u.updated_at, u.started_at, u.finished_at, u.wake_at, u.owner, u.version,
                u.payload::json, u.output::json, u.state::json
@@ -49,43 +49,56 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
                     $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[])
              AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
                   created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
-        WHERE r.id = u.id AND r.version < u.version
+        WHERE r.id = u.id AND r.service_id = $22 AND r.version < u.version
         """;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _serviceId;
     private readonly ILogger<PostgresRunStore> _logger;
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task[] _writers;
+    private readonly Task _loader;
 
-    public PostgresRunStore(NpgsqlDataSource dataSource, ILogger<PostgresRunStore> logger, int writers = 1)
+    public PostgresRunStore(NpgsqlDataSource dataSource, string serviceId, ILogger<PostgresRunStore> logger, int writers = 1)
     {
         _dataSource = dataSource;
+        _serviceId = serviceId;
         _logger = logger;
         _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync))];
+        _loader = Task.Run(LoadLoopAsync);
     }
 
     public Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default) => Enqueue(row, isInsert: true);
 
     public Task SaveAsync(RunRow row, CancellationToken cancellationToken = default) => Enqueue(row, isInsert: false);
 
-    public async Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Loads are grouped as writes are: activations that load at the same moment (a burst of resumes) share one
+    /// query, <c>id = ANY(…)</c>, instead of paying a round trip and a statement each.
+    /// </summary>
+    public Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM runs WHERE id = $1");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : null;
+        var load = new PendingLoad(runId);
+        if (!_loads.Writer.TryWrite(load))
+        {
+            throw new ObjectDisposedException(nameof(PostgresRunStore), "The run store is shutting down.");
+        }
+
+        return load.Completion.Task;
     }
 
     public async Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand("""
             SELECT id, status, queue_order FROM runs
-            WHERE queue = $1 AND owner IS NOT NULL
+            WHERE service_id = $3 AND queue = $1 AND owner IS NOT NULL
               AND (status IN ('DEQUEUED', 'EXECUTING') OR (status = 'QUEUED' AND (wake_at IS NULL OR wake_at <= $2)))
             ORDER BY queue_order
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        command.Parameters.Add(Service());
         var entries = new List<QueueEntry>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -98,20 +111,23 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE owner IS NOT NULL AND status = 'QUEUED'");
+        await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE service_id = $1 AND owner IS NOT NULL AND status = 'QUEUED'");
+        command.Parameters.Add(Service());
         return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset after, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand("""
             SELECT id, wake_at FROM runs
-            WHERE owner IS NULL AND wake_at IS NOT NULL AND wake_at <= $1
+            WHERE service_id = $4 AND owner IS NULL AND wake_at IS NOT NULL AND wake_at > $1 AND wake_at <= $2
             ORDER BY wake_at
-            LIMIT $2
+            LIMIT $3
             """);
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = (after == DateTimeOffset.MinValue ? DateTimeOffset.UnixEpoch : after).UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = until.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(Service());
         var due = new List<DueRun>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -125,16 +141,60 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     public async Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default)
     {
         // Runs with an owner are the in-flight ones; the queue index (partial on owner) covers exactly those.
-        await using var command = _dataSource.CreateCommand("SELECT id FROM runs WHERE owner IS NOT NULL AND NOT (owner = ANY($1)) LIMIT $2");
+        await using var command = _dataSource.CreateCommand("SELECT id FROM runs WHERE service_id = $3 AND owner IS NOT NULL AND NOT (owner = ANY($1)) LIMIT $2");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. liveSilos] });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(Service());
         return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         _writes.Writer.TryComplete();
-        await Task.WhenAll(_writers).ConfigureAwait(false);
+        _loads.Writer.TryComplete();
+        await Task.WhenAll(_writers.Append(_loader)).ConfigureAwait(false);
+    }
+
+    private async Task LoadLoopAsync()
+    {
+        var batch = new List<PendingLoad>(MaxBatchSize);
+        var reader = _loads.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatchSize && reader.TryRead(out var load))
+            {
+                batch.Add(load);
+            }
+
+            try
+            {
+                await using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM runs WHERE id = ANY($1) AND service_id = $2");
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(l => l.RunId).Distinct()] });
+                command.Parameters.Add(Service());
+                var rows = new Dictionary<string, RunRow>(StringComparer.Ordinal);
+                await using (var rowReader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+                {
+                    while (await rowReader.ReadAsync().ConfigureAwait(false))
+                    {
+                        var row = ReadRow(rowReader);
+                        rows[row.Id] = row;
+                    }
+                }
+
+                foreach (var load in batch)
+                {
+                    load.Completion.TrySetResult(rows.GetValueOrDefault(load.RunId));
+                }
+            }
+            catch (Exception exception)
+            {
+                foreach (var load in batch)
+                {
+                    load.Completion.TrySetException(exception);
+                }
+            }
+        }
     }
 
     private Task<bool> Enqueue(RunRow row, bool isInsert)
@@ -271,7 +331,9 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         }
     }
 
-    private static NpgsqlBatchCommand CreateCommand(string sql, List<RunRow> rows)
+    private NpgsqlParameter<string> Service() => new() { TypedValue = _serviceId };
+
+    private NpgsqlBatchCommand CreateCommand(string sql, List<RunRow> rows)
     {
         var command = new NpgsqlBatchCommand(sql);
         var parameters = command.Parameters;
@@ -296,6 +358,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         parameters.Add(Text(rows, r => r.PayloadJson));
         parameters.Add(Text(rows, r => r.OutputJson));
         parameters.Add(Text(rows, r => r.StateJson));
+        parameters.Add(Service());
         return command;
     }
 
@@ -338,6 +401,13 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         }
 
         return values;
+    }
+
+    private sealed class PendingLoad(string runId)
+    {
+        public string RunId { get; } = runId;
+
+        public TaskCompletionSource<RunRow?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class PendingWrite(RunRow row, bool isInsert)

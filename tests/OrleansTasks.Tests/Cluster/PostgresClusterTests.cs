@@ -83,31 +83,6 @@ public sealed class PostgresClusterTests
         Assert.Equal(0, await cluster.Database.CountRunsAsync());
     }
 
-    [Fact]
-    public async Task SiloKilledDuringAnAttempt_AttemptCountsAsCrashedAndTheRunRetriesOnTheOtherSilo()
-    {
-        await using var cluster = await PostgresCluster.StartAsync(silos: 2);
-        var handle = await cluster.Tasks.TriggerAsync<SlowFirstAttemptTask>(new SleepPayload(TimeSpan.FromMinutes(10)));
-        var executing = await Eventually.Poll(
-            () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),
-            r => r.Status == RunStatus.Executing && r.Attempts.Count == 1,
-            s_timeout,
-            "the first attempt to start");
-        var victim = cluster.Silos.Single(s => s.Is(executing.Attempts[0].Silo));
-        var survivor = cluster.Silos.Single(s => s != victim);
-
-        victim.Kill();
-
-        var run = await Eventually.Poll(
-            () => cluster.Tasks.Runs.RetrieveAsync(handle.Id), r => r.IsFinal, s_timeout, $"the run to finish on the surviving silo{Environment.NewLine}{cluster.Output}");
-        Assert.Equal(RunStatus.Completed, run.Status);
-        Assert.Equal(2, run.Attempts.Count);
-        Assert.Equal(AttemptStatus.Crashed, run.Attempts[0].Status);
-        Assert.Equal(TaskRunErrorCodes.Crashed, run.Attempts[0].Error!.Code);
-        Assert.True(survivor.Is(run.Attempts[1].Silo));
-        Assert.Equal("done on attempt 2", run.GetOutput<string>());
-    }
-
     private static Task<TaskRun> WaitForRetryAsync(PostgresCluster cluster, RunHandle handle) =>
         Eventually.Poll(
             () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),

@@ -29,6 +29,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The silo's process id.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>What the silo wrote, for diagnosing a failed test.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 

@@ -25,7 +25,7 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         PostgresDatabase.SkipUnlessAvailable();
         _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
         await new PostgresMigrator(_dataSource, NullLogger<PostgresMigrator>.Instance).MigrateAsync(CancellationToken.None);
-        _store = new PostgresRunStore(_dataSource, NullLogger<PostgresRunStore>.Instance);
+        _store = new PostgresRunStore(_dataSource, "test-service", NullLogger<PostgresRunStore>.Instance);
     }
 
     public async ValueTask DisposeAsync()
@@ -153,7 +153,7 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
     }
 
     [Fact]
-    public async Task FindDueAsync_ReturnsSuspendedRunsDueInTheWindowSoonestFirst()
+    public async Task FindDueAsync_ReturnsSuspendedRunsDueWithinTheWindowSoonestFirst()
     {
         var now = DateTimeOffset.UtcNow;
         var late = Suspended(now.AddSeconds(20));
@@ -164,10 +164,31 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
             await Store.TryInsertAsync(RunRow.From(state));
         }
 
-        var due = (await Store.FindDueAsync(now.AddSeconds(30), 10_000)).Select(d => d.RunId).ToList();
+        var due = (await Store.FindDueAsync(now, now.AddSeconds(30), 10_000)).Select(d => d.RunId).ToList();
+        var afterSoon = (await Store.FindDueAsync(now.AddSeconds(10), now.AddSeconds(30), 10_000)).Select(d => d.RunId).ToList();
 
         Assert.True(due.IndexOf(soon.Id) >= 0 && due.IndexOf(soon.Id) < due.IndexOf(late.Id));
         Assert.DoesNotContain(beyond.Id, due);
+        Assert.Contains(late.Id, afterSoon);
+        Assert.DoesNotContain(soon.Id, afterSoon);
+    }
+
+    [Fact]
+    public async Task TwoServicesInOneDatabase_NeverSeeEachOthersRuns()
+    {
+        await using var other = new PostgresRunStore(_dataSource!, "other-service", NullLogger<PostgresRunStore>.Instance);
+        var mine = NewState();
+        mine.Owner = "10.9.9.9:1@1";
+        var theirs = Suspended(DateTimeOffset.UtcNow.AddSeconds(-10));
+        await Store.TryInsertAsync(RunRow.From(mine));
+        await other.TryInsertAsync(RunRow.From(theirs));
+
+        Assert.Null(await other.LoadAsync(mine.Id));
+        Assert.Null(await Store.LoadAsync(theirs.Id));
+        Assert.DoesNotContain(mine.Id, await other.FindOrphansAsync([], 100_000));
+        Assert.Contains(mine.Id, await Store.FindOrphansAsync([], 100_000));
+        Assert.DoesNotContain(theirs.Id, (await Store.FindDueAsync(DateTimeOffset.MinValue, DateTimeOffset.UtcNow, 1000)).Select(d => d.RunId));
+        Assert.Contains(theirs.Id, (await other.FindDueAsync(DateTimeOffset.MinValue, DateTimeOffset.UtcNow, 1000)).Select(d => d.RunId));
     }
 
     private static RunState Suspended(DateTimeOffset wakeAt)

@@ -2,6 +2,7 @@
 CREATE TABLE waitpoint_tokens
 (
     id                     text        NOT NULL PRIMARY KEY,
+    service_id             text        NOT NULL,
     status                 text        NOT NULL,
     created_at             timestamptz NOT NULL,
     completed_at           timestamptz,
@@ -13,5 +14,5 @@ CREATE TABLE waitpoint_tokens
     waiters                json        NOT NULL DEFAULT '[]'
 );
 
-CREATE INDEX waitpoint_tokens_created ON waitpoint_tokens (created_at DESC, id DESC);
-CREATE INDEX waitpoint_tokens_key ON waitpoint_tokens (idempotency_key, created_at DESC) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX waitpoint_tokens_created ON waitpoint_tokens (service_id, created_at DESC, id DESC);
+CREATE INDEX waitpoint_tokens_key ON waitpoint_tokens (service_id, idempotency_key, created_at DESC) WHERE idempotency_key IS NOT NULL;
