@@ -110,6 +110,13 @@ public sealed class ParentTask(DoublerTask doubler) : TaskDefinition<ParentPaylo
                 return new ParentOutput([], [handle.Id]);
             }
 
+            case "batch-fire-and-forget":
+            {
+                var batch = await doubler.BatchTriggerAsync([new NumberPayload(1, payload.Key), new NumberPayload(2, payload.Key)]);
+                await Wait.ForAsync(payload.WaitAfter);
+                return new ParentOutput([], [batch.BatchId, .. batch.Runs.Select(r => r.Id)]);
+            }
+
             case "failing-child":
             {
                 var result = await context.TriggerAndWaitAsync(BatchTaskItem.For<AlwaysFailsTask>(new EmptyPayload(), new TriggerOptions { MaxAttempts = 1 }));
@@ -238,6 +245,20 @@ public sealed class NonDeterministicTask : TaskDefinition<KeyPayload, string>
 
         await Wait.ForAsync(TimeSpan.FromSeconds(2));
         return "unreachable on replay";
+    }
+}
+
+/// <summary>A step, then a failure on the first attempt: the retry is a fresh attempt, so the step runs again.</summary>
+public sealed class StepThenFailTask : TaskDefinition<KeyPayload, int>
+{
+    public override string Id => "step-then-fail";
+
+    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(50), Randomize = false };
+
+    public override async Task<int> RunAsync(KeyPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        var count = await context.StepAsync("count", _ => Task.FromResult(Probe.Count($"{payload.Key}:step")));
+        return context.Attempt == 1 ? throw new InvalidOperationException("the first attempt fails after its step") : count;
     }
 }
 

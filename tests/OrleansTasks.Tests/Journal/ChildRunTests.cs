@@ -92,6 +92,22 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task BatchTriggerAsync_InsideATask_CreatesTheChildrenOnceAcrossAReplay()
+    {
+        var key = Guid.NewGuid().ToString();
+        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("batch-fire-and-forget", Key: key, WaitAfter: TimeSpan.FromSeconds(2)));
+
+        var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
+        var notes = parent.GetOutput<ParentOutput>()!.Notes;
+        var children = await Task.WhenAll(notes.Skip(1).Select(id => _tasks.Runs.PollAsync(id))).Within(s_timeout, "the children");
+
+        Assert.StartsWith("batch_", notes[0], StringComparison.Ordinal);
+        Assert.Equal([2, 4], children.Select(c => c.GetOutput<int>()));
+        Assert.All(children, c => Assert.Equal(notes[0], c.BatchId));
+        Assert.Equal(2, Probe.CountOf($"{key}:doubler"));
+    }
+
+    [Fact]
     public async Task TriggerAndWaitAsync_ParentAndChildrenOnAQueueLimitedToOne_NeverDeadlocks()
     {
         var handle = await _tasks.TriggerAsync<RecursiveTask>(new DepthPayload(4));

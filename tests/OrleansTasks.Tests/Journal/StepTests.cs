@@ -30,6 +30,40 @@ public sealed class StepTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task StepAsync_RetryAfterAFailure_IsAFreshAttemptThatRunsTheStepAgain()
+    {
+        var key = Guid.NewGuid().ToString();
+        var handle = await _tasks.TriggerAsync<StepThenFailTask>(new KeyPayload(key));
+
+        var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(2, run.Attempts.Count);
+        Assert.Equal(2, run.GetOutput<int>());
+        Assert.Equal(2, Probe.CountOf($"{key}:step"));
+        Assert.Single(run.Journal);
+    }
+
+    [Fact]
+    public async Task CancelAsync_RunSuspendedInALongWait_IsCanceledAndNeverResumes()
+    {
+        var key = Guid.NewGuid().ToString();
+        var handle = await _tasks.TriggerAsync<StepWaitStepTask>(new StepWaitPayload(key, TimeSpan.FromSeconds(3)));
+        await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Status == RunStatus.Waiting, s_timeout, "the run to suspend");
+
+        var cancelled = await _tasks.Runs.CancelAsync(handle.Id);
+        var stillCancelled = await Eventually.Poll(
+            () => _tasks.Runs.RetrieveAsync(handle.Id),
+            r => DateTimeOffset.UtcNow > cancelled.FinishedAt!.Value.AddSeconds(4),
+            s_timeout,
+            "the wait's moment to pass");
+
+        Assert.Equal(RunStatus.Canceled, stillCancelled.Status);
+        Assert.Equal(0, Probe.CountOf($"{key}:after"));
+        Assert.Null(stillCancelled.NextAttemptAt);
+    }
+
+    [Fact]
     public async Task StepAsync_DurableOperationInsideAStep_FailsTheRunWithAClearError()
     {
         var handle = await _tasks.TriggerAsync<NestedStepTask>(new KeyPayload("nested"), new TriggerOptions { MaxAttempts = 1 });
