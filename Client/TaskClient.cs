@@ -5,6 +5,7 @@ using Orleans.Runtime;
 using OrleansTasks.Batches;
 using System.Runtime.CompilerServices;
 using OrleansTasks.Runs;
+using OrleansTasks.Triggering;
 using OrleansTasks.Waitpoints;
 
 namespace OrleansTasks;
@@ -147,7 +148,14 @@ internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITas
     private Task<RunHandle> TriggerCoreAsync(TriggerRequest request, string taskName, CancellationToken cancellationToken)
     {
         CheckPayloadSize(taskName, request.PayloadJson);
-        var grain = grains.GetGrain<IRunGrain>(RunIds.NewRunId(time.GetUtcNow()));
+        var runId = RunIds.NewRunId(time.GetUtcNow());
+        if (request.Options is { IdempotencyKey: not null } or { Debounce: not null })
+        {
+            // The key's grain decides whether a run is made; the gateway resolves the task and hashes the key first.
+            return CallAsync(() => grains.GetGrain<ITriggerGateway>(0).TriggerAsync(request, runId), cancellationToken);
+        }
+
+        var grain = grains.GetGrain<IRunGrain>(runId);
         return CallAsync(() => grain.TriggerAsync(request), cancellationToken);
     }
 

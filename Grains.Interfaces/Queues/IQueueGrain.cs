@@ -3,31 +3,112 @@ using Orleans.Concurrency;
 namespace OrleansTasks.Queues;
 
 /// <summary>
-/// One queue with a concurrency limit, keyed by queue name. It orders the backlog (FIFO by queue time) and
-/// grants slots, so the limit holds across the whole cluster. Queues without a limit never go through here.
+/// One queue, keyed by queue name, with every copy of it that a concurrency key makes. It orders each key's backlog
+/// (by queue time less priority credit), holds the key limits, the cap across keys and the rate limit, and grants
+/// slots, so the limits hold across the whole cluster. Each slot also holds one of the environment's permits, which
+/// the queue leases from the <see cref="IEnvironmentGrain"/>.
 /// </summary>
 [Alias("ot.IQueueGrain")]
 public interface IQueueGrain : IGrainWithStringKey
 {
-    /// <summary>Adds a run to the backlog; the queue grants it a slot through <c>IRunGrain.GrantSlotAsync</c>.</summary>
-    /// <param name="runId">The run.</param>
-    /// <param name="order">Its place: milliseconds since the epoch at which it was first queued.</param>
+    /// <summary>Adds a run to its key's backlog; the queue grants it a slot through <c>IRunGrain.GrantSlotAsync</c>.</summary>
     [Alias("enqueue"), OneWay]
-    Task EnqueueAsync(string runId, long order);
+    Task EnqueueAsync(QueueTicket ticket);
 
     /// <summary>Frees the run's slot, or takes it out of the backlog if it had none.</summary>
     [Alias("release"), OneWay]
     Task ReleaseAsync(string runId);
 
-    /// <summary>The queue's limit, and how many runs hold a slot and wait for one.</summary>
+    /// <summary>Engine: the environment grants permits, or tells the queue it has a new generation or contention.</summary>
+    [Alias("permits"), OneWay]
+    Task PermitsAsync(PermitGrant grant);
+
+    /// <summary>The queue's limits and how many runs hold a slot and wait for one.</summary>
     [Alias("info")]
     Task<QueueInfo> GetInfoAsync();
+
+    /// <summary>Stops granting slots; runs that hold one go on. Durable.</summary>
+    [Alias("pause")]
+    Task<QueueInfo> PauseAsync();
+
+    /// <summary>Grants slots again.</summary>
+    [Alias("resume")]
+    Task<QueueInfo> ResumeAsync();
+
+    /// <summary>Replaces the queue's concurrency limit (per key) until it is reset. Durable.</summary>
+    [Alias("override-limit")]
+    Task<QueueInfo> OverrideConcurrencyLimitAsync(int limit);
+
+    /// <summary>Goes back to the concurrency limit the queue is defined with.</summary>
+    [Alias("reset-limit")]
+    Task<QueueInfo> ResetConcurrencyLimitAsync();
 }
 
-/// <summary>A queue's state at a moment.</summary>
-/// <param name="Name">The queue name.</param>
-/// <param name="ConcurrencyLimit">The limit; null for none.</param>
-/// <param name="Running">Runs holding a slot.</param>
-/// <param name="Queued">Runs waiting for one.</param>
+/// <summary>A run asking its queue for a slot.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="ConcurrencyKey">Its concurrency key; null for the queue's own copy.</param>
+/// <param name="Order">Its place: milliseconds since the epoch at which it was queued, less its priority credit.</param>
+/// <param name="ExpiresAt">When it expires if it has not started (its TTL); null for never.</param>
+[GenerateSerializer, Alias("ot.QueueTicket")]
+public sealed record QueueTicket(
+    [property: Id(0)] string RunId,
+    [property: Id(1)] string? ConcurrencyKey,
+    [property: Id(2)] long Order,
+    [property: Id(3)] DateTimeOffset? ExpiresAt);
+
+/// <summary>A queue's settings and state at a moment.</summary>
 [GenerateSerializer, Alias("ot.QueueInfo")]
-public sealed record QueueInfo(string Name, int? ConcurrencyLimit, int Running, int Queued);
+public sealed record QueueInfo
+{
+    /// <summary>The queue name.</summary>
+    [Id(0)]
+    public required string Name { get; init; }
+
+    /// <summary>The concurrency limit in force (per concurrency key); null for none but the environment's.</summary>
+    [Id(1)]
+    public int? ConcurrencyLimit { get; init; }
+
+    /// <summary>The limit the queue is defined with.</summary>
+    [Id(2)]
+    public int? BaseConcurrencyLimit { get; init; }
+
+    /// <summary>The limit set by <c>OverrideConcurrencyLimitAsync</c>, if one is in force.</summary>
+    [Id(3)]
+    public int? OverriddenConcurrencyLimit { get; init; }
+
+    /// <summary>When the limit was overridden.</summary>
+    [Id(4)]
+    public DateTimeOffset? OverriddenAt { get; init; }
+
+    /// <summary>The cap across all concurrency keys together; null for none.</summary>
+    [Id(5)]
+    public int? TotalConcurrencyLimit { get; init; }
+
+    /// <summary>The rate limit, per concurrency key; null for none.</summary>
+    [Id(6)]
+    public QueueRateLimit? RateLimit { get; init; }
+
+    /// <summary>Runs holding a slot.</summary>
+    [Id(7)]
+    public int Running { get; init; }
+
+    /// <summary>Runs waiting for one.</summary>
+    [Id(8)]
+    public int Queued { get; init; }
+
+    /// <summary>True while the queue grants no slots.</summary>
+    [Id(9)]
+    public bool Paused { get; init; }
+
+    /// <summary>How many concurrency keys have runs queued or running.</summary>
+    [Id(10)]
+    public int ActiveKeys { get; init; }
+
+    /// <summary>The most runs that held a slot at once under any one concurrency key since the queue was activated.</summary>
+    [Id(11)]
+    public int PeakRunningPerKey { get; init; }
+
+    /// <summary>The most runs that held a slot at once across the queue since it was activated.</summary>
+    [Id(12)]
+    public int PeakRunning { get; init; }
+}

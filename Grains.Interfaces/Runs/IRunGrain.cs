@@ -37,6 +37,31 @@ public interface IRunGrain : IGrainWithStringKey
     [Alias("wait-final"), AlwaysInterleave]
     Task<TaskRun?> WaitForFinalAsync(TimeSpan maxWait);
 
+    /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delayUntil"/>.</summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
+    [Alias("reschedule")]
+    Task<TaskRun> RescheduleAsync(DateTimeOffset delayUntil);
+
+    /// <summary>
+    /// Engine: a debounced trigger matched this run. While the run is still <c>DELAYED</c> its start moves to
+    /// <paramref name="delayUntil"/> (never past its debounce deadline), in trailing mode it takes the trigger's payload
+    /// and options, and the handle is returned; otherwise null, and the trigger makes a new run.
+    /// </summary>
+    [Alias("debounce")]
+    Task<RunHandle?> DebounceAsync(TriggerRequest request, DateTimeOffset delayUntil);
+
+    /// <summary>
+    /// Engine: a parent whose triggered child matched this run by idempotency key waits for it too; it is told of the
+    /// end as the parent that triggered the run is. Returns the run as it is now.
+    /// </summary>
+    [Alias("add-waiter")]
+    Task<TaskRun> AddWaiterAsync(string parentRunId, string waitKey, int index);
+
+    /// <summary>Engine: the run's queue found it past its time to live before it started.</summary>
+    [Alias("expire"), OneWay]
+    Task ExpireAsync();
+
     /// <summary>Engine: the run's queue grants it a concurrency slot.</summary>
     [Alias("grant"), OneWay]
     Task GrantSlotAsync();

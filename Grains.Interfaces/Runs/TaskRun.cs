@@ -94,6 +94,49 @@ public sealed record TaskRun
     [Id(21)]
     public IReadOnlyList<JournalRecord> Journal { get; init; } = [];
 
+    /// <summary>The concurrency key the run was triggered with; null for none.</summary>
+    [Id(22)]
+    public string? ConcurrencyKey { get; init; }
+
+    /// <summary>The priority, in seconds of queue-time credit.</summary>
+    [Id(23)]
+    public int Priority { get; init; }
+
+    /// <summary>When a <c>DELAYED</c> run is due to be queued; null when the run is not delayed.</summary>
+    [Id(24)]
+    public DateTimeOffset? DelayedUntil { get; init; }
+
+    /// <summary>The time to live: how long the run may wait in its queue before it ends <c>EXPIRED</c>; null for none.</summary>
+    [Id(25)]
+    public TimeSpan? Ttl { get; init; }
+
+    /// <summary>When the run expired; null unless its status is <c>EXPIRED</c>.</summary>
+    [Id(26)]
+    public DateTimeOffset? ExpiredAt { get; init; }
+
+    /// <summary>The idempotency key as the trigger gave it; null for none.</summary>
+    [Id(27)]
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>When the idempotency key stops holding.</summary>
+    [Id(28)]
+    public DateTimeOffset? IdempotencyKeyExpiresAt { get; init; }
+
+    /// <summary>The run this one replays, for a run made by <c>Runs.ReplayAsync</c>.</summary>
+    [Id(29)]
+    public string? ReplayOf { get; init; }
+
+    /// <summary>
+    /// Why a queued run is not starting when the reason is not simply its queue: no silo serves its machine preset,
+    /// say. Null otherwise.
+    /// </summary>
+    [Id(30)]
+    public string? WaitingFor { get; init; }
+
+    /// <summary>The debounce key the run was triggered with; null for none.</summary>
+    [Id(31)]
+    public string? DebounceKey { get; init; }
+
     /// <summary>Time from the first attempt's start to the final status; null until the run is final.</summary>
     public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
 

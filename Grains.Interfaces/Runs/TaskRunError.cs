@@ -56,4 +56,7 @@ public static class TaskRunErrorCodes
 
     /// <summary>A waitpoint token timed out before it was completed.</summary>
     public const string WaitpointTimedOut = "WAITPOINT_TIMED_OUT";
+
+    /// <summary>The run was not started within its time to live.</summary>
+    public const string Expired = "TASK_RUN_EXPIRED";
 }

@@ -46,6 +46,22 @@ public sealed record TriggerRequest
     [Id(9)]
     public int ParentWaitIndex { get; init; }
 
+    /// <summary>For a child: the parent's attempt number, for idempotency keys scoped to the attempt.</summary>
+    [Id(10)]
+    public int ParentAttempt { get; init; }
+
+    /// <summary>The run this one replays, for a run made by <c>Runs.ReplayAsync</c>.</summary>
+    [Id(11)]
+    public string? ReplayOf { get; init; }
+
+    /// <summary>The idempotency key's stored hash, set by the engine once it has scoped and hashed the key.</summary>
+    [Id(12)]
+    public string? IdempotencyKeyHash { get; init; }
+
+    /// <summary>For a debounced run: the latest it may be pushed back to, set by the engine.</summary>
+    [Id(13)]
+    public DateTimeOffset? DebounceDeadline { get; init; }
+
     /// <summary>A short description of the task named, for error messages.</summary>
     public string TaskName => TaskId ?? TaskType ?? "(none)";
 }

@@ -1,5 +1,6 @@
 using OrleansTasks.Registry;
 using OrleansTasks.Runs;
+using OrleansTasks.Triggering;
 
 namespace OrleansTasks.Batches;
 
@@ -25,7 +26,7 @@ internal sealed class BatchGrain(TaskRegistry registry) : Grain, IBatchGrain
 
         var batchId = this.GetPrimaryKeyString();
         var runs = await Task.WhenAll(items.Select((item, index) =>
-            GrainFactory.GetGrain<IRunGrain>(RunIds.ForBatchItem(batchId, index)).TriggerAsync(item with { BatchId = batchId })));
+            RunStarter.TriggerAsync(GrainFactory, registry, item with { BatchId = batchId }, RunIds.ForBatchItem(batchId, index))));
         DeactivateOnIdle();
         return new BatchHandle(batchId, runs);
     }

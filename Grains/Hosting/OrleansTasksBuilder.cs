@@ -43,6 +43,24 @@ public sealed class OrleansTasksBuilder
         return this;
     }
 
+    /// <summary>
+    /// Defines a shared queue: tasks name it in their <c>Queue</c> (giving only the name), and triggers may name it
+    /// in <see cref="TriggerOptions.Queue"/>. A task that defines the same queue with other limits stops start-up.
+    /// </summary>
+    /// <exception cref="ArgumentException">The queue has no name, or a setting is out of range.</exception>
+    public OrleansTasksBuilder AddQueue(QueueOptions queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (string.IsNullOrWhiteSpace(queue.Name))
+        {
+            throw new ArgumentException("A shared queue needs a Name.", nameof(queue));
+        }
+
+        queue.Validate($"Queue '{queue.Name}'");
+        Services.Configure<TaskRegistrationOptions>(o => o.Queues.Add(queue));
+        return this;
+    }
+
     /// <summary>Registers every task class in an assembly (public or not).</summary>
     public OrleansTasksBuilder AddTasksFromAssembly(Assembly assembly)
     {

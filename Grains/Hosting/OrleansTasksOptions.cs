@@ -20,6 +20,18 @@ public sealed class OrleansTasksOptions
     /// once whenever a silo leaves the cluster. Default: 5 seconds.
     /// </summary>
     public TimeSpan SupervisorInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many runs may hold a concurrency slot at once across every queue of the environment (the cluster's
+    /// service). Queue limits apply within it. Default: 100, as a self-hosted Trigger.dev.
+    /// </summary>
+    public int EnvironmentConcurrencyLimit { get; set; } = 100;
+
+    /// <summary>
+    /// The machine presets this silo executes runs of (names such as <c>small-1x</c>, <c>large-2x</c>). Empty, the
+    /// default, serves every preset. A run whose preset no live silo serves waits queued, and says so.
+    /// </summary>
+    public IList<string> MachinePresets { get; set; } = [];
 }
 
 /// <summary>Checks <see cref="OrleansTasksOptions"/> at start-up.</summary>
@@ -36,6 +48,23 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
         if (options.SupervisorInterval < TimeSpan.FromMilliseconds(100) || options.SupervisorInterval > TimeSpan.FromMinutes(5))
         {
             failures.Add($"OrleansTasks:SupervisorInterval is {options.SupervisorInterval}; it must be between 100 ms and 5 minutes.");
+        }
+
+        if (options.EnvironmentConcurrencyLimit is < 1 or > QueueOptions.MaxConcurrencyLimit)
+        {
+            failures.Add($"OrleansTasks:EnvironmentConcurrencyLimit is {options.EnvironmentConcurrencyLimit}; it must be between 1 and {QueueOptions.MaxConcurrencyLimit:N0}.");
+        }
+
+        foreach (var preset in options.MachinePresets)
+        {
+            try
+            {
+                MachinePresetNames.Parse(preset);
+            }
+            catch (ArgumentException exception)
+            {
+                failures.Add($"OrleansTasks:MachinePresets: {exception.Message}");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

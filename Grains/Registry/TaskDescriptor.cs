@@ -8,7 +8,7 @@ internal sealed record TaskDescriptor(
     Type OutputType,
     RetryOptions Retry,
     string QueueName,
-    int? ConcurrencyLimit,
+    QueueOptions Queue,
     TimeSpan? MaxDuration,
     MachinePreset Machine,
     string? Description,

@@ -13,7 +13,7 @@ internal sealed class TaskRegistry
 {
     private readonly FrozenDictionary<string, TaskDescriptor> _byId;
     private readonly FrozenDictionary<string, TaskDescriptor> _byTypeName;
-    private readonly FrozenDictionary<string, int?> _queueLimits;
+    private readonly FrozenDictionary<string, QueueOptions> _queues;
 
     public TaskRegistry(IServiceProvider services, IOptions<TaskRegistrationOptions> registrations)
     {
@@ -31,19 +31,41 @@ internal sealed class TaskRegistry
             byId.Add(descriptor.Id, descriptor);
         }
 
-        foreach (var group in byId.Values.GroupBy(d => d.QueueName).Where(g => g.Select(d => d.ConcurrencyLimit).Distinct().Count() > 1))
-        {
-            throw new InvalidOperationException(
-                $"Tasks share the queue '{group.Key}' but declare different concurrency limits: "
-                + string.Join(", ", group.Select(d => $"'{d.Id}' {d.ConcurrencyLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}"))
-                + ". Give them one limit.");
-        }
-
         _byId = byId.ToFrozenDictionary(StringComparer.Ordinal);
         _byTypeName = byId.Values.ToFrozenDictionary(d => d.TaskType.FullName!, StringComparer.Ordinal);
-        _queueLimits = byId.Values
-            .GroupBy(d => d.QueueName, StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => g.First().ConcurrencyLimit, StringComparer.Ordinal);
+        _queues = DefineQueues(registrations.Value.Queues, byId.Values);
+    }
+
+    /// <summary>
+    /// Every queue, from the shared definitions and the tasks' own. A definition that gives only a name refers to the
+    /// queue; definitions that set limits must agree, or start-up stops naming them.
+    /// </summary>
+    private static FrozenDictionary<string, QueueOptions> DefineQueues(IEnumerable<QueueOptions> shared, IEnumerable<TaskDescriptor> tasks)
+    {
+        var definitions = shared.Select(q => (Owner: "AddQueue", Queue: q))
+            .Concat(tasks.Select(t => (Owner: $"task '{t.Id}'", Queue: t.Queue with { Name = t.QueueName })))
+            .GroupBy(d => d.Queue.Name!, StringComparer.Ordinal);
+        var queues = new Dictionary<string, QueueOptions>(StringComparer.Ordinal);
+        foreach (var group in definitions)
+        {
+            var setting = group.Where(d => !d.Queue.IsReference).ToList();
+            if (setting.Select(d => d.Queue).Distinct().Count() > 1)
+            {
+                throw new InvalidOperationException(
+                    $"The queue '{group.Key}' is defined with different limits: "
+                    + string.Join("; ", setting.Select(d => $"{d.Owner}: {Describe(d.Queue)}"))
+                    + ". Define it once (AddQueue) and name it from the tasks, or give every definition the same limits.");
+            }
+
+            queues[group.Key] = setting.Count > 0 ? setting[0].Queue : new QueueOptions { Name = group.Key };
+        }
+
+        return queues.ToFrozenDictionary(StringComparer.Ordinal);
+
+        static string Describe(QueueOptions q) =>
+            $"limit {q.ConcurrencyLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, "
+            + $"total {q.TotalConcurrencyLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, "
+            + $"rate {(q.RateLimit is { } r ? $"{r.Limit}/{r.Period}" : "none")}";
     }
 
     public IEnumerable<TaskDescriptor> All => _byId.Values;
@@ -67,8 +89,11 @@ internal sealed class TaskRegistry
         throw new UnknownTaskException("(no task id given)");
     }
 
-    /// <summary>The concurrency limit of a queue, as the tasks that use it declare it; null for none.</summary>
-    public int? GetQueueLimit(string queueName) => _queueLimits.GetValueOrDefault(queueName);
+    /// <summary>A queue's definition; null when no task and no <c>AddQueue</c> defines it.</summary>
+    public QueueOptions? GetQueue(string queueName) => _queues.GetValueOrDefault(queueName);
+
+    /// <summary>Every defined queue, by name.</summary>
+    public IEnumerable<QueueOptions> Queues => _queues.Values;
 
     private static TaskDescriptor Describe(IServiceProvider services, Type type)
     {
@@ -101,7 +126,7 @@ internal sealed class TaskRegistry
             task.OutputType,
             retry,
             queue.Name ?? task.Id,
-            queue.ConcurrencyLimit,
+            queue,
             task.MaxDuration,
             task.Machine,
             task.Description,

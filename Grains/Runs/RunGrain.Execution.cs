@@ -1,4 +1,5 @@
 using OrleansTasks.Execution;
+using OrleansTasks.Queues;
 using OrleansTasks.Storage;
 
 namespace OrleansTasks.Runs;
@@ -14,7 +15,14 @@ internal sealed partial class RunGrain
         var state = _state;
         if (state is { Status: RunStatus.Queued } && !IsDueLater(state))
         {
-            StartAttempt();
+            if (IsExpired(state))
+            {
+                await ExpireNowAsync();
+            }
+            else
+            {
+                StartAttempt();
+            }
         }
         else if (state is { Status: RunStatus.Waiting, ResumeRequested: true })
         {
@@ -63,19 +71,14 @@ internal sealed partial class RunGrain
         }
     }
 
-    /// <summary>Sends the run on: into its queue, or straight to execution when its queue has no limit.</summary>
+    /// <summary>
+    /// Sends the run into its queue. The queue answers with a grant (a one-way call back), so neither grain ever waits
+    /// on the other.
+    /// </summary>
     private void Dispatch()
     {
         var state = _state!;
-        if (IsQueueLimited(state))
-        {
-            // The queue answers with a grant (a one-way call back), so neither grain ever waits on the other.
-            Queue(state).EnqueueAsync(state.Id, state.QueueOrder).Ignore();
-        }
-        else
-        {
-            StartAttempt();
-        }
+        Queue(state).EnqueueAsync(new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder, state.Attempts.Count == 0 ? state.ExpiresAt : null)).Ignore();
     }
 
     /// <summary>A new attempt: a fresh journal, and its first execution.</summary>
@@ -87,6 +90,7 @@ internal sealed partial class RunGrain
         var number = state.Attempts.Count + 1;
         state.Attempts.Add(new RunAttempt(number, AttemptStatus.Executing, now, EndedAt: null, Error: null, Silo));
         state.StartedAt ??= now;
+        state.ExpiresAt = null;
         state.Journal.Clear();
         state.Execution = 0;
         state.CrashRecoveries = 0;
@@ -199,14 +203,7 @@ internal sealed partial class RunGrain
             new GrainTimerCreationOptions(s_finalLinger, Timeout.InfiniteTimeSpan));
     }
 
-    private void ReleaseSlot()
-    {
-        var state = _state!;
-        if (IsQueueLimited(state))
-        {
-            Queue(state).ReleaseAsync(state.Id).Ignore();
-        }
-    }
+    private void ReleaseSlot() => Queue(_state!).ReleaseAsync(_state!.Id).Ignore();
 
     private bool IsDueLater(RunState state) => state.WakeAt is { } wakeAt && wakeAt > time.GetUtcNow();
 }

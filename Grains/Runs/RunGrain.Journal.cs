@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OrleansTasks.Journal;
+using OrleansTasks.Queues;
 using OrleansTasks.Storage;
 using OrleansTasks.Waitpoints;
 
@@ -185,21 +186,30 @@ internal sealed partial class RunGrain
         }
 
         state.Journal.Add(entry);
-        await Task.WhenAll(children.Select((child, i) => GrainFactory.GetGrain<IRunGrain>(entry.ChildRunIds[i]).TriggerAsync(child with
+        var handles = await Task.WhenAll(children.Select((child, i) => Triggering.RunStarter.TriggerAsync(GrainFactory, registry, child with
         {
             BatchId = batchId ?? child.BatchId,
             ParentRunId = state.Id,
+            ParentAttempt = op.Attempt,
             RootRunId = state.RootRunId ?? state.Id,
             Depth = state.Depth + 1,
             ParentWaitKey = wait ? op.Key : null,
             ParentWaitIndex = i,
-        })));
+        }, entry.ChildRunIds[i])));
+
+        // A child whose idempotency key matched an earlier run is that run: wait for it (it may have ended already).
+        var cached = false;
+        for (var i = 0; i < handles.Length; i++)
+        {
+            entry.ChildRunIds[i] = handles[i].Id;
+            cached |= handles[i].IsCached;
+        }
 
         if (!wait)
         {
             Complete(entry);
         }
-        else if (op.Execution > 0)
+        else if (op.Execution > 0 || cached)
         {
             // On a replay the children may exist from before, and may have ended while nothing here waited for them.
             await ReconcileChildrenAsync(entry);
@@ -446,15 +456,8 @@ internal sealed partial class RunGrain
         state.ResumeRequested = true;
         state.Owner = Silo;
         StopSuspendTimer();
-        if (IsQueueLimited(state))
-        {
-            SaveInBackground();
-            Queue(state).EnqueueAsync(state.Id, state.QueueOrder - ResumeOrderCredit).Ignore();
-        }
-        else
-        {
-            ResumeWithSlot();
-        }
+        SaveInBackground();
+        Queue(state).EnqueueAsync(new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder - ResumeOrderCredit, ExpiresAt: null)).Ignore();
     }
 
     /// <summary>The run has its slot back: the live attempt goes on, or a replay starts.</summary>
@@ -576,6 +579,12 @@ internal sealed partial class RunGrain
         {
             var notification = new ChildNotification(state.ParentWaitKey, state.ParentWaitIndex, ToChildResult(state.ToTaskRun()));
             GrainFactory.GetGrain<IRunGrain>(state.ParentRunId).OnChildFinishedAsync(notification).Ignore();
+        }
+
+        foreach (var waiter in state.Waiters)
+        {
+            var notification = new ChildNotification(waiter.WaitKey, waiter.Index, ToChildResult(state.ToTaskRun()));
+            GrainFactory.GetGrain<IRunGrain>(waiter.RunId).OnChildFinishedAsync(notification).Ignore();
         }
     }
 }

@@ -45,4 +45,13 @@ internal sealed partial class RunGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was executing when its activation went away ({Reason}); it continues elsewhere by replay.")]
     private partial void LogHandedOver(string runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} rescheduled to {DelayUntil:o}.")]
+    private partial void LogRescheduled(string runId, DateTimeOffset delayUntil);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} debounced: it now starts at {DelayUntil:o}.")]
+    private partial void LogDebounced(string runId, DateTimeOffset delayUntil);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} expired: not started within its time to live of {Ttl}.")]
+    private partial void LogExpired(string runId, TimeSpan? ttl);
 }

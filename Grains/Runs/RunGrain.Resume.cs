@@ -20,6 +20,14 @@ internal sealed partial class RunGrain
 
         switch (state.Status)
         {
+            case RunStatus.Delayed when IsDueLater(state):
+                await WaitUntilAsync(state.WakeAt!.Value);
+                break;
+
+            case RunStatus.Delayed:
+                EnqueueAfterDelay();
+                break;
+
             case RunStatus.Queued or RunStatus.Dequeued when IsDueLater(state):
                 await WaitUntilAsync(state.WakeAt!.Value);
                 break;

@@ -78,7 +78,14 @@ internal sealed partial class RunGrain(
             _state = state;
             _loaded = true;
             LogTriggered(state.Id, state.TaskId, state.Queue);
-            Dispatch();
+            if (state.Status == RunStatus.Delayed)
+            {
+                HoldUntilDue();
+            }
+            else
+            {
+                Dispatch();
+            }
         }
         else
         {
@@ -130,33 +137,73 @@ internal sealed partial class RunGrain(
 
     private RunState CreateState(TriggerRequest request, TaskDescriptor descriptor)
     {
-        var taskOptions = request.Options ?? new TriggerOptions();
-        TriggerValidation.Validate(descriptor.Id, request.PayloadJson, taskOptions);
+        var options = request.Options ?? new TriggerOptions();
+        TriggerValidation.Validate(descriptor.Id, request.PayloadJson, options);
+        if (options.Queue is { } queueName && registry.GetQueue(queueName) is null)
+        {
+            throw new InvalidTriggerException(descriptor.Id,
+                $"the queue '{queueName}' is not defined. Define it with AddQueue on the silo builder or in a task's Queue, or leave Queue null for the task's own queue '{descriptor.QueueName}'.");
+        }
+
         var now = time.GetUtcNow();
-        return new RunState
+        var delayUntil = options.DelayUntil ?? (options.Delay is { } delay ? now + delay : null);
+        var delayed = delayUntil > now;
+        var ttl = options.Ttl is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
+        var state = new RunState
         {
             Id = RunId,
             TaskId = descriptor.Id,
-            Status = RunStatus.Queued,
-            Queue = descriptor.QueueName,
-            QueueOrder = now.ToUnixTimeMilliseconds(),
-            Machine = taskOptions.Machine ?? descriptor.Machine,
-            Tags = [.. taskOptions.Tags ?? []],
+            Status = delayed ? RunStatus.Delayed : RunStatus.Queued,
+            Queue = options.Queue ?? descriptor.QueueName,
+            ConcurrencyKey = options.ConcurrencyKey,
+            Priority = options.Priority ?? 0,
+            Machine = options.Machine ?? descriptor.Machine,
+            Tags = [.. options.Tags ?? []],
             BatchId = request.BatchId,
             CreatedAt = now,
             UpdatedAt = now,
             Owner = Silo,
             Version = 1,
             PayloadJson = request.PayloadJson,
-            MaxAttempts = taskOptions.MaxAttempts ?? descriptor.Retry.MaxAttempts,
+            MaxAttempts = options.MaxAttempts ?? descriptor.Retry.MaxAttempts,
             Retry = descriptor.Retry,
-            MaxDuration = taskOptions.MaxDuration ?? descriptor.MaxDuration,
+            MaxDuration = options.MaxDuration ?? descriptor.MaxDuration,
             ParentRunId = request.ParentRunId,
             RootRunId = request.RootRunId ?? RunId,
             Depth = request.Depth,
             ParentWaitKey = request.ParentWaitKey,
             ParentWaitIndex = request.ParentWaitIndex,
+            Ttl = ttl,
+            IdempotencyKey = request.IdempotencyKeyHash is null ? null : options.IdempotencyKey,
+            IdempotencyKeyHash = request.IdempotencyKeyHash,
+            IdempotencyKeyExpiresAt = request.IdempotencyKeyHash is null ? null : now + (options.IdempotencyKeyTtl ?? IdempotencyKeys.DefaultTtl),
+            DebounceKey = options.Debounce?.Key,
+            DebounceDeadline = request.DebounceDeadline,
+            ReplayOf = request.ReplayOf,
         };
+
+        if (delayed)
+        {
+            // A long delay is written suspended (no owner), so the supervisor wakes it without a second write.
+            state.WakeAt = delayUntil;
+            if (delayUntil!.Value - now >= _options.SuspendThreshold)
+            {
+                state.Owner = null;
+            }
+        }
+        else
+        {
+            Enqueued(state, now);
+        }
+
+        return state;
+    }
+
+    /// <summary>The run enters its queue now: its order (queue time less priority credit) and its expiry are set from this moment.</summary>
+    private static void Enqueued(RunState state, DateTimeOffset now)
+    {
+        state.QueueOrder = now.ToUnixTimeMilliseconds() - state.Priority * 1000L;
+        state.ExpiresAt = state.Ttl is { } ttl ? now + ttl : null;
     }
 
     /// <summary>
@@ -251,8 +298,6 @@ internal sealed partial class RunGrain(
         }
     }
 
-    private bool IsQueueLimited(RunState state) => registry.GetQueueLimit(state.Queue) is not null;
-
     private IQueueGrain Queue(RunState state) => GrainFactory.GetGrain<IQueueGrain>(state.Queue);
 
     private IRunSupervisorGrain Supervisor => GrainFactory.GetGrain<IRunSupervisorGrain>(0);
@@ -316,7 +361,79 @@ internal static class TriggerValidation
         {
             throw new InvalidTriggerException(taskId, $"Machine is {(int)machine}, which is not a machine preset.");
         }
+
+        if (options.Queue is { } queue && (string.IsNullOrWhiteSpace(queue) || queue.Length > QueueOptions.MaxNameLength))
+        {
+            throw new InvalidTriggerException(taskId, $"Queue must be 1 to {QueueOptions.MaxNameLength} characters and not blank; '{Shorten(queue)}' is {queue.Length}.");
+        }
+
+        if (options.ConcurrencyKey is { } key && (key.Length == 0 || key.Length > MaxConcurrencyKeyLength))
+        {
+            throw new InvalidTriggerException(taskId, $"ConcurrencyKey must be 1 to {MaxConcurrencyKeyLength} characters; it is {key.Length}.");
+        }
+
+        if (options.Priority is < 0 or > MaxPrioritySeconds)
+        {
+            throw new InvalidTriggerException(taskId, $"Priority is {options.Priority}; it must be between 0 and {MaxPrioritySeconds:N0} seconds (30 days).");
+        }
+
+        if (options.Delay is not null && options.DelayUntil is not null)
+        {
+            throw new InvalidTriggerException(taskId, "both Delay and DelayUntil are set; give one of them.");
+        }
+
+        if (options.Delay is { } delay && (delay < TimeSpan.Zero || delay > MaxDelay))
+        {
+            throw new InvalidTriggerException(taskId, $"Delay is {delay}; it must be between 0 and {MaxDelay.TotalDays:N0} days.");
+        }
+
+        if (options.Ttl is { } ttl && ttl != TimeSpan.Zero && ttl < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidTriggerException(taskId, $"Ttl is {ttl}; it must be at least 1 second, or zero for none.");
+        }
+
+        if (options.IdempotencyKey is { } idempotencyKey && (idempotencyKey.Length == 0 || idempotencyKey.Length > IdempotencyKeys.MaxKeyLength))
+        {
+            throw new InvalidTriggerException(taskId, $"IdempotencyKey must be 1 to {IdempotencyKeys.MaxKeyLength:N0} characters; it is {idempotencyKey.Length:N0}.");
+        }
+
+        if (options.IdempotencyKeyTtl is { } keyTtl && keyTtl < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidTriggerException(taskId, $"IdempotencyKeyTtl is {keyTtl}; it must be at least 1 second.");
+        }
+
+        if (options.IdempotencyKeyScope is { } scope && !Enum.IsDefined(scope))
+        {
+            throw new InvalidTriggerException(taskId, $"IdempotencyKeyScope is {(int)scope}, which is not a scope.");
+        }
+
+        if (options.Debounce is { } debounce)
+        {
+            if (string.IsNullOrEmpty(debounce.Key) || debounce.Key.Length > DebounceOptions.MaxKeyLength)
+            {
+                throw new InvalidTriggerException(taskId, $"Debounce.Key must be 1 to {DebounceOptions.MaxKeyLength} characters; it is {debounce.Key?.Length ?? 0}.");
+            }
+
+            if (debounce.Delay < TimeSpan.FromSeconds(1) || debounce.Delay > MaxDelay)
+            {
+                throw new InvalidTriggerException(taskId, $"Debounce.Delay is {debounce.Delay}; it must be between 1 second and {MaxDelay.TotalDays:N0} days.");
+            }
+
+            if (debounce.MaxDelay is { } maxDelay && maxDelay < debounce.Delay)
+            {
+                throw new InvalidTriggerException(taskId, $"Debounce.MaxDelay is {maxDelay}; it must be at least Debounce.Delay ({debounce.Delay}).");
+            }
+
+            if (!Enum.IsDefined(debounce.Mode))
+            {
+                throw new InvalidTriggerException(taskId, $"Debounce.Mode is {(int)debounce.Mode}, which is not a mode.");
+            }
+        }
     }
+
+    private const int MaxConcurrencyKeyLength = 1024;
+    private const int MaxPrioritySeconds = 30 * 24 * 3600;
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
 
     private static string Shorten(string? tag) => tag is null ? "" : tag.Length <= 40 ? tag : tag[..40] + "…";
 }

@@ -21,6 +21,12 @@ internal interface IRunStore
     /// </summary>
     Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>How many runs hold a slot (<c>DEQUEUED</c> or <c>EXECUTING</c>), per queue: how the environment's limit is rebuilt.</summary>
+    Task<IReadOnlyDictionary<string, int>> CountSlotHoldersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The newest run of the task with this idempotency key hash, or null.</summary>
+    Task<string?> FindByIdempotencyKeyAsync(string taskId, string keyHash, CancellationToken cancellationToken = default);
+
     /// <summary>The names of the queues that have runs waiting for a slot.</summary>
     Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default);
 
@@ -32,7 +38,7 @@ internal interface IRunStore
 }
 
 /// <summary>A run in a queue: waiting (<see cref="RunStatus.Queued"/>) or holding a slot.</summary>
-internal readonly record struct QueueEntry(string RunId, RunStatus Status, long Order);
+internal readonly record struct QueueEntry(string RunId, RunStatus Status, long Order, string? ConcurrencyKey = null, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A suspended run and when it is due.</summary>
 internal readonly record struct DueRun(string RunId, DateTimeOffset WakeAt);

@@ -32,9 +32,25 @@ internal sealed class InMemoryRunStore : IRunStore
         IReadOnlyList<QueueEntry> entries = [.. _rows.Values
             .Where(r => r.Owner is not null && r.Queue == queue && IsInQueue(r, now))
             .OrderBy(r => r.QueueOrder)
-            .Select(r => new QueueEntry(r.Id, r.RunStatus, r.QueueOrder))];
+            .Select(r => new QueueEntry(r.Id, r.RunStatus, r.QueueOrder, r.ConcurrencyKey, r.ExpiresAt))];
         return Task.FromResult(entries);
     }
+
+    public Task<IReadOnlyDictionary<string, int>> CountSlotHoldersAsync(CancellationToken cancellationToken = default)
+    {
+        IReadOnlyDictionary<string, int> counts = _rows.Values
+            .Where(r => r.Owner is not null && r.RunStatus.HoldsSlot())
+            .GroupBy(r => r.Queue, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return Task.FromResult(counts);
+    }
+
+    public Task<string?> FindByIdempotencyKeyAsync(string taskId, string keyHash, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_rows.Values
+            .Where(r => r.TaskId == taskId && r.IdempotencyKey == keyHash)
+            .OrderByDescending(r => r.CreatedAt)
+            .Select(r => r.Id)
+            .FirstOrDefault());
 
     public Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
     {

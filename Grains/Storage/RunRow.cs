@@ -29,7 +29,11 @@ internal sealed record RunRow(
     long Version,
     string PayloadJson,
     string? OutputJson,
-    string StateJson)
+    string StateJson,
+    string? ConcurrencyKey = null,
+    string? IdempotencyKey = null,
+    DateTimeOffset? ExpiresAt = null,
+    bool PayloadChanged = false)
 {
     private static readonly JsonSerializerOptions s_stateOptions = CreateStateOptions();
 
@@ -54,7 +58,11 @@ internal sealed record RunRow(
         state.Version,
         state.PayloadJson,
         state.OutputJson,
-        JsonSerializer.Serialize(state, s_stateOptions));
+        JsonSerializer.Serialize(state, s_stateOptions),
+        state.ConcurrencyKey,
+        state.IdempotencyKeyHash,
+        state.Status == RunStatus.Queued && state.Attempts.Count == 0 ? state.ExpiresAt : null,
+        state.PayloadChanged);
 
     public RunState ToState()
     {

@@ -52,6 +52,10 @@ internal sealed class RunState
     [JsonIgnore]
     public string? OutputJson { get; set; }
 
+    /// <summary>Set when a trailing debounce replaced the payload: the next save writes the payload column too.</summary>
+    [JsonIgnore]
+    public bool PayloadChanged { get; set; }
+
     public TaskRunError? Error { get; set; }
 
     public List<RunAttempt> Attempts { get; set; } = [];
@@ -85,6 +89,40 @@ internal sealed class RunState
     /// <summary>A waiting run whose wait has ended: it is to replay as soon as it has a slot.</summary>
     public bool ResumeRequested { get; set; }
 
+    public string? ConcurrencyKey { get; set; }
+
+    /// <summary>Seconds of queue-time credit, already folded into <see cref="QueueOrder"/>.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>The time to live in the queue before the first attempt starts; null for none.</summary>
+    public TimeSpan? Ttl { get; set; }
+
+    /// <summary>When a queued run that has not started expires: its queue time plus <see cref="Ttl"/>.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    /// <summary>The idempotency key as given, its stored hash, and when it stops holding.</summary>
+    public string? IdempotencyKey { get; set; }
+
+    public string? IdempotencyKeyHash { get; set; }
+
+    public DateTimeOffset? IdempotencyKeyExpiresAt { get; set; }
+
+    public string? DebounceKey { get; set; }
+
+    /// <summary>For a debounced run: the latest it may be pushed back to; null for no bound.</summary>
+    public DateTimeOffset? DebounceDeadline { get; set; }
+
+    public string? ReplayOf { get; set; }
+
+    /// <summary>Why a queued run is held back other than by its queue (no silo serves its machine); null otherwise.</summary>
+    public string? WaitingFor { get; set; }
+
+    /// <summary>
+    /// Runs that wait for this one besides the parent that triggered it: parents whose trigger matched this run by its
+    /// idempotency key. Each is told of the end as the parent is.
+    /// </summary>
+    public List<RunWaiter> Waiters { get; set; } = [];
+
     public RunAttempt? CurrentAttempt => Attempts.Count == 0 ? null : Attempts[^1];
 
     public TaskRun ToTaskRun() => new()
@@ -111,7 +149,20 @@ internal sealed class RunState
         RootRunId = RootRunId ?? Id,
         Depth = Depth,
         Journal = [.. Journal.Select(e => e.ToRecord())],
+        ConcurrencyKey = ConcurrencyKey,
+        Priority = Priority,
+        DelayedUntil = Status == RunStatus.Delayed ? WakeAt : null,
+        Ttl = Ttl,
+        ExpiredAt = Status == RunStatus.Expired ? FinishedAt : null,
+        IdempotencyKey = IdempotencyKey,
+        IdempotencyKeyExpiresAt = IdempotencyKeyExpiresAt,
+        ReplayOf = ReplayOf,
+        WaitingFor = Status == RunStatus.Queued ? WaitingFor : null,
+        DebounceKey = DebounceKey,
     };
 
     public JournalEntry? FindEntry(string key) => Journal.Find(e => e.Key == key);
 }
+
+/// <summary>A run waiting for another's end: where to report it.</summary>
+internal sealed record RunWaiter(string RunId, string WaitKey, int Index);

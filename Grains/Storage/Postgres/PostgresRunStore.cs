@@ -17,38 +17,46 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private const int MaxBatchSize = 1000;
 
     private const string Columns =
-        "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state";
+        "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state, concurrency_key, idempotency_key, expires_at";
 
     private const string InsertSql = """
         INSERT INTO runs (id, service_id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
-                          created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
+                          created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
+                          concurrency_key, idempotency_key, expires_at)
         SELECT u.id, $22, u.task_id, u.status, u.queue, u.queue_order, u.machine,
                ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.parent_run_id, u.root_run_id, u.depth,
                u.created_at, u.updated_at, u.started_at, u.finished_at, u.wake_at, u.owner, u.version,
-               u.payload::json, u.output::json, u.state::json
+               u.payload::json, u.output::json, u.state::json, u.concurrency_key, u.idempotency_key, u.expires_at
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
                     $9::text[], $10::text[], $11::integer[],
                     $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
-                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[])
+                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[],
+                    $23::text[], $24::text[], $25::timestamptz[])
              AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
-                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
+                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
+                  concurrency_key, idempotency_key, expires_at)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
         """;
 
-    // Payload, task and creation time never change after the insert, so saves leave those columns alone.
+    // Task and creation time never change after the insert, so saves leave those columns alone; the payload is sent
+    // (and written) only when a trailing debounce replaced it.
     private const string UpdateSql = """
         UPDATE runs AS r
         SET status = u.status, queue = u.queue, queue_order = u.queue_order, machine = u.machine,
             tags = ARRAY(SELECT json_array_elements_text(u.tags::json)), batch_id = u.batch_id,
             updated_at = u.updated_at, started_at = u.started_at, finished_at = u.finished_at, wake_at = u.wake_at,
-            owner = u.owner, version = u.version, output = u.output::json, state = u.state::json
+            owner = u.owner, version = u.version, output = u.output::json, state = u.state::json,
+            payload = COALESCE(u.payload::json, r.payload),
+            concurrency_key = u.concurrency_key, idempotency_key = u.idempotency_key, expires_at = u.expires_at
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
                     $9::text[], $10::text[], $11::integer[],
                     $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
-                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[])
+                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[],
+                    $23::text[], $24::text[], $25::timestamptz[])
              AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
-                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state)
+                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
+                  concurrency_key, idempotency_key, expires_at)
         WHERE r.id = u.id AND r.service_id = $22 AND r.version < u.version
         """;
 
@@ -91,7 +99,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     public async Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand("""
-            SELECT id, status, queue_order FROM runs
+            SELECT id, status, queue_order, concurrency_key, expires_at FROM runs
             WHERE service_id = $3 AND queue = $1 AND owner IS NOT NULL
               AND (status IN ('DEQUEUED', 'EXECUTING') OR (status = 'QUEUED' AND (wake_at IS NULL OR wake_at <= $2)))
             ORDER BY queue_order
@@ -103,7 +111,12 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            entries.Add(new QueueEntry(reader.GetString(0), RunStatusExtensions.ParseWireName(reader.GetString(1)), reader.GetInt64(2)));
+            entries.Add(new QueueEntry(
+                reader.GetString(0),
+                RunStatusExtensions.ParseWireName(reader.GetString(1)),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
         }
 
         return entries;
@@ -114,6 +127,36 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE service_id = $1 AND owner IS NOT NULL AND status = 'QUEUED'");
         command.Parameters.Add(Service());
         return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyDictionary<string, int>> CountSlotHoldersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            SELECT queue, count(*)::int FROM runs
+            WHERE service_id = $1 AND owner IS NOT NULL AND status IN ('DEQUEUED', 'EXECUTING')
+            GROUP BY queue
+            """);
+        command.Parameters.Add(Service());
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return counts;
+    }
+
+    public async Task<string?> FindByIdempotencyKeyAsync(string taskId, string keyHash, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("""
+            SELECT id FROM runs WHERE service_id = $3 AND task_id = $1 AND idempotency_key = $2
+            ORDER BY created_at DESC LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = taskId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = keyHash });
+        command.Parameters.Add(Service());
+        return (await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<DueRun>> FindDueAsync(DateTimeOffset after, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
@@ -295,12 +338,12 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         await using var command = new NpgsqlBatch(connection);
         if (inserts.Count > 0)
         {
-            command.BatchCommands.Add(CreateCommand(InsertSql, inserts.Select(w => w.Row).ToList()));
+            command.BatchCommands.Add(CreateCommand(InsertSql, inserts.Select(w => w.Row).ToList(), isInsert: true));
         }
 
         if (newestSaves.Count > 0)
         {
-            command.BatchCommands.Add(CreateCommand(UpdateSql, newestSaves));
+            command.BatchCommands.Add(CreateCommand(UpdateSql, newestSaves, isInsert: false));
         }
 
         var inserted = new HashSet<string>(StringComparer.Ordinal);
@@ -333,7 +376,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     private NpgsqlParameter<string> Service() => new() { TypedValue = _serviceId };
 
-    private NpgsqlBatchCommand CreateCommand(string sql, List<RunRow> rows)
+    private NpgsqlBatchCommand CreateCommand(string sql, List<RunRow> rows, bool isInsert)
     {
         var command = new NpgsqlBatchCommand(sql);
         var parameters = command.Parameters;
@@ -355,10 +398,13 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         parameters.Add(Times(rows, r => r.WakeAt));
         parameters.Add(Text(rows, r => r.Owner));
         parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Version)] });
-        parameters.Add(Text(rows, r => r.PayloadJson));
+        parameters.Add(Text(rows, r => isInsert || r.PayloadChanged ? r.PayloadJson : null));
         parameters.Add(Text(rows, r => r.OutputJson));
         parameters.Add(Text(rows, r => r.StateJson));
         parameters.Add(Service());
+        parameters.Add(Text(rows, r => r.ConcurrencyKey));
+        parameters.Add(Text(rows, r => r.IdempotencyKey));
+        parameters.Add(Times(rows, r => r.ExpiresAt));
         return command;
     }
 
@@ -389,7 +435,10 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         Version: reader.GetInt64(17),
         PayloadJson: reader.GetString(18),
         OutputJson: reader.IsDBNull(19) ? null : reader.GetString(19),
-        StateJson: reader.GetString(20));
+        StateJson: reader.GetString(20),
+        ConcurrencyKey: reader.IsDBNull(21) ? null : reader.GetString(21),
+        IdempotencyKey: reader.IsDBNull(22) ? null : reader.GetString(22),
+        ExpiresAt: reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23));
 
     private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -96,7 +96,7 @@ public sealed class RegistrationTests
 
         Assert.Equal(RetryOptions.Default, echo.Retry);
         Assert.Equal("echo", echo.QueueName);
-        Assert.Null(echo.ConcurrencyLimit);
+        Assert.Null(echo.Queue.ConcurrencyLimit);
         Assert.Null(echo.MaxDuration);
         Assert.Equal(MachinePreset.Small1x, echo.Machine);
     }
