@@ -12,6 +12,9 @@ public interface ITaskClient
     /// <summary>Waitpoint tokens: create, complete, retrieve, list.</summary>
     IWaitpointsClient Waitpoints { get; }
 
+    /// <summary>Queues: list, retrieve, pause, resume, override and reset the concurrency limit.</summary>
+    IQueuesClient Queues { get; }
+
     /// <summary>Triggers a run of the task class <typeparamref name="TTask"/>.</summary>
     /// <param name="payload">The payload: an instance of the task's payload type (or null).</param>
     /// <param name="options">Trigger options; null for the task's defaults.</param>

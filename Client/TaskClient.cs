@@ -4,6 +4,7 @@ using System.Text.Json;
 using Orleans.Runtime;
 using OrleansTasks.Batches;
 using System.Runtime.CompilerServices;
+using OrleansTasks.Queues;
 using OrleansTasks.Runs;
 using OrleansTasks.Triggering;
 using OrleansTasks.Waitpoints;
@@ -14,7 +15,7 @@ namespace OrleansTasks;
 /// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
 /// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
 /// </summary>
-internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient, IWaitpointsClient
+internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
 {
     private const int TokenPageSize = 100;
 
@@ -25,6 +26,8 @@ internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITas
     public IRunsClient Runs => this;
 
     public IWaitpointsClient Waitpoints => this;
+
+    public IQueuesClient Queues => this;
 
     public Task<RunHandle> TriggerAsync<TTask>(object? payload, TriggerOptions? options = null, CancellationToken cancellationToken = default)
         where TTask : ITaskDefinition
@@ -97,6 +100,43 @@ internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITas
                 return run;
             }
         }
+    }
+
+    public Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).RescheduleAsync(delayUntil), cancellationToken);
+    }
+
+    public Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default) =>
+        RescheduleAsync(runId, time.GetUtcNow() + delay, cancellationToken);
+
+    public Task<IReadOnlyList<QueueInfo>> ListAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => grains.GetGrain<IQueueDirectoryGrain>(0).ListAsync(), cancellationToken);
+
+    Task<QueueInfo> IQueuesClient.RetrieveAsync(string name, CancellationToken cancellationToken) =>
+        CallAsync(() => Queue(name).GetInfoAsync(), cancellationToken);
+
+    public Task<QueueInfo> PauseAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => Queue(name).PauseAsync(), cancellationToken);
+
+    public Task<QueueInfo> ResumeAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => Queue(name).ResumeAsync(), cancellationToken);
+
+    public Task<QueueInfo> OverrideConcurrencyLimitAsync(string name, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, QueueOptions.MaxConcurrencyLimit);
+        return CallAsync(() => Queue(name).OverrideConcurrencyLimitAsync(limit), cancellationToken);
+    }
+
+    public Task<QueueInfo> ResetConcurrencyLimitAsync(string name, CancellationToken cancellationToken = default) =>
+        CallAsync(() => Queue(name).ResetConcurrencyLimitAsync(), cancellationToken);
+
+    private IQueueGrain Queue(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return grains.GetGrain<IQueueGrain>(name);
     }
 
     public Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions? options = null, CancellationToken cancellationToken = default)

@@ -20,4 +20,14 @@ public interface IRunsClient
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     Task<TaskRun> PollAsync(string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delayUntil"/>; a moment in the past queues it now.</summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
+    Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delay"/> from now.</summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
+    Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default);
 }

@@ -44,12 +44,14 @@ public sealed record PermitDemand(
 /// <param name="Epoch">The queue activation the permits are for; <see cref="Guid.Empty"/> for news only.</param>
 /// <param name="Count">How many permits.</param>
 /// <param name="Contended">True while other queues wait: permits freed are to be handed back rather than reused.</param>
+/// <param name="Free">Permits still free after this grant: while none are, a queue need not report that it wants more.</param>
 [GenerateSerializer, Alias("ot.PermitGrant")]
 public sealed record PermitGrant(
     [property: Id(0)] long Generation,
     [property: Id(1)] Guid Epoch,
     [property: Id(2)] int Count,
-    [property: Id(3)] bool Contended);
+    [property: Id(3)] bool Contended,
+    [property: Id(4)] int Free = 0);
 
 /// <summary>The environment's limit at a moment.</summary>
 /// <param name="ConcurrencyLimit">How many runs may hold a slot at once.</param>

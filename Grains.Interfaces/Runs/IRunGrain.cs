@@ -64,7 +64,7 @@ public interface IRunGrain : IGrainWithStringKey
 
     /// <summary>Engine: the run's queue grants it a concurrency slot.</summary>
     [Alias("grant"), OneWay]
-    Task GrantSlotAsync();
+    Task GrantSlotAsync(DateTimeOffset grantedAt);
 
     /// <summary>Engine: the silo executing an attempt reports how it ended.</summary>
     [Alias("report")]

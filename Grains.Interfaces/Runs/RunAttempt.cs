@@ -7,6 +7,10 @@ namespace OrleansTasks;
 /// <param name="EndedAt">When it ended; null while it runs.</param>
 /// <param name="Error">Why it failed, when it did.</param>
 /// <param name="Silo">The silo that executed it.</param>
+/// <param name="DequeuedAt">
+/// When its queue granted it a slot, by the queue's clock: what a queue's rate limit counts. The attempt starts when
+/// the grant reaches the run, a moment later.
+/// </param>
 [GenerateSerializer, Alias("ot.RunAttempt")]
 public sealed record RunAttempt(
     int Number,
@@ -14,4 +18,5 @@ public sealed record RunAttempt(
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
     TaskRunError? Error,
-    string Silo);
+    string Silo,
+    DateTimeOffset? DequeuedAt = null);

@@ -36,7 +36,7 @@ internal sealed partial class EnvironmentGrain(
         foreach (var (queue, running) in await store.CountSlotHoldersAsync(cancellationToken))
         {
             _holders[queue] = new Holder { Held = running };
-            GrainFactory.GetGrain<IQueueGrain>(queue).PermitsAsync(new PermitGrant(_generation, Guid.Empty, 0, Contended: false)).Ignore();
+            GrainFactory.GetGrain<IQueueGrain>(queue).PermitsAsync(new PermitGrant(_generation, Guid.Empty, 0, Contended: false, Free: 0)).Ignore();
         }
 
         LogActivated(Limit, Held);
@@ -127,7 +127,7 @@ internal sealed partial class EnvironmentGrain(
     private void Send(string queue, int count, bool contended)
     {
         var holder = _holders[queue];
-        GrainFactory.GetGrain<IQueueGrain>(queue).PermitsAsync(new PermitGrant(_generation, holder.Epoch, count, contended)).Ignore();
+        GrainFactory.GetGrain<IQueueGrain>(queue).PermitsAsync(new PermitGrant(_generation, holder.Epoch, count, contended, Math.Max(0, Limit - Held))).Ignore();
     }
 
     private sealed class Holder

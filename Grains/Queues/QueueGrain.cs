@@ -59,6 +59,9 @@ internal sealed partial class QueueGrain(
     private int _reportedHeld = -1;
     private DateTimeOffset _lastGrantAt;
 
+    /// <summary>Free permits the environment last reported; until it says otherwise, assume some are.</summary>
+    private int _environmentFree = int.MaxValue;
+
     private string Name => this.GetPrimaryKeyString();
 
     private QueueOptions Definition => registry.GetQueue(Name) ?? new QueueOptions { Name = Name };
@@ -97,7 +100,7 @@ internal sealed partial class QueueGrain(
         if (_running.ContainsKey(ticket.RunId))
         {
             // It holds a slot but asks again: it never got (or lost) its grant. Send it once more.
-            Grant(ticket.RunId);
+            Grant(ticket.RunId, _running[ticket.RunId].GrantedAt);
         }
         else if (!_queued.ContainsKey(ticket.RunId))
         {
@@ -160,14 +163,32 @@ internal sealed partial class QueueGrain(
         }
 
         _contended = grant.Contended;
-        Dispatch(force);
+        _environmentFree = grant.Free;
+
+        // After a grant the environment's idea of what this queue wants is spent: tell it again.
+        Dispatch(force || grant.Count > 0);
         return Task.CompletedTask;
     }
 
-    public Task<QueueInfo> GetInfoAsync() => Task.FromResult(Info());
+    public Task<QueueInfo> GetInfoAsync()
+    {
+        EnsureDefined();
+        return Task.FromResult(Info());
+    }
+
+    /// <summary>The Queues API works on defined queues only; a name that is not one is a clear error.</summary>
+    private void EnsureDefined()
+    {
+        if (registry.GetQueue(Name) is null && _running.Count == 0 && _queued.Count == 0)
+        {
+            DeactivateOnIdle();
+            throw new QueueNotFoundException(Name);
+        }
+    }
 
     public async Task<QueueInfo> PauseAsync()
     {
+        EnsureDefined();
         if (!settings.State.Paused)
         {
             settings.State.Paused = true;
@@ -182,6 +203,7 @@ internal sealed partial class QueueGrain(
 
     public async Task<QueueInfo> ResumeAsync()
     {
+        EnsureDefined();
         if (settings.State.Paused)
         {
             settings.State.Paused = false;
@@ -196,6 +218,7 @@ internal sealed partial class QueueGrain(
 
     public async Task<QueueInfo> OverrideConcurrencyLimitAsync(int limit)
     {
+        EnsureDefined();
         if (limit is < 0 or > QueueOptions.MaxConcurrencyLimit)
         {
             throw new ArgumentOutOfRangeException(nameof(limit), limit, $"A concurrency limit must be between 0 and {QueueOptions.MaxConcurrencyLimit:N0}.");
@@ -212,6 +235,7 @@ internal sealed partial class QueueGrain(
 
     public async Task<QueueInfo> ResetConcurrencyLimitAsync()
     {
+        EnsureDefined();
         if (settings.State.LimitOverride is not null)
         {
             settings.State.LimitOverride = null;
@@ -302,7 +326,7 @@ internal sealed partial class QueueGrain(
 
             key.RecordStart(now, Definition.RateLimit);
             AddRunning(entry.RunId, key.Name, now);
-            Grant(entry.RunId);
+            Grant(entry.RunId, now);
         }
 
         ReportToEnvironment(now, forceReport);
@@ -311,7 +335,9 @@ internal sealed partial class QueueGrain(
 
     /// <summary>
     /// Hands back permits the queue cannot use and says how many more it wants. Reports are sent only when they would
-    /// change what the environment does, so a busy queue reusing its permits sends none.
+    /// change what the environment does: a queue that wants more while the environment has none free stays quiet (the
+    /// environment remembers that it wants some, and refreshes that with each grant), so a busy queue reusing its
+    /// permits sends nothing.
     /// </summary>
     private void ReportToEnvironment(DateTimeOffset now, bool force)
     {
@@ -327,7 +353,7 @@ internal sealed partial class QueueGrain(
         var changed = force
             || _permits != _reportedHeld && (_permits < _reportedHeld || _contended)
             || (wanted > 0) != (_reportedWanted > 0)
-            || wanted > 2 * Math.Max(1, _reportedWanted)
+            || wanted > _reportedWanted && _environmentFree > 0
             || wanted > 0 && _contended && head < _reportedHead
             || wanted > 0 && now - _lastGrantAt > s_demandRefresh && now - _lastReportAt > s_demandRefresh;
         if (!changed)
@@ -452,7 +478,8 @@ internal sealed partial class QueueGrain(
         return Task.CompletedTask;
     }
 
-    private void Grant(string runId) => GrainFactory.GetGrain<IRunGrain>(runId).GrantSlotAsync().Ignore();
+    /// <summary>Sends the grant, stamped with the moment the queue counted it (the rate limit's clock).</summary>
+    private void Grant(string runId, DateTimeOffset grantedAt) => GrainFactory.GetGrain<IRunGrain>(runId).GrantSlotAsync(grantedAt).Ignore();
 
     private void Expire(string runId)
     {
@@ -495,7 +522,7 @@ internal sealed partial class QueueGrain(
             }
             else if (entry.Status == RunStatus.Queued)
             {
-                Grant(runId);
+                Grant(runId, slot.GrantedAt);
             }
         }
 

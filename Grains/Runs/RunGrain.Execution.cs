@@ -9,7 +9,7 @@ internal sealed partial class RunGrain
 {
     private static readonly TimeSpan s_finalLinger = TimeSpan.FromSeconds(5);
 
-    public async Task GrantSlotAsync()
+    public async Task GrantSlotAsync(DateTimeOffset grantedAt)
     {
         await EnsureLoadedAsync();
         var state = _state;
@@ -21,7 +21,7 @@ internal sealed partial class RunGrain
             }
             else
             {
-                StartAttempt();
+                StartAttempt(grantedAt);
             }
         }
         else if (state is { Status: RunStatus.Waiting, ResumeRequested: true })
@@ -82,13 +82,13 @@ internal sealed partial class RunGrain
     }
 
     /// <summary>A new attempt: a fresh journal, and its first execution.</summary>
-    private void StartAttempt()
+    private void StartAttempt(DateTimeOffset? grantedAt = null)
     {
         var state = _state!;
         var now = time.GetUtcNow();
         MoveTo(RunStatus.Dequeued);
         var number = state.Attempts.Count + 1;
-        state.Attempts.Add(new RunAttempt(number, AttemptStatus.Executing, now, EndedAt: null, Error: null, Silo));
+        state.Attempts.Add(new RunAttempt(number, AttemptStatus.Executing, now, EndedAt: null, Error: null, Silo, grantedAt));
         state.StartedAt ??= now;
         state.ExpiresAt = null;
         state.Journal.Clear();

@@ -11,7 +11,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("OrleansTasks", LogLevel.Information);
 builder.UseOrleans(silo => silo
     .UseOrleansTasksConfiguration(builder.Configuration)
-    .AddOrleansTasks(tasks => tasks.AddTasksFromAssembly(typeof(EchoTask).Assembly)));
+    .AddOrleansTasks(tasks => tasks.AddTasksFromAssembly(typeof(EchoTask).Assembly).AddQueue(TestQueues.Rated)));
 
 var host = builder.Build();
 host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => Console.WriteLine("READY"));

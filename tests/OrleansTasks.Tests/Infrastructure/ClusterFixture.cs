@@ -26,16 +26,22 @@ public class ClusterFixture : IAsyncLifetime
 
     protected virtual short SiloCount => 1;
 
+    /// <summary>The environment-wide concurrency limit the silos run with.</summary>
+    public virtual int EnvironmentLimit => 100;
+
     public async ValueTask InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(SiloCount);
         var store = Store;
+        var environmentLimit = EnvironmentLimit;
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOrleansTasks(tasks => tasks
                     .AddTasksFromAssembly(typeof(EchoTask).Assembly)
+                    .AddQueue(TestQueues.Rated)
                     .Configure(o =>
                     {
+                        o.EnvironmentConcurrencyLimit = environmentLimit;
                         o.SupervisorInterval = TimeSpan.FromMilliseconds(500);
 
                         // Short, so a two-second wait suspends and replays within a test.
@@ -65,6 +71,20 @@ public class ClusterFixture : IAsyncLifetime
 public sealed class TwoSiloClusterFixture : ClusterFixture
 {
     protected override short SiloCount => 2;
+}
+
+/// <summary>One silo with a small environment-wide limit, for the rule that it holds across queues.</summary>
+public sealed class SmallEnvironmentFixture : ClusterFixture
+{
+    public const int Limit = 4;
+
+    public override int EnvironmentLimit => Limit;
+}
+
+[CollectionDefinition(Name)]
+public sealed class SmallEnvironmentCollection : ICollectionFixture<SmallEnvironmentFixture>
+{
+    public const string Name = "small environment";
 }
 
 [CollectionDefinition(Name)]
