@@ -3,6 +3,7 @@ using OrleansTasks.Bench;
 // dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N]
 // dotnet run -c Release --project bench -- waits --runs N --wait-seconds W [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
+// dotnet run -c Release --project bench -- queue --runs N --keys K --limit L [--postgres "<connection string>"] [--hold-ms H]
 // The last line printed is the result.
 try
 {
@@ -12,7 +13,8 @@ try
         "throughput" => await ThroughputScenario.RunAsync(arguments),
         "waits" => await WaitsScenario.RunAsync(arguments),
         "child" => await ChildScenario.RunAsync(arguments),
-        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child."),
+        "queue" => await QueueScenario.RunAsync(arguments),
+        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue."),
     };
     Console.WriteLine(result);
     return 0;

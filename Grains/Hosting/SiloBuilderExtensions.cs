@@ -35,6 +35,7 @@ public static class SiloBuilderExtensions
             services.TryAddSingleton(TimeProvider.System);
             services.AddSingleton<TaskRegistry>();
             services.AddSingleton<AttemptExecutor>();
+            services.AddSingleton<Machines.MachineCatalog>();
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();

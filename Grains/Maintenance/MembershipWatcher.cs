@@ -1,17 +1,21 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using OrleansTasks.Execution;
+using OrleansTasks.Machines;
 
 namespace OrleansTasks.Maintenance;
 
 /// <summary>
 /// Per silo: wakes the supervisor when this silo starts and whenever a silo leaves the cluster, so runs orphaned by
-/// a dead silo are resumed within moments rather than at the next scan; and stops the executor when the silo stops.
+/// a dead silo are resumed within moments rather than at the next scan; registers the machine presets the silo
+/// serves at start and on every membership change; and stops the executor when the silo stops.
 /// </summary>
 internal sealed partial class MembershipWatcher(
     IClusterMembershipService membership,
     IGrainFactory grains,
     AttemptExecutor executor,
+    MachineCatalog machines,
+    ILocalSiloDetails silo,
     ILogger<MembershipWatcher> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -46,12 +50,14 @@ internal sealed partial class MembershipWatcher(
 
     private async Task WatchAsync()
     {
+        await RegisterMachinesAsync().ConfigureAwait(false);
         await PokeAsync().ConfigureAwait(false);
         var dead = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
         try
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(_stopping.Token).ConfigureAwait(false))
             {
+                await RegisterMachinesAsync().ConfigureAwait(false);
                 var nowDead = snapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
                 if (nowDead > dead)
                 {
@@ -64,6 +70,18 @@ internal sealed partial class MembershipWatcher(
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // The silo is stopping.
+        }
+    }
+
+    private async Task RegisterMachinesAsync()
+    {
+        try
+        {
+            await grains.GetGrain<IMachineDirectoryGrain>(0).RegisterAsync(silo.SiloAddress, machines.Presets).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogRegisterFailed(exception);
         }
     }
 

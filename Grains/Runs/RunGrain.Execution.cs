@@ -78,6 +78,13 @@ internal sealed partial class RunGrain
     private void Dispatch()
     {
         var state = _state!;
+        if (!machines.Serves(state.Machine))
+        {
+            RouteToMachine();
+            return;
+        }
+
+        state.WaitingFor = null;
         Queue(state).EnqueueAsync(new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder, state.Attempts.Count == 0 ? state.ExpiresAt : null)).Ignore();
     }
 

@@ -453,6 +453,14 @@ internal sealed partial class RunGrain
     private void RequestSlotToResume()
     {
         var state = _state!;
+        if (!machines.Serves(state.Machine))
+        {
+            // Woken on a silo that does not serve its machine: go where one does, and ask for the slot there.
+            state.ResumeRequested = true;
+            RouteToMachine();
+            return;
+        }
+
         state.ResumeRequested = true;
         state.Owner = Silo;
         StopSuspendTimer();

@@ -54,4 +54,10 @@ internal sealed partial class RunGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} expired: not started within its time to live of {Ttl}.")]
     private partial void LogExpired(string runId, TimeSpan? ttl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} waits queued: no live silo serves machine preset {Machine}.")]
+    private partial void LogNoMachine(string runId, string machine);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} moves to silo {Silo}, which serves machine preset {Machine}.")]
+    private partial void LogMoving(string runId, string machine, string silo);
 }

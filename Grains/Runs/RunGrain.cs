@@ -26,10 +26,11 @@ internal sealed partial class RunGrain(
     IRunStore store,
     TaskRegistry registry,
     AttemptExecutor executor,
+    Machines.MachineCatalog machines,
     TimeProvider time,
     IOptions<OrleansTasksOptions> options,
     ILocalSiloDetails silo,
-    ILogger<RunGrain> logger) : Grain, IRunGrain
+    ILogger<RunGrain> logger) : Grain, IRunGrain, IGrainMigrationParticipant
 {
     private readonly OrleansTasksOptions _options = options.Value;
     private RunState? _state;

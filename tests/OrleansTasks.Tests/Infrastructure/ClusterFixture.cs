@@ -26,6 +26,9 @@ public class ClusterFixture : IAsyncLifetime
 
     protected virtual short SiloCount => 1;
 
+    /// <summary>The machine presets silo number <paramref name="index"/> serves; empty for all.</summary>
+    protected virtual List<string> MachinePresetsFor(int index) => [];
+
     /// <summary>The environment-wide concurrency limit the silos run with.</summary>
     public virtual int EnvironmentLimit => 100;
 
@@ -34,14 +37,17 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(SiloCount);
         var store = Store;
         var environmentLimit = EnvironmentLimit;
+        var siloIndex = 0;
         builder.ConfigureSilo((_, silo) =>
         {
+            var presets = MachinePresetsFor(siloIndex++);
             silo.AddOrleansTasks(tasks => tasks
                     .AddTasksFromAssembly(typeof(EchoTask).Assembly)
                     .AddQueue(TestQueues.Rated)
                     .Configure(o =>
                     {
                         o.EnvironmentConcurrencyLimit = environmentLimit;
+                        o.MachinePresets = presets;
                         o.SupervisorInterval = TimeSpan.FromMilliseconds(500);
 
                         // Short, so a two-second wait suspends and replays within a test.
@@ -79,6 +85,20 @@ public sealed class SmallEnvironmentFixture : ClusterFixture
     public const int Limit = 4;
 
     public override int EnvironmentLimit => Limit;
+}
+
+/// <summary>Two silos that serve different machine presets: the first small-1x, the second large-1x.</summary>
+public sealed class MachineFixture : ClusterFixture
+{
+    protected override short SiloCount => 2;
+
+    protected override List<string> MachinePresetsFor(int index) => index == 0 ? ["small-1x"] : ["large-1x"];
+}
+
+[CollectionDefinition(Name)]
+public sealed class MachineCollection : ICollectionFixture<MachineFixture>
+{
+    public const string Name = "machines";
 }
 
 [CollectionDefinition(Name)]
