@@ -3,6 +3,7 @@ using OrleansTasks.Bench;
 // dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N]
 // dotnet run -c Release --project bench -- waits --runs N --wait-seconds W [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
+// dotnet run -c Release --project bench -- list --rows N --postgres "<connection string>" [--repetitions N] [--fill no]
 // The last line printed is the result.
 try
 {
@@ -12,7 +13,8 @@ try
         "throughput" => await ThroughputScenario.RunAsync(arguments),
         "waits" => await WaitsScenario.RunAsync(arguments),
         "child" => await ChildScenario.RunAsync(arguments),
-        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child."),
+        "list" => await ListScenario.RunAsync(arguments),
+        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, list."),
     };
     Console.WriteLine(result);
     return 0;
