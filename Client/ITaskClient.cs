@@ -6,7 +6,7 @@ namespace OrleansTasks;
 /// </summary>
 public interface ITaskClient
 {
-    /// <summary>Runs: retrieve, cancel, poll.</summary>
+    /// <summary>Runs: retrieve, list, cancel, replay, poll, and cancel or replay many at once.</summary>
     IRunsClient Runs { get; }
 
     /// <summary>Waitpoint tokens: create, complete, retrieve, list.</summary>

@@ -15,7 +15,7 @@ namespace OrleansTasks;
 /// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
 /// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
 /// </summary>
-internal sealed class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
+internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
 {
     private const int TokenPageSize = 100;
 

@@ -18,7 +18,7 @@ internal sealed class BenchArguments
     {
         if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
         {
-            throw new ArgumentException("Usage: bench <scenario> [--runs N] [--postgres \"<connection string>\"] [--concurrency N]. Scenarios: throughput, waits, child, queue.");
+            throw new ArgumentException("Usage: bench <scenario> [--runs N] [--postgres \"<connection string>\"] [--concurrency N]. Scenarios: throughput, waits, child, queue, list.");
         }
 
         var parsed = new BenchArguments(args[0]);

@@ -1,6 +1,6 @@
 namespace OrleansTasks;
 
-/// <summary>Reads and controls runs; <see cref="ITaskClient.Runs"/>.</summary>
+/// <summary>Reads, lists, replays and controls runs; <see cref="ITaskClient.Runs"/>.</summary>
 public interface IRunsClient
 {
     /// <summary>The run as it is now: status, attempts, payload, output, error, timestamps.</summary>
@@ -30,4 +30,59 @@ public interface IRunsClient
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
     Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The runs matching <paramref name="filter"/>, newest first (by creation time, then id). The sequence fetches a
+    /// page of <see cref="RunFilter.PageSize"/> runs at a time as it is read, each page starting after the last run of
+    /// the one before. Runs created or changed while the listing is read never shift a page: no run is returned twice,
+    /// and none that matches the filter throughout is missed (runs created since the first page are newer than it, so
+    /// they are not returned).
+    /// </summary>
+    /// <param name="filter">Which runs; null for all.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="ArgumentException">
+    /// The filter is invalid: <see cref="RunFilter.PageSize"/> outside 1 to 1,000, <see cref="RunFilter.From"/> not
+    /// before <see cref="RunFilter.To"/>, an empty value in a list. Thrown by this call, before anything is sent.
+    /// </exception>
+    IAsyncEnumerable<RunSummary> ListAsync(RunFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replays a run: triggers a new run of the same task with the original's payload (or <paramref name="payloadJson"/>),
+    /// linked to it by <see cref="TaskRun.ReplayOf"/>. The original is left as it is, final or not. The new run is a run
+    /// of its own: no parent, batch, idempotency key or delay is carried over.
+    /// </summary>
+    /// <param name="runId">The run to replay.</param>
+    /// <param name="payloadJson">A payload (JSON text) to use instead of the original's; null keeps the original's.</param>
+    /// <param name="options">
+    /// The new run's trigger options. Null takes the original's tags, queue, concurrency key and machine; options given
+    /// are used as they are, with nothing taken from the original.
+    /// </param>
+    /// <param name="cancellationToken">Gives up waiting for the new run to be accepted.</param>
+    /// <returns>The new run's handle.</returns>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="UnknownTaskException">No silo registers the original's task any more.</exception>
+    /// <exception cref="InvalidTriggerException">The payload is not JSON, or an option is out of range.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over 3 MB.</exception>
+    Task<RunHandle> ReplayAsync(string runId, string? payloadJson = null, TriggerOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cancels every unfinished run matching <paramref name="filter"/>, as <see cref="CancelAsync"/> would one by one.
+    /// Runs that are final already are not matched (a status filter is narrowed to the unfinished statuses in it); a run
+    /// that becomes final after it was matched but before its cancel arrives is counted in
+    /// <see cref="BulkActionResult.Skipped"/>. The matching ids are all collected first, then cancelled a few at a time.
+    /// </summary>
+    /// <param name="filter">Which runs; <c>new RunFilter()</c> for every unfinished run.</param>
+    /// <param name="cancellationToken">Stops the action; runs already cancelled stay cancelled.</param>
+    /// <exception cref="ArgumentException">The filter is invalid, as for <see cref="ListAsync"/>.</exception>
+    Task<BulkActionResult> CancelManyAsync(RunFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Replays every run matching <paramref name="filter"/>, as <see cref="ReplayAsync"/> with no payload or options
+    /// would one by one (a typical use: <c>Statuses = [RunStatus.Failed]</c> after a fix). The matching ids are all
+    /// collected first, so the new runs, which may match the filter too, are never replayed in turn.
+    /// </summary>
+    /// <param name="filter">Which runs.</param>
+    /// <param name="cancellationToken">Stops the action; runs already replayed stay replayed.</param>
+    /// <exception cref="ArgumentException">The filter is invalid, as for <see cref="ListAsync"/>.</exception>
+    Task<BulkActionResult> ReplayManyAsync(RunFilter filter, CancellationToken cancellationToken = default);
 }

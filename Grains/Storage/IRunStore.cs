@@ -1,3 +1,5 @@
+using OrleansTasks.Listing;
+
 namespace OrleansTasks.Storage;
 
 /// <summary>
@@ -35,6 +37,12 @@ internal interface IRunStore
 
     /// <summary>Runs owned by a silo that is not in <paramref name="liveSilos"/>.</summary>
     Task<IReadOnlyList<string>> FindOrphansAsync(IReadOnlyCollection<string> liveSilos, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> runs matching <paramref name="filter"/> (its page size is not looked at), newest
+    /// first by creation time and then id, both descending, after <paramref name="after"/>.
+    /// </summary>
+    Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A run in a queue: waiting (<see cref="RunStatus.Queued"/>) or holding a slot.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using OrleansTasks.Listing;
 
 namespace OrleansTasks.Storage;
 
@@ -78,6 +79,26 @@ internal sealed class InMemoryRunStore : IRunStore
             .Take(limit)
             .Select(r => r.Id)];
         return Task.FromResult(orphans);
+    }
+
+    public Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var statuses = filter.Statuses is { Count: > 0 } s ? s.Select(RunStatusExtensions.ToWireName).ToHashSet(StringComparer.Ordinal) : null;
+        var keys = filter.IdempotencyKey is { } key ? StoredIdempotencyKeys.For(key) : null;
+        IReadOnlyList<RunSummary> page = [.. _rows.Values
+            .Where(r => statuses is null || statuses.Contains(r.Status))
+            .Where(r => filter.TaskIds is not { Count: > 0 } || filter.TaskIds.Contains(r.TaskId))
+            .Where(r => filter.Tags is not { Count: > 0 } || r.Tags.Any(filter.Tags.Contains))
+            .Where(r => filter.BatchId is null || r.BatchId == filter.BatchId)
+            .Where(r => filter.Queues is not { Count: > 0 } || filter.Queues.Contains(r.Queue))
+            .Where(r => filter.From is null || r.CreatedAt >= filter.From)
+            .Where(r => filter.To is null || r.CreatedAt < filter.To)
+            .Where(r => keys is null || (r.IdempotencyKey is { } stored && keys.Contains(stored)))
+            .Where(r => after is null || r.CreatedAt < after.CreatedAt || (r.CreatedAt == after.CreatedAt && string.CompareOrdinal(r.Id, after.Id) < 0))
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(RunSummaries.From)];
+        return Task.FromResult(page);
     }
 
     private static bool IsInQueue(RunRow row, DateTimeOffset now) => row.RunStatus switch

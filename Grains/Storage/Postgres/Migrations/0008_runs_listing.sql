@@ -1,0 +1,35 @@
+-- Listing runs (Runs.ListAsync, the bulk actions, the dashboard): every filter reads the newest runs first, so each
+-- index ends in (created_at DESC, id DESC), the listing order, and a page is the first rows of one index range.
+--
+-- Status is deliberately in no index. A status change that touches no indexed column is a HOT update: the new row
+-- version goes on the same page and no index is written. An index naming status (in its columns or in a partial
+-- index's WHERE) would make every status change of every run write a new entry into every index of the table.
+-- Instead the database derives final_status from status: NULL while the run is unfinished, its status once final.
+-- It changes once in a run's life, on the save that finishes it, which already writes the indexes because the run
+-- gives up its owner then (runs_in_flight's predicate), so indexing final_status costs no HOT update.
+--   * runs_final: the final statuses (FAILED, COMPLETED…), by status then newest first.
+--   * runs_unfinished: the unfinished runs, newest first; a filter for QUEUED, EXECUTING… walks it and checks status
+--     on the row. It holds only the runs in flight, so it stays small; a backlog of millions of queued runs makes a
+--     filter for a rarer unfinished status (EXECUTING) walk past them.
+-- Adding a stored generated column rewrites the table once, under an exclusive lock, when this migration runs.
+ALTER TABLE runs ADD COLUMN final_status text GENERATED ALWAYS AS (
+    CASE WHEN status IN ('COMPLETED', 'CANCELED', 'FAILED', 'CRASHED', 'SYSTEM_FAILURE', 'EXPIRED', 'TIMED_OUT') THEN status END
+) STORED;
+
+CREATE INDEX runs_final ON runs (service_id, final_status, created_at DESC, id DESC) WHERE final_status IS NOT NULL;
+CREATE INDEX runs_unfinished ON runs (service_id, created_at DESC, id DESC) WHERE final_status IS NULL;
+
+-- Task and queue never change once a run is created (the update writes the same values), so these cost no HOT update.
+CREATE INDEX runs_task ON runs (service_id, task_id, created_at DESC, id DESC);
+CREATE INDEX runs_queue ON runs (service_id, queue, created_at DESC, id DESC);
+
+-- Tags, any of: tags && $1. GIN cannot hold service_id; the service is checked on the row.
+CREATE INDEX runs_tags ON runs USING gin (tags);
+
+-- A listing finds runs by idempotency key without knowing the task, so the key leads the index; the trigger's lookup
+-- (key, task, newest) is served by the same index, which replaces 0007's (task first) rather than adding a second.
+DROP INDEX runs_idempotency;
+CREATE INDEX runs_idempotency ON runs (service_id, idempotency_key, task_id, created_at DESC) WHERE idempotency_key IS NOT NULL;
+
+-- Batches hold at most 1,000 runs, so 0005's runs_batch (service_id, batch_id) serves the batch filter: its few rows
+-- are sorted. Time ranges and the unfiltered listing use 0005's runs_created.
