@@ -26,8 +26,8 @@ public class ClusterFixture : IAsyncLifetime
 
     protected virtual short SiloCount => 1;
 
-    /// <summary>The machine presets silo number <paramref name="index"/> serves; empty for all.</summary>
-    protected virtual List<string> MachinePresetsFor(int index) => [];
+    /// <summary>The machine presets the silo named <paramref name="siloName"/> serves; empty for all.</summary>
+    protected virtual List<string> MachinePresetsFor(string siloName) => [];
 
     /// <summary>The environment-wide concurrency limit the silos run with.</summary>
     public virtual int EnvironmentLimit => 100;
@@ -37,10 +37,9 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(SiloCount);
         var store = Store;
         var environmentLimit = EnvironmentLimit;
-        var siloIndex = 0;
-        builder.ConfigureSilo((_, silo) =>
+        builder.ConfigureSilo((options, silo) =>
         {
-            var presets = MachinePresetsFor(siloIndex++);
+            var presets = MachinePresetsFor(options.SiloName);
             silo.AddOrleansTasks(tasks => tasks
                     .AddTasksFromAssembly(typeof(EchoTask).Assembly)
                     .AddQueue(TestQueues.Rated)
@@ -87,12 +86,12 @@ public sealed class SmallEnvironmentFixture : ClusterFixture
     public override int EnvironmentLimit => Limit;
 }
 
-/// <summary>Two silos that serve different machine presets: the first small-1x, the second large-1x.</summary>
+/// <summary>Two silos that serve different machine presets: the second (its name ends in 1) large-1x, the first small-1x.</summary>
 public sealed class MachineFixture : ClusterFixture
 {
     protected override short SiloCount => 2;
 
-    protected override List<string> MachinePresetsFor(int index) => index == 0 ? ["small-1x"] : ["large-1x"];
+    protected override List<string> MachinePresetsFor(string siloName) => siloName.EndsWith('1') ? ["large-1x"] : ["small-1x"];
 }
 
 [CollectionDefinition(Name)]
