@@ -50,7 +50,7 @@ internal sealed partial class MembershipWatcher(
 
     private async Task WatchAsync()
     {
-        await RegisterMachinesAsync().ConfigureAwait(false);
+        await RegisterMachinesAsync(tries: 20).ConfigureAwait(false);
         await PokeAsync().ConfigureAwait(false);
         var dead = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Dead);
         try
@@ -73,15 +73,26 @@ internal sealed partial class MembershipWatcher(
         }
     }
 
-    private async Task RegisterMachinesAsync()
+    /// <summary>Registers this silo's presets; at start-up it tries until the directory answers (the cluster may still be forming).</summary>
+    private async Task RegisterMachinesAsync(int tries = 1)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await grains.GetGrain<IMachineDirectoryGrain>(0).RegisterAsync(silo.SiloAddress, machines.Presets).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            LogRegisterFailed(exception);
+            try
+            {
+                await grains.GetGrain<IMachineDirectoryGrain>(0).RegisterAsync(silo.SiloAddress, machines.Presets).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (attempt < tries && !_stopping.IsCancellationRequested)
+            {
+                LogRegisterFailed(exception);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                LogRegisterFailed(exception);
+                return;
+            }
         }
     }
 

@@ -62,9 +62,13 @@ internal sealed partial class QueueGrain(
     /// <summary>Free permits the environment last reported; until it says otherwise, assume some are.</summary>
     private int _environmentFree = int.MaxValue;
 
-    private string Name => this.GetPrimaryKeyString();
+    // Both read on every grant and release: computed once per activation.
+    private string? _name;
+    private QueueOptions? _definition;
 
-    private QueueOptions Definition => registry.GetQueue(Name) ?? new QueueOptions { Name = Name };
+    private string Name => _name ??= this.GetPrimaryKeyString();
+
+    private QueueOptions Definition => _definition ??= registry.GetQueue(Name) ?? new QueueOptions { Name = Name };
 
     private int KeyLimit => settings.State.LimitOverride ?? Definition.ConcurrencyLimit ?? int.MaxValue;
 

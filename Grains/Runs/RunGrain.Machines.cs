@@ -92,6 +92,10 @@ internal sealed partial class RunGrain
                 state.WakeAt = time.GetUtcNow() + s_machineRecheck;
                 await SaveAsync();
                 _dispatchOnArrival = true;
+
+                // A caller long-polling for the run's end would hold the move up until its poll ran out: let it go
+                // (it polls again, and reaches the run where it moved).
+                ReleaseFinalWaiters();
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
                 LogMoving(state.Id, state.Machine.ToPresetName(), target.ToString());
                 MigrateOnIdle();

@@ -284,6 +284,19 @@ internal sealed partial class RunGrain(
         }
     }
 
+    /// <summary>Ends every long poll now with no answer; the callers poll again.</summary>
+    private void ReleaseFinalWaiters()
+    {
+        if (_finalWaiters is { } waiters)
+        {
+            _finalWaiters = null;
+            foreach (var waiter in waiters)
+            {
+                waiter.TrySetResult(null!);
+            }
+        }
+    }
+
     private void NotifyFinal()
     {
         if (_finalWaiters is not { Count: > 0 } waiters)

@@ -4,7 +4,7 @@ using OrleansTasks.TestTasks;
 namespace OrleansTasks.Tests.Queues;
 
 [Collection(MachineCollection.Name)]
-public sealed class MachinePresetTests(MachineFixture fixture)
+public sealed class MachinePresetTests(MachineFixture fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly ITaskClient _tasks = fixture.Tasks;
@@ -28,6 +28,7 @@ public sealed class MachinePresetTests(MachineFixture fixture)
         var runs = await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the runs");
         Assert.All(runs, r => Assert.Equal(RunStatus.Completed, r.Status));
         Assert.All(runs, r => Assert.Equal(machine, r.Machine));
+        output.WriteLine($"{machine}: created to started " + string.Join(", ", runs.Select(r => $"{(r.Attempts[0].StartedAt - r.CreatedAt).TotalMilliseconds:F0} ms")));
         return runs;
     }
 
