@@ -5,16 +5,33 @@ namespace OrleansTasks.Storage.Postgres;
 
 internal sealed partial class PostgresRunStore
 {
+    /// <summary>
+    /// Reads one page. The statement is planned for the values of each call: this data source prepares statements it
+    /// sees often, and after a few executions PostgreSQL may keep one generic plan for a prepared statement, which for
+    /// a listing is wrong for most values (a tag on half the runs and a tag on a hundred want different indexes).
+    /// </summary>
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken = default)
     {
-        await using var command = RunListQuery.Create(_dataSource, _serviceId, filter, after, limit);
-        var page = new List<RunSummary>(Math.Min(limit, 128));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            page.Add(ReadSummary(reader));
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"),
+                RunListQuery.Create(_serviceId, filter, after, limit),
+            },
+        };
+        var page = new List<RunSummary>(Math.Min(limit, 128));
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                page.Add(ReadSummary(reader));
+            }
         }
 
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return page;
     }
 

@@ -37,7 +37,7 @@ internal sealed class RunListQuery
         Add(serviceId);
     }
 
-    public static NpgsqlCommand Create(NpgsqlDataSource dataSource, string serviceId, RunFilter filter, RunCursor? after, int limit)
+    public static NpgsqlBatchCommand Create(string serviceId, RunFilter filter, RunCursor? after, int limit)
     {
         var query = new RunListQuery(serviceId);
         query.AddStatuses(filter.Statuses);
@@ -76,7 +76,7 @@ internal sealed class RunListQuery
         query._sql.Append("\n      ORDER BY created_at DESC, id DESC\n      LIMIT ").Append(query.Add(limit));
         query._sql.Append(") AS page\nJOIN runs AS r ON r.id = page.id\nORDER BY page.created_at DESC, page.id DESC");
 
-        var command = dataSource.CreateCommand(query._sql.ToString());
+        var command = new NpgsqlBatchCommand(query._sql.ToString());
         foreach (var parameter in query._parameters)
         {
             command.Parameters.Add(parameter);
