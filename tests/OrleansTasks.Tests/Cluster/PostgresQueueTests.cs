@@ -29,6 +29,28 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
         await TtlExpiresAsync(tasks);
         await IdempotencyHoldsAsync(tasks);
         await RateLimitHoldsAsync(tasks);
+        await PauseAndDelaySurviveRestartsAsync(cluster);
+    }
+
+    /// <summary>A paused queue stays paused, and a delayed run still starts when due, after every silo is replaced.</summary>
+    private static async Task PauseAndDelaySurviveRestartsAsync(PostgresCluster cluster)
+    {
+        await cluster.Tasks.Queues.PauseAsync("pool");
+        await cluster.Tasks.Queues.OverrideConcurrencyLimitAsync("ordered", 4);
+        var delayed = await cluster.Tasks.TriggerAsync<EchoTask>(new EchoPayload(42), new TriggerOptions { Delay = TimeSpan.FromSeconds(4) });
+        Assert.Equal(RunStatus.Delayed, (await cluster.Tasks.Runs.RetrieveAsync(delayed.Id)).Status);
+
+        cluster.Silos[0].Kill();
+        cluster.Silos[1].Kill();
+        await cluster.StartSiloAsync();
+
+        var run = await Eventually.Poll(() => cluster.Tasks.Runs.RetrieveAsync(delayed.Id), r => r.IsFinal, s_timeout, "the delayed run after the restart");
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.True(run.StartedAt >= run.CreatedAt + TimeSpan.FromSeconds(4));
+        var pool = await cluster.Tasks.Queues.RetrieveAsync("pool");
+        Assert.True(pool.Paused, "the pause was lost with the silos");
+        Assert.Equal(4, (await cluster.Tasks.Queues.RetrieveAsync("ordered")).ConcurrencyLimit);
+        Assert.False((await cluster.Tasks.Queues.ResumeAsync("pool")).Paused);
     }
 
     /// <summary>Tenants (2 per key, 5 across keys), the pool (2) and the ordered queue (1) at once: 8 by their own limits, 6 by the environment's.</summary>
