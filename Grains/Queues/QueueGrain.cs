@@ -58,6 +58,7 @@ internal sealed partial class QueueGrain(
     private long _reportedHead;
     private int _reportedHeld = -1;
     private DateTimeOffset _lastGrantAt;
+    private DateTimeOffset _lastReportAt;
 
     /// <summary>Free permits the environment last reported; until it says otherwise, assume some are.</summary>
     private int _environmentFree = int.MaxValue;
@@ -83,14 +84,7 @@ internal sealed partial class QueueGrain(
         var now = time.GetUtcNow();
         foreach (var entry in await store.LoadQueueAsync(Name, now, cancellationToken))
         {
-            if (entry.Status == RunStatus.Queued)
-            {
-                AddToBacklog(new QueueTicket(entry.RunId, entry.ConcurrencyKey, entry.Order, entry.ExpiresAt), now);
-            }
-            else
-            {
-                AddRunning(entry.RunId, entry.ConcurrencyKey ?? "", now);
-            }
+            AddStored(entry, now);
         }
 
         // The runs holding slots hold permits; the first report tells the environment so.
@@ -288,6 +282,19 @@ internal sealed partial class QueueGrain(
         Refresh(key, now);
     }
 
+    /// <summary>A run the table says is in this queue: waiting in its key's backlog, or holding a slot.</summary>
+    private void AddStored(QueueEntry entry, DateTimeOffset now)
+    {
+        if (entry.Status == RunStatus.Queued)
+        {
+            AddToBacklog(new QueueTicket(entry.RunId, entry.ConcurrencyKey, entry.Order, entry.ExpiresAt), now);
+        }
+        else
+        {
+            AddRunning(entry.RunId, entry.ConcurrencyKey ?? "", now);
+        }
+    }
+
     private void AddRunning(string runId, string keyName, DateTimeOffset now)
     {
         var key = GetKey(keyName);
@@ -371,8 +378,6 @@ internal sealed partial class QueueGrain(
         _lastReportAt = now;
         Environment.UpdateAsync(new PermitDemand(Name, _epoch, ++_reportSequence, _generation, _permits, _received, wanted, head)).Ignore();
     }
-
-    private DateTimeOffset _lastReportAt;
 
     /// <summary>Puts the key in or out of the ready set and recounts what it could start now.</summary>
     private void Refresh(KeyState key, DateTimeOffset now)
@@ -532,14 +537,10 @@ internal sealed partial class QueueGrain(
 
         foreach (var entry in stored.Values.Where(e => !_running.ContainsKey(e.RunId) && !_queued.ContainsKey(e.RunId)))
         {
-            if (entry.Status == RunStatus.Queued)
+            AddStored(entry, now);
+            if (entry.Status != RunStatus.Queued)
             {
-                AddToBacklog(new QueueTicket(entry.RunId, entry.ConcurrencyKey, entry.Order, entry.ExpiresAt), now);
-            }
-            else
-            {
-                // Executing under a grant this activation never saw: it counts against the limits all the same.
-                AddRunning(entry.RunId, entry.ConcurrencyKey ?? "", now);
+                // Executing under a grant this activation never saw: it holds a permit all the same.
                 _permits++;
             }
         }

@@ -41,19 +41,12 @@ internal sealed partial class RunGrain
         // Moved here to execute: take the run over and send it on.
         _dispatchOnArrival = false;
         await EnsureLoadedAsync();
-        if (_state is { Status: RunStatus.Queued or RunStatus.Waiting } state && !state.Status.IsFinal())
+        if (_state is { Status: RunStatus.Queued or RunStatus.Waiting } state)
         {
             state.Owner = Silo;
             state.WakeAt = null;
             SaveInBackground();
-            if (state.Status == RunStatus.Waiting)
-            {
-                RequestSlotToResume();
-            }
-            else
-            {
-                Dispatch();
-            }
+            AskForSlot();
         }
     }
 
@@ -109,18 +102,24 @@ internal sealed partial class RunGrain
 
     private Task RecheckMachine()
     {
-        if (_state is { Status: RunStatus.Queued or RunStatus.Waiting } state && !state.Status.IsFinal() && state.WaitingFor is not null)
+        if (_state is { Status: RunStatus.Queued or RunStatus.Waiting, WaitingFor: not null })
         {
-            if (state.Status == RunStatus.Waiting)
-            {
-                RequestSlotToResume();
-            }
-            else
-            {
-                Dispatch();
-            }
+            AskForSlot();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Asks the queue for a slot: to resume a waiting run, or to start a queued one.</summary>
+    private void AskForSlot()
+    {
+        if (_state!.Status == RunStatus.Waiting)
+        {
+            RequestSlotToResume();
+        }
+        else
+        {
+            Dispatch();
+        }
     }
 }
