@@ -185,9 +185,14 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         }
     }
 
+    /// <summary>The caller's current span becomes the run's parent, so the run joins the caller's trace.</summary>
+    private static TriggerRequest WithTraceParent(TriggerRequest request) =>
+        System.Diagnostics.Activity.Current is { } activity && request.TraceParent is null ? request with { TraceParent = activity.Id } : request;
+
     private Task<RunHandle> TriggerCoreAsync(TriggerRequest request, string taskName, CancellationToken cancellationToken)
     {
         CheckPayloadSize(taskName, request.PayloadJson);
+        request = WithTraceParent(request);
         var runId = RunIds.NewRunId(time.GetUtcNow());
         if (request.Options is { IdempotencyKey: not null } or { Debounce: not null })
         {
@@ -209,6 +214,11 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         if (requests.Count == 0)
         {
             throw new ArgumentException("A batch trigger needs at least one item.", "items");
+        }
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            requests[i] = WithTraceParent(requests[i]);
         }
 
         foreach (var request in requests)
@@ -264,6 +274,8 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
                 $"Task {taskType.Name} takes a payload of type {payloadType.FullName}; it was given a {payload.GetType().FullName}.", nameof(payload));
         }
 
+        // The client knows the task's type here, so a payload that breaks its rules is refused before anything is sent.
+        Validation.PayloadValidation.ThrowIfInvalid(taskType.Name, payloadType, payload);
         return JsonSerializer.Serialize(payload, payloadType, TaskJson.Options);
     }
 

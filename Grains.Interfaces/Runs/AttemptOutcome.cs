@@ -51,4 +51,12 @@ public sealed record AttemptOutcome
     /// <summary>Which execution of the attempt this is (0, then one more per replay); a stale one's report is ignored.</summary>
     [Id(6)]
     public int Execution { get; init; }
+
+    /// <summary>When to start the next attempt, as the retry policy or <c>CatchErrorAsync</c> decided; null for the policy's delay.</summary>
+    [Id(7)]
+    public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>For a suspension: the journal keys of the waits the code was in when it unwound.</summary>
+    [Id(8)]
+    public IReadOnlyList<string>? UnwoundWaits { get; init; }
 }

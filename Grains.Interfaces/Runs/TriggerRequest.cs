@@ -62,6 +62,13 @@ public sealed record TriggerRequest
     [Id(13)]
     public DateTimeOffset? DebounceDeadline { get; init; }
 
+    /// <summary>
+    /// The W3C trace context of the caller's current span (a service's request, or the parent run's attempt), so the
+    /// run joins the caller's trace. Set by the client and the engine; null starts a new trace.
+    /// </summary>
+    [Id(14)]
+    public string? TraceParent { get; init; }
+
     /// <summary>A short description of the task named, for error messages.</summary>
     public string TaskName => TaskId ?? TaskType ?? "(none)";
 }

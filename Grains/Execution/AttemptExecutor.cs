@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansTasks.Hosting;
+using OrleansTasks.Lifecycle;
 using OrleansTasks.Registry;
 using OrleansTasks.Runs;
 
@@ -19,6 +22,7 @@ internal sealed partial class AttemptExecutor(
     IGrainFactory grains,
     ILoggerFactory loggerFactory,
     TimeProvider time,
+    IOptions<OrleansTasksOptions> options,
     ILogger<AttemptExecutor> logger) : IDisposable
 {
     /// <summary>How long a replay waits for the previous execution of its attempt to finish unwinding.</summary>
@@ -111,6 +115,30 @@ internal sealed partial class AttemptExecutor(
         running.Dispose();
     }
 
+    /// <summary>
+    /// Runs the failure hooks of a run that ended while its code was not running here (it crashed, or was cancelled
+    /// while queued or waiting). Nothing is reported: the run has already ended. Best effort: if this silo stops
+    /// first, the hooks do not run.
+    /// </summary>
+    public void RunFinalHooks(AttemptRequest request)
+    {
+        if (request.FinalFailure is null || !registry.TryGet(request.TaskId, out var descriptor)
+            || !(descriptor.Hooks | registry.GlobalHooks).Has(HookSet.OnFailure | HookSet.OnComplete))
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            using var running = new RunningExecution(request);
+            var outcome = await RunAsync(running).ConfigureAwait(false);
+            if (outcome.Error is { } error)
+            {
+                LogFinalHooksFailed(request.RunId, error.ToString());
+            }
+        });
+    }
+
     private async Task<AttemptOutcome> RunAsync(RunningExecution running)
     {
         var request = running.Request;
@@ -120,7 +148,7 @@ internal sealed partial class AttemptExecutor(
                 typeof(UnknownTaskException).FullName!,
                 $"Task '{request.TaskId}' is not registered on the silo that picked up the run.",
                 Code: TaskRunErrorCodes.TaskNotFound);
-            return Failure(request, error, retryable: false);
+            return Failure(request, error);
         }
 
         object? payload;
@@ -135,7 +163,7 @@ internal sealed partial class AttemptExecutor(
                 $"The payload does not deserialize into {descriptor.PayloadType.Name}, the payload type of task '{descriptor.Id}': {exception.Message}",
                 exception.StackTrace,
                 TaskRunErrorCodes.InvalidPayload);
-            return Failure(request, error, retryable: false);
+            return Failure(request, error);
         }
 
         await using var scope = services.CreateAsyncScope();
@@ -147,100 +175,35 @@ internal sealed partial class AttemptExecutor(
             context.Suspend();
         }
 
-        Task<object?> work;
         try
         {
             var task = (ITaskDefinition)descriptor.Factory(scope.ServiceProvider, null);
-            context.Enter();
-            work = descriptor.Invoker.InvokeAsync(task, payload, context, running.Cancellation.Token);
-        }
-        catch (Exception exception)
-        {
-            return Classify(exception, running, context);
-        }
-
-        if (request.MaxDuration is { } maxDuration)
-        {
-            using var deadline = new CancellationTokenSource();
-            var timeout = Task.Delay(maxDuration, time, deadline.Token);
-            if (await Task.WhenAny(work, timeout).ConfigureAwait(false) == timeout)
+            var pipeline = new AttemptPipeline(descriptor, running, context, task, payload, scope.ServiceProvider, registry, time, options.Value.CancelTimeout, logger);
+            if (request.FinalFailure is { } failure)
             {
-                // The attempt is over at its deadline even if the code ignores its token; whatever it does after is only logged.
-                running.TimeOut();
-                ObserveLateEnd(work, request);
-                var error = new TaskRunError(
-                    typeof(TimeoutException).FullName!,
-                    $"The attempt ran past the maximum duration of {maxDuration} and was cancelled.",
-                    Code: TaskRunErrorCodes.MaxDurationExceeded);
-                return Outcome(request, AttemptOutcomeKind.TimedOut, error: error, retryable: false);
+                await pipeline.RunFinalHooksAsync(failure).ConfigureAwait(false);
+                return Failure(request, failure.Error);
             }
 
-            await deadline.CancelAsync().ConfigureAwait(false);
-        }
+            // Checked before each execution, as Trigger.dev's schemaTask does: a payload that breaks its rules is never retried.
+            var violations = Validation.PayloadValidation.Validate(descriptor.PayloadType, payload);
+            if (violations.Count > 0)
+            {
+                var invalid = new PayloadValidationException(descriptor.Id, violations);
+                return Failure(request, TaskRunError.FromException(invalid, TaskRunErrorCodes.InvalidPayload));
+            }
 
-        object? output;
-        try
-        {
-            output = await work.ConfigureAwait(false);
+            return await pipeline.RunAsync().ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            return Classify(exception, running, context);
-        }
-
-        if (Forced(running, context) is { } forced)
-        {
-            return forced;
-        }
-
-        try
-        {
-            return Outcome(request, AttemptOutcomeKind.Succeeded, outputJson: descriptor.Invoker.SerializeOutput(output));
-        }
-        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
-        {
-            var error = TaskRunError.FromException(exception, TaskRunErrorCodes.OutputNotSerializable);
-            return Failure(request, error with { Message = $"The output of task '{descriptor.Id}' could not be serialized to JSON: {exception.Message}" }, retryable: false);
+            // The task could not be created (its constructor threw, a service is missing): the attempt fails and is retried.
+            return Outcome(request, AttemptOutcomeKind.Failed, error: TaskRunError.FromException(exception), retryable: true);
         }
     }
 
-    private AttemptOutcome Classify(Exception exception, RunningExecution running, RunContext context)
-    {
-        var request = running.Request;
-        if (Forced(running, context) is { } forced)
-        {
-            return forced;
-        }
-
-        if (exception is OperationCanceledException && running.IsCancelRequested)
-        {
-            return Outcome(request, AttemptOutcomeKind.Canceled, error: TaskRunError.FromException(exception, TaskRunErrorCodes.Cancelled), retryable: false);
-        }
-
-        if (exception is AbortTaskRunException)
-        {
-            return Failure(request, TaskRunError.FromException(exception, TaskRunErrorCodes.Aborted), retryable: false);
-        }
-
-        return Failure(request, TaskRunError.FromException(exception), retryable: true);
-    }
-
-    /// <summary>
-    /// An outcome the code cannot change: a suspended execution reports a suspension, and one that went against its
-    /// journal fails, whatever the code did after (caught the exception, returned a value).
-    /// </summary>
-    private AttemptOutcome? Forced(RunningExecution running, RunContext context)
-    {
-        if (context.NonDeterminism is { } nonDeterminism)
-        {
-            return Failure(running.Request, TaskRunError.FromException(nonDeterminism, TaskRunErrorCodes.NonDeterminism), retryable: false);
-        }
-
-        return context.IsSuspended ? Outcome(running.Request, AttemptOutcomeKind.Suspended) : null;
-    }
-
-    private AttemptOutcome Failure(AttemptRequest request, TaskRunError error, bool retryable) =>
-        Outcome(request, AttemptOutcomeKind.Failed, error: error, retryable: retryable);
+    private AttemptOutcome Failure(AttemptRequest request, TaskRunError error) =>
+        Outcome(request, AttemptOutcomeKind.Failed, error: error, retryable: false);
 
     private AttemptOutcome Outcome(AttemptRequest request, AttemptOutcomeKind kind, string? outputJson = null, TaskRunError? error = null, bool retryable = true) =>
         new()
@@ -276,73 +239,6 @@ internal sealed partial class AttemptExecutor(
                 {
                     return;
                 }
-            }
-        }
-    }
-
-    private void ObserveLateEnd(Task<object?> work, AttemptRequest request) =>
-        work.ContinueWith(
-            t => LogLateEnd(t.Exception?.GetBaseException(), request.RunId, request.Attempt),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-
-    private sealed class RunningExecution(AttemptRequest request) : IDisposable
-    {
-        private int _cancelRequested;
-        private int _abandoned;
-
-        public AttemptRequest Request { get; } = request;
-
-        public CancellationTokenSource Cancellation { get; } = new();
-
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>The execution this one replaces, still unwinding when this one was started.</summary>
-        public Task? Previous { get; set; }
-
-        public RunContext? Context { get; set; }
-
-        public bool IsCancelRequested => Volatile.Read(ref _cancelRequested) == 1;
-
-        public bool IsAbandoned => Volatile.Read(ref _abandoned) == 1;
-
-        public void Cancel()
-        {
-            Interlocked.Exchange(ref _cancelRequested, 1);
-            TryCancel();
-        }
-
-        public void Abandon()
-        {
-            Interlocked.Exchange(ref _abandoned, 1);
-            if (Context is { } context)
-            {
-                context.Suspend();
-            }
-            else
-            {
-                TryCancel();
-            }
-        }
-
-        public void TimeOut() => TryCancel();
-
-        public void Dispose() => Cancellation.Dispose();
-
-        private void TryCancel()
-        {
-            try
-            {
-                Cancellation.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The execution has ended and been cleaned up; there is nothing left to cancel.
-            }
-            catch (AggregateException)
-            {
-                // A callback registered by task code threw while cancelling; the execution ends either way.
             }
         }
     }

@@ -12,4 +12,20 @@ internal sealed record AttemptRequest(
     MachinePreset Machine,
     DateTimeOffset CreatedAt,
     TimeSpan? MaxDuration,
-    IReadOnlyDictionary<string, RecordedOp> Journal);
+    IReadOnlyDictionary<string, RecordedOp> Journal)
+{
+    /// <summary>The run's retry policy, for the planned retry <c>CatchErrorAsync</c> sees.</summary>
+    public RetryOptions Retry { get; init; } = RetryOptions.Default;
+
+    /// <summary>The run's maximum attempts (the policy's, or the trigger's).</summary>
+    public int MaxAttempts { get; init; } = 1;
+
+    /// <summary>The W3C trace context of the run's trigger span, which the attempt's span is a child of.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>
+    /// Set when the run has already ended without its code running (a crash, a cancel while queued or waiting): the
+    /// execution only runs the failure hooks, with this status and error, and reports nothing.
+    /// </summary>
+    public TaskFailure? FinalFailure { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OrleansTasks.Runs;
@@ -23,6 +24,10 @@ internal sealed class RunContext : TaskContext
     private readonly CancellationTokenSource _cancellation;
     private readonly TimeProvider _time;
     private readonly KeyAllocator _keys = new();
+    private readonly KeyAllocator _logKeys = new();
+    private readonly AsyncLocal<string?> _logScope = new();
+    private readonly ConcurrentDictionary<string, int> _scopedLogCounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>> _pending = new(StringComparer.Ordinal);
     private readonly AsyncLocal<bool> _inStep = new();
     private int _stepsRunning;
@@ -64,6 +69,46 @@ internal sealed class RunContext : TaskContext
 
     /// <summary>Makes this the current run for the flow about to run the task's code.</summary>
     public void Enter() => SetCurrent(this);
+
+    /// <summary>The keys of the waits the code was in when it unwound: the run resumes from them.</summary>
+    public IReadOnlyList<string> UnwoundWaits => [.. _waiting.Keys];
+
+    /// <summary>Called when a wait starts (false) and when the code comes back from it (true), with the wait's journal key; set when the task has such hooks.</summary>
+    public Func<WaitInfo, bool, string, Task>? WaitHooks { get; set; }
+
+    /// <summary>
+    /// The key of the next line this execution writes to the run's log. A replay runs the same code again, so the
+    /// same line gets the same key and is stored once. Hooks that do not run on every execution (the start, a wait,
+    /// a resume, the end) write under their own scope, and lines written while the code unwinds under the execution's,
+    /// so their lines never take the place of the code's.
+    /// </summary>
+    public string NextLogKey()
+    {
+        var scope = _suspended ? $"unwind{_request.Execution}" : _logScope.Value;
+        return scope is null ? "m" + _logKeys.Next() : $"{scope}.{_scopedLogCounts.AddOrUpdate(scope, 0, static (_, n) => n + 1)}";
+    }
+
+    /// <summary>Lines logged until the returned scope is disposed are keyed under <paramref name="scope"/>.</summary>
+    public IDisposable BeginLogScope(string scope)
+    {
+        var previous = _logScope.Value;
+        _logScope.Value = scope;
+        return new ScopeRestore(this, previous);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once per attempt, recorded in the journal at <paramref name="key"/> (outside the
+    /// positions the code's own operations take), so replays skip it.
+    /// </summary>
+    public Task OnceAsync(string key, string name, Func<Task> action)
+    {
+        ThrowIfSuspended();
+        return StepCoreAsync(key, name, async _ =>
+        {
+            await action().ConfigureAwait(false);
+            return true;
+        });
+    }
 
     public override Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action)
     {
@@ -227,6 +272,11 @@ internal sealed class RunContext : TaskContext
             throw new InvalidOperationException($"{operation} was called inside StepAsync. A step is one side effect; make durable operations outside it.");
         }
 
+        if (_request.FinalFailure is not null)
+        {
+            throw new InvalidOperationException($"{operation} was called from a hook that runs after the run ended ({_request.FinalFailure.Status.ToWireName()}); durable operations are not available there.");
+        }
+
         ThrowIfSuspended();
         Touch();
         return _keys.Next();
@@ -242,9 +292,15 @@ internal sealed class RunContext : TaskContext
         T result;
         Interlocked.Increment(ref _stepsRunning);
         _inStep.Value = true;
+        using var activity = OrleansTasksTelemetry.Source.StartActivity($"step {name}");
         try
         {
             result = await action(_cancellation.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            OrleansTasksTelemetry.RecordException(activity, exception);
+            throw;
         }
         finally
         {
@@ -266,6 +322,7 @@ internal sealed class RunContext : TaskContext
             TaskType = item.TaskType?.FullName,
             PayloadJson = item.PayloadJson,
             Options = item.Options ?? new TriggerOptions(),
+            TraceParent = Activity.Current?.Id,
         }).ToList();
         var name = string.Join(",", items.Select(i => i.TaskId ?? i.TaskType!.FullName).Distinct(StringComparer.Ordinal));
         if (items.Count > 1)
@@ -279,10 +336,20 @@ internal sealed class RunContext : TaskContext
     /// <summary>Answers an operation from the journal the execution started with, or records it with the run grain.</summary>
     private async Task<JournalOpResult> RunAsync(JournalOp op)
     {
+        var wait = AsWait(op);
         if (Recorded(op.Key, op.Kind, op.Name) is { Status: JournalOpStatus.Completed } recorded)
         {
+            if (wait is not null && WaitHooks is { } hooks && _request.Journal[op.Key].Unwound)
+            {
+                // The run suspended on this wait and has come back: this execution is its resume.
+                await hooks(wait, true, op.Key).ConfigureAwait(false);
+            }
+
             return recorded;
         }
+
+        using var activity = wait is null ? null : OrleansTasksTelemetry.Source.StartActivity($"wait {wait.Kind}");
+        activity?.SetTag("orleanstasks.wait.key", op.Key);
 
         // Registered before the grain hears of the operation, so a result delivered right after is not missed.
         var waiter = _pending.GetOrAdd(op.Key, _ => new TaskCompletionSource<JournalOpResult>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -313,9 +380,46 @@ internal sealed class RunContext : TaskContext
                 throw new RunSuspendedException(_cancellation.Token);
             default:
                 ThrowIfSuspended();
-                return await waiter.Task.ConfigureAwait(false);
+                var hooks = wait is null ? null : WaitHooks;
+                if (hooks is not null && !(_request.Journal.TryGetValue(op.Key, out var earlier) && earlier.Unwound))
+                {
+                    await hooks(wait!, false, op.Key).ConfigureAwait(false);
+                }
+
+                if (wait is not null)
+                {
+                    _waiting[op.Key] = true;
+                }
+
+                try
+                {
+                    result = await waiter.Task.ConfigureAwait(false);
+                }
+                catch (RunSuspendedException)
+                {
+                    activity?.SetTag("orleanstasks.wait.suspended", true);
+                    throw;
+                }
+
+                _waiting.TryRemove(op.Key, out _);
+
+                if (hooks is not null)
+                {
+                    await hooks(wait!, true, op.Key).ConfigureAwait(false);
+                }
+
+                return result;
         }
     }
+
+    /// <summary>What <c>OnWaitAsync</c> and <c>OnResumeAsync</c> are told about an operation that waits; null for one that does not.</summary>
+    private static WaitInfo? AsWait(JournalOp op) => op.Kind switch
+    {
+        JournalOpKind.Wait => new WaitInfo(WaitKind.Duration, Until: op.DueAt),
+        JournalOpKind.WaitToken => new WaitInfo(WaitKind.Token, TokenId: op.TokenId),
+        JournalOpKind.TriggerAndWait => new WaitInfo(op.Children is { Count: > 1 } ? WaitKind.Batch : WaitKind.Task),
+        _ => null,
+    };
 
     /// <summary>The journal's record at <paramref name="key"/>, checked against the operation the code makes there now.</summary>
     private JournalOpResult? Recorded(string key, JournalOpKind kind, string name)
@@ -373,4 +477,9 @@ internal sealed class RunContext : TaskContext
         OutputJson = child.OutputJson,
         Error = child.Error,
     };
+
+    private sealed class ScopeRestore(RunContext context, string? previous) : IDisposable
+    {
+        public void Dispose() => context._logScope.Value = previous;
+    }
 }

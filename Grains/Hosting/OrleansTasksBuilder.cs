@@ -61,6 +61,44 @@ public sealed class OrleansTasksBuilder
         return this;
     }
 
+    /// <summary>
+    /// Registers hooks that run for every task (Trigger.dev's global hooks). Hook classes run in registration order,
+    /// before the task's own hook of the same name. One instance per execution, from the silo's services.
+    /// Registering the same type twice is harmless.
+    /// </summary>
+    public OrleansTasksBuilder AddLifecycleHooks<THooks>()
+        where THooks : TaskLifecycleHooks
+    {
+        Services.TryAddTransient<THooks>();
+        Services.Configure<TaskRegistrationOptions>(o =>
+        {
+            if (!o.HookTypes.Contains(typeof(THooks)))
+            {
+                o.HookTypes.Add(typeof(THooks));
+            }
+        });
+        return this;
+    }
+
+    /// <summary>
+    /// Registers middleware around every attempt of every task (Trigger.dev's <c>tasks.middleware</c>). The first
+    /// registered is the outermost; all run before the task's own <c>MiddlewareAsync</c>. One instance per execution,
+    /// from the silo's services. Registering the same type twice is harmless.
+    /// </summary>
+    public OrleansTasksBuilder AddMiddleware<TMiddleware>()
+        where TMiddleware : class, ITaskMiddleware
+    {
+        Services.TryAddTransient<TMiddleware>();
+        Services.Configure<TaskRegistrationOptions>(o =>
+        {
+            if (!o.MiddlewareTypes.Contains(typeof(TMiddleware)))
+            {
+                o.MiddlewareTypes.Add(typeof(TMiddleware));
+            }
+        });
+        return this;
+    }
+
     /// <summary>Registers every task class in an assembly (public or not).</summary>
     public OrleansTasksBuilder AddTasksFromAssembly(Assembly assembly)
     {

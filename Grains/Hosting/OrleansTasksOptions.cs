@@ -32,6 +32,15 @@ public sealed class OrleansTasksOptions
     /// default, serves every preset. A run whose preset no live silo serves waits queued, and says so.
     /// </summary>
     public IList<string> MachinePresets { get; set; } = [];
+
+    /// <summary>The defaults of every task on the silo: retry policy, maximum duration, machine, retries in development.</summary>
+    public TaskDefaults Defaults { get; set; } = new();
+
+    /// <summary>
+    /// How long a cancelled run's code and its <c>OnCancelAsync</c> hooks get to finish before the attempt is treated as
+    /// cancelled regardless (Trigger.dev gives <c>onCancel</c> 30 s). Default: 30 seconds.
+    /// </summary>
+    public TimeSpan CancelTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Checks <see cref="OrleansTasksOptions"/> at start-up.</summary>
@@ -67,6 +76,44 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
             }
         }
 
+        if (options.CancelTimeout <= TimeSpan.Zero || options.CancelTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"OrleansTasks:CancelTimeout is {options.CancelTimeout}; it must be more than zero and at most 10 minutes.");
+        }
+
+        ValidateDefaults(options.Defaults, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateDefaults(TaskDefaults? defaults, List<string> failures)
+    {
+        if (defaults is null)
+        {
+            failures.Add("OrleansTasks:Defaults is null; leave it unset for the built-in defaults.");
+            return;
+        }
+
+        try
+        {
+            (defaults.Retry ?? throw new ArgumentException("OrleansTasks:Defaults: Retry is null; leave it unset for the built-in policy.")).Validate("OrleansTasks:Defaults");
+        }
+        catch (ArgumentException exception)
+        {
+            failures.Add(exception.Message);
+        }
+
+        if (defaults.MaxDuration is { } maxDuration && maxDuration != Timeout.InfiniteTimeSpan && maxDuration < TaskLimits.MinMaxDuration)
+        {
+            failures.Add($"OrleansTasks:Defaults:MaxDuration is {maxDuration}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds, or unset for no limit.");
+        }
+
+        try
+        {
+            MachinePresetNames.Parse(defaults.Machine);
+        }
+        catch (ArgumentException exception)
+        {
+            failures.Add($"OrleansTasks:Defaults:Machine: {exception.Message}");
+        }
     }
 }

@@ -1,9 +1,15 @@
 namespace OrleansTasks.Hosting;
 
-/// <summary>The task types and shared queues registered on the silo builder, in registration order.</summary>
+/// <summary>What <see cref="OrleansTasksBuilder"/> registered: tasks, shared queues, global hooks and middleware.</summary>
 internal sealed class TaskRegistrationOptions
 {
     public List<Type> TaskTypes { get; } = [];
 
     public List<QueueOptions> Queues { get; } = [];
+
+    /// <summary>Global hook classes, in registration order.</summary>
+    public List<Type> HookTypes { get; } = [];
+
+    /// <summary>Global middleware classes, outermost first.</summary>
+    public List<Type> MiddlewareTypes { get; } = [];
 }

@@ -43,6 +43,9 @@ internal sealed class JournalEntry
 
     public DateTimeOffset? CompletedAt { get; set; }
 
+    /// <summary>True for a wait that was pending when an execution unwound: the replay that passes it is the run's resume.</summary>
+    public bool Unwound { get; set; }
+
     /// <summary>A wait that gives up the run's slot while pending: children, tokens, and long timed waits.</summary>
     [JsonIgnore]
     public bool IsExternalWait => Kind is JournalOpKind.TriggerAndWait or JournalOpKind.WaitToken;

@@ -13,4 +13,5 @@ internal sealed record TaskDescriptor(
     MachinePreset Machine,
     string? Description,
     TaskInvoker Invoker,
-    Microsoft.Extensions.DependencyInjection.ObjectFactory Factory);
+    Microsoft.Extensions.DependencyInjection.ObjectFactory Factory,
+    Lifecycle.HookSet Hooks = Lifecycle.HookSet.None);

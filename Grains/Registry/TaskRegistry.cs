@@ -1,7 +1,9 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Hosting;
+using OrleansTasks.Lifecycle;
 
 namespace OrleansTasks.Registry;
 
@@ -15,13 +17,19 @@ internal sealed class TaskRegistry
     private readonly FrozenDictionary<string, TaskDescriptor> _byTypeName;
     private readonly FrozenDictionary<string, QueueOptions> _queues;
 
-    public TaskRegistry(IServiceProvider services, IOptions<TaskRegistrationOptions> registrations)
+    public TaskRegistry(IServiceProvider services, IOptions<TaskRegistrationOptions> registrations, IOptions<OrleansTasksOptions> options)
     {
         var byId = new Dictionary<string, TaskDescriptor>(StringComparer.Ordinal);
+        var defaults = options.Value.Defaults;
+        var retriesOff = !defaults.RetriesEnabledInDevelopment && services.GetService<IHostEnvironment>()?.IsDevelopment() == true;
+        GlobalHookTypes = [.. registrations.Value.HookTypes];
+        MiddlewareTypes = [.. registrations.Value.MiddlewareTypes];
+        GlobalHooks = GlobalHookTypes.Aggregate(HookSet.None, (set, type) => set | HookSets.Overridden(type))
+            | (MiddlewareTypes.Count > 0 ? HookSet.Middleware : HookSet.None);
         using var scope = services.CreateScope();
         foreach (var type in registrations.Value.TaskTypes)
         {
-            var descriptor = Describe(scope.ServiceProvider, type);
+            var descriptor = Describe(scope.ServiceProvider, type, defaults, retriesOff);
             if (byId.TryGetValue(descriptor.Id, out var existing))
             {
                 throw new InvalidOperationException(
@@ -70,6 +78,15 @@ internal sealed class TaskRegistry
 
     public IEnumerable<TaskDescriptor> All => _byId.Values;
 
+    /// <summary>The global hook classes, in registration order.</summary>
+    public IReadOnlyList<Type> GlobalHookTypes { get; }
+
+    /// <summary>The global middleware classes, outermost first.</summary>
+    public IReadOnlyList<Type> MiddlewareTypes { get; }
+
+    /// <summary>The hooks some global hook class overrides (and <see cref="HookSet.Middleware"/> when there is global middleware).</summary>
+    public HookSet GlobalHooks { get; }
+
     public bool TryGet(string taskId, out TaskDescriptor descriptor) => _byId.TryGetValue(taskId, out descriptor!);
 
     /// <summary>Finds the task a trigger names, by id or by type name.</summary>
@@ -95,7 +112,7 @@ internal sealed class TaskRegistry
     /// <summary>Every defined queue, by name.</summary>
     public IEnumerable<QueueOptions> Queues => _queues.Values;
 
-    private static TaskDescriptor Describe(IServiceProvider services, Type type)
+    private static TaskDescriptor Describe(IServiceProvider services, Type type, TaskDefaults defaults, bool retriesOff)
     {
         var task = (ITaskDefinition)ActivatorUtilities.CreateInstance(services, type);
         var owner = $"Task {type.FullName}";
@@ -105,18 +122,29 @@ internal sealed class TaskRegistry
         }
 
         owner = $"Task '{task.Id}' ({type.FullName})";
-        var retry = task.Retry ?? throw new InvalidOperationException($"{owner}: Retry is null; leave it unset for the defaults.");
+        var retry = task.Retry ?? defaults.Retry;
         var queue = task.Queue ?? new QueueOptions();
         retry.Validate(owner);
         queue.Validate(owner);
-        if (task.MaxDuration is { } maxDuration && maxDuration < TaskLimits.MinMaxDuration)
+        if (retriesOff)
         {
-            throw new InvalidOperationException($"{owner}: MaxDuration is {maxDuration}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds, or null for no limit.");
+            retry = retry with { MaxAttempts = 1 };
         }
 
-        if (!Enum.IsDefined(task.Machine))
+        var maxDuration = task.MaxDuration ?? defaults.MaxDuration;
+        if (maxDuration == Timeout.InfiniteTimeSpan)
         {
-            throw new InvalidOperationException($"{owner}: Machine is {(int)task.Machine}, which is not a machine preset.");
+            maxDuration = null;
+        }
+        else if (maxDuration is { } limit && limit < TaskLimits.MinMaxDuration)
+        {
+            throw new InvalidOperationException($"{owner}: MaxDuration is {limit}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds, null for the silo's default, or Timeout.InfiniteTimeSpan for no limit.");
+        }
+
+        var machine = task.Machine ?? MachinePresetNames.Parse(defaults.Machine);
+        if (!Enum.IsDefined(machine))
+        {
+            throw new InvalidOperationException($"{owner}: Machine is {(int)machine}, which is not a machine preset.");
         }
 
         return new TaskDescriptor(
@@ -127,10 +155,11 @@ internal sealed class TaskRegistry
             retry,
             queue.Name ?? task.Id,
             queue,
-            task.MaxDuration,
-            task.Machine,
+            maxDuration,
+            machine,
             task.Description,
             TaskInvoker.Create(task.PayloadType, task.OutputType),
-            ActivatorUtilities.CreateFactory(type, []));
+            ActivatorUtilities.CreateFactory(type, []),
+            HookSets.Overridden(type));
     }
 }

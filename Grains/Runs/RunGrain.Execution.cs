@@ -50,6 +50,11 @@ internal sealed partial class RunGrain
         switch (outcome.Kind)
         {
             case AttemptOutcomeKind.Suspended:
+                foreach (var key in outcome.UnwoundWaits ?? [])
+                {
+                    state.FindEntry(key)?.Unwound = true;
+                }
+
                 await CompleteSuspensionAsync();
                 break;
             case AttemptOutcomeKind.Succeeded:
@@ -66,7 +71,7 @@ internal sealed partial class RunGrain
                 break;
             default:
                 CloseAttempt(AttemptStatus.Failed, outcome.Error, outcome.EndedAt);
-                await FailAttemptAsync(outcome.Error, outcome.Retryable, RunStatus.Failed);
+                await FailAttemptAsync(outcome.Error, outcome.Retryable, RunStatus.Failed, retryAt: outcome.RetryAt);
                 break;
         }
     }
@@ -131,12 +136,20 @@ internal sealed partial class RunGrain
         // silo dies before that commit, the run is found again by its owner and simply starts (or replays) anew.
         SaveInBackground();
         DelayDeactivation(TimeSpan.FromDays(365));
-        var journal = state.Journal.ToDictionary(e => e.Key, e => new RecordedOp(e.Kind, e.Name, e.ToResult()), StringComparer.Ordinal);
-        executor.Start(new AttemptRequest(
-            state.Id, state.TaskId, state.CurrentAttempt!.Number, state.Execution, state.PayloadJson, [.. state.Tags], state.Queue,
-            state.Machine, state.CreatedAt, state.MaxDuration, journal));
+        var journal = state.Journal.ToDictionary(e => e.Key, e => new RecordedOp(e.Kind, e.Name, e.ToResult(), e.Unwound), StringComparer.Ordinal);
+        executor.Start(Request(state, journal));
         UpdateWaits();
     }
+
+    private static AttemptRequest Request(RunState state, IReadOnlyDictionary<string, RecordedOp> journal, TaskFailure? finalFailure = null) =>
+        new(state.Id, state.TaskId, state.CurrentAttempt?.Number ?? 0, state.Execution, state.PayloadJson, [.. state.Tags], state.Queue,
+            state.Machine, state.CreatedAt, state.MaxDuration, journal)
+        {
+            Retry = state.Retry,
+            MaxAttempts = state.MaxAttempts,
+            TraceParent = state.TraceParent,
+            FinalFailure = finalFailure,
+        };
 
     private void CloseAttempt(AttemptStatus status, TaskRunError? error, DateTimeOffset? endedAt = null)
     {
@@ -148,7 +161,7 @@ internal sealed partial class RunGrain
     }
 
     /// <summary>The attempt failed: retry by the policy (a new attempt, a fresh journal), or end the run with <paramref name="finalStatus"/>.</summary>
-    private async Task FailAttemptAsync(TaskRunError? error, bool retryable, RunStatus finalStatus, bool deactivating = false)
+    private async Task FailAttemptAsync(TaskRunError? error, bool retryable, RunStatus finalStatus, bool deactivating = false, DateTimeOffset? retryAt = null)
     {
         var state = _state!;
         var failed = state.Attempts.Count;
@@ -158,7 +171,9 @@ internal sealed partial class RunGrain
             return;
         }
 
-        var delay = state.Retry.GetDelay(failed, Random.Shared.NextDouble());
+        // The executor decided when (the policy's delay, or CatchErrorAsync's); a crash found here uses the policy.
+        var now = time.GetUtcNow();
+        var due = retryAt ?? now + state.Retry.GetDelay(failed, Random.Shared.NextDouble());
         var inQueue = state.Status.HoldsSlot() || state.ResumeRequested;
         AbandonWaits(cancelChildren: false);
         state.Error = error;
@@ -169,8 +184,8 @@ internal sealed partial class RunGrain
             ReleaseSlot();
         }
 
-        LogRetryScheduled(state.Id, failed + 1, delay);
-        await WaitUntilAsync(time.GetUtcNow() + delay, deactivating);
+        LogRetryScheduled(state.Id, failed + 1, due - now);
+        await WaitUntilAsync(due, deactivating);
     }
 
     private async Task FinishAsync(RunStatus status, string? outputJson, TaskRunError? error)
@@ -194,6 +209,7 @@ internal sealed partial class RunGrain
         StopTimer();
         await SaveAsync();
         LogFinished(state.Id, status.ToWireName(), state.Attempts.Count);
+        RunFinalHooks(status, error);
         NotifyFinal();
         NotifyParent();
 
@@ -208,6 +224,23 @@ internal sealed partial class RunGrain
             },
             this,
             new GrainTimerCreationOptions(s_finalLinger, Timeout.InfiniteTimeSpan));
+    }
+
+    /// <summary>
+    /// A run that ended without its code running here (crashed; cancelled while queued, delayed or waiting) still gets
+    /// its failure hooks. When the code is running, the execution runs them itself as it stops.
+    /// </summary>
+    private void RunFinalHooks(RunStatus status, TaskRunError? error)
+    {
+        var state = _state!;
+        if (status is not (RunStatus.Canceled or RunStatus.Crashed or RunStatus.SystemFailure)
+            || (state.CurrentAttempt is { } attempt && executor.IsRunning(state.Id, attempt.Number)))
+        {
+            return;
+        }
+
+        error ??= new TaskRunError("OrleansTasks.RunCanceled", "The run was cancelled.", Code: TaskRunErrorCodes.Cancelled);
+        executor.RunFinalHooks(Request(state, new Dictionary<string, RecordedOp>(), new TaskFailure(status, error, Exception: null)));
     }
 
     private void ReleaseSlot() => Queue(_state!).ReleaseAsync(_state!.Id).Ignore();

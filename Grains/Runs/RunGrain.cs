@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -95,6 +96,18 @@ internal sealed partial class RunGrain(
         }
     }
 
+    /// <summary>
+    /// Records the trigger as a span, a child of the caller's (a service's span, or the parent run's attempt), and
+    /// returns its context: the attempts' spans hang under it, so a run tree is one trace.
+    /// </summary>
+    private string? TriggerSpan(TriggerRequest request, string taskId)
+    {
+        ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var parent);
+        using var activity = OrleansTasksTelemetry.Source.StartActivity($"trigger {taskId}", ActivityKind.Producer, parent);
+        activity?.SetTag(OrleansTasksTelemetry.RunIdTag, RunId).SetTag(OrleansTasksTelemetry.TaskIdTag, taskId);
+        return activity?.Id ?? request.TraceParent;
+    }
+
     public async Task<TaskRun> GetAsync() => (await LoadExistingAsync()).ToTaskRun();
 
     public async Task<TaskRun?> WaitForFinalAsync(TimeSpan maxWait)
@@ -181,6 +194,7 @@ internal sealed partial class RunGrain(
             DebounceKey = options.Debounce?.Key,
             DebounceDeadline = request.DebounceDeadline,
             ReplayOf = request.ReplayOf,
+            TraceParent = TriggerSpan(request, descriptor.Id),
         };
 
         if (delayed)

@@ -117,6 +117,9 @@ internal sealed class RunState
     /// <summary>Why a queued run is held back other than by its queue (no silo serves its machine); null otherwise.</summary>
     public string? WaitingFor { get; set; }
 
+    /// <summary>The W3C trace context of the run's trigger span; its attempts' spans are its children.</summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>
     /// Runs that wait for this one besides the parent that triggered it: parents whose trigger matched this run by its
     /// idempotency key. Each is told of the end as the parent is.

@@ -12,17 +12,20 @@ public interface ITaskDefinition
     /// <summary>A description for the dashboard; optional.</summary>
     string? Description { get; }
 
-    /// <summary>How failed attempts are retried.</summary>
-    RetryOptions Retry { get; }
+    /// <summary>How failed attempts are retried; null for the silo's default.</summary>
+    RetryOptions? Retry { get; }
 
     /// <summary>The queue the task's runs go through, and its concurrency limit.</summary>
     QueueOptions Queue { get; }
 
-    /// <summary>The longest one attempt may run before it is cancelled and the run ends <c>TIMED_OUT</c>; null for no limit.</summary>
+    /// <summary>
+    /// The longest one attempt may run before it is cancelled and the run ends <c>TIMED_OUT</c>; null for the silo's
+    /// default, <see cref="Timeout.InfiniteTimeSpan"/> for no limit.
+    /// </summary>
     TimeSpan? MaxDuration { get; }
 
-    /// <summary>The machine preset the task's runs ask for.</summary>
-    MachinePreset Machine { get; }
+    /// <summary>The machine preset the task's runs ask for; null for the silo's default.</summary>
+    MachinePreset? Machine { get; }
 
     /// <summary>The type the payload is deserialized into.</summary>
     Type PayloadType { get; }

@@ -52,8 +52,51 @@ public abstract class TaskContext
     /// <summary>When the run was triggered.</summary>
     public abstract DateTimeOffset CreatedAt { get; }
 
-    /// <summary>A logger whose scope carries the run id, task id and attempt.</summary>
+    /// <summary>
+    /// A logger for the run: entries are stored with the run (level, message, properties, time, attempt) and returned
+    /// by <c>Runs.GetLogsAsync</c>, and also go to the silo's own logging with the run id, task id and attempt in scope.
+    /// A line written again when the run replays after a wait is stored once.
+    /// </summary>
     public abstract ILogger Logger { get; }
+
+    /// <summary>What <c>InitAsync</c> returned in this execution; null before it ran or when the task has none.</summary>
+    public object? InitResult { get; protected internal set; }
+
+    /// <summary>Values shared by middleware, hooks and <c>RunAsync</c> in this execution (Trigger.dev's <c>locals</c>).</summary>
+    public TaskLocals Locals { get; } = new();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> in an OpenTelemetry span named <paramref name="name"/>, a child of the attempt's
+    /// span (Trigger.dev's <c>logger.trace</c>). The span records the exception if the action throws. The activity is null
+    /// when nothing listens to the <c>OrleansTasks</c> source.
+    /// </summary>
+    public async Task<T> TraceAsync<T>(string name, Func<System.Diagnostics.Activity?, Task<T>> action)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(action);
+        using var activity = OrleansTasksTelemetry.Source.StartActivity(name);
+        activity?.SetTag(OrleansTasksTelemetry.RunIdTag, RunId);
+        try
+        {
+            return await action(activity).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            OrleansTasksTelemetry.RecordException(activity, exception);
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> in an OpenTelemetry span, as <see cref="TraceAsync{T}(string, Func{System.Diagnostics.Activity?, Task{T}})"/>.</summary>
+    public Task TraceAsync(string name, Func<System.Diagnostics.Activity?, Task> action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return TraceAsync(name, async activity =>
+        {
+            await action(activity).ConfigureAwait(false);
+            return true;
+        });
+    }
 
     /// <summary>
     /// Runs <paramref name="action"/> once for this attempt and records its result; when the run replays, the recorded

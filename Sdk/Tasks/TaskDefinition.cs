@@ -25,7 +25,7 @@ namespace OrleansTasks;
 /// A new instance is created for every attempt, from the silo's service provider, so constructor injection works
 /// and instance fields never leak between attempts.
 /// </remarks>
-public abstract class TaskDefinition<TPayload, TOutput> : ITaskDefinition
+public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinition
 {
     /// <inheritdoc />
     public abstract string Id { get; }
@@ -33,17 +33,24 @@ public abstract class TaskDefinition<TPayload, TOutput> : ITaskDefinition
     /// <inheritdoc />
     public virtual string? Description => null;
 
-    /// <summary>How failed attempts are retried. Default: <see cref="RetryOptions.Default"/> (3 attempts, 1 s to 60 s, factor 2, randomized).</summary>
-    public virtual RetryOptions Retry => RetryOptions.Default;
+    /// <summary>
+    /// How failed attempts are retried. Default: null, the silo's default (<c>OrleansTasks:Defaults:Retry</c>), which is
+    /// <see cref="RetryOptions.Default"/> (3 attempts, 1 s to 60 s, factor 2, randomized) unless configured.
+    /// </summary>
+    public virtual RetryOptions? Retry => null;
 
     /// <summary>The queue and its concurrency limit. Default: a queue named after the task id, with no limit.</summary>
     public virtual QueueOptions Queue => new();
 
-    /// <summary>The longest one attempt may run; at least 5 seconds. Default: null, no limit.</summary>
+    /// <summary>
+    /// The longest one attempt may run; at least 5 seconds. Default: null, the silo's default
+    /// (<c>OrleansTasks:Defaults:MaxDuration</c>, no limit unless configured). <see cref="Timeout.InfiniteTimeSpan"/>
+    /// means no limit even when the silo sets one.
+    /// </summary>
     public virtual TimeSpan? MaxDuration => null;
 
-    /// <summary>The machine preset. Default: <see cref="MachinePreset.Small1x"/>.</summary>
-    public virtual MachinePreset Machine => MachinePreset.Small1x;
+    /// <summary>The machine preset. Default: null, the silo's default (<c>OrleansTasks:Defaults:Machine</c>, <see cref="MachinePreset.Small1x"/> unless configured).</summary>
+    public virtual MachinePreset? Machine => null;
 
     /// <inheritdoc />
     public Type PayloadType => typeof(TPayload);
@@ -95,6 +102,10 @@ public abstract class TaskDefinition<TPayload, TOutput> : ITaskDefinition
     }
 
     /// <summary>A batch item for this task, to mix with other tasks' items in one batch.</summary>
-    public BatchTaskItem Item(TPayload payload, TriggerOptions? options = null) =>
-        BatchTaskItem.Create(Id, taskType: null, System.Text.Json.JsonSerializer.Serialize(payload, TaskJson.Options), options);
+    /// <exception cref="PayloadValidationException">The payload breaks the payload type's validation rules.</exception>
+    public BatchTaskItem Item(TPayload payload, TriggerOptions? options = null)
+    {
+        Validation.PayloadValidation.ThrowIfInvalid(Id, typeof(TPayload), payload);
+        return BatchTaskItem.Create(Id, taskType: null, System.Text.Json.JsonSerializer.Serialize(payload, TaskJson.Options), options);
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -101,7 +102,89 @@ public sealed class RegistrationTests
         Assert.Equal(MachinePreset.Small1x, echo.Machine);
     }
 
-    private static TaskRegistry BuildRegistry(params Type[] taskTypes)
+    [Fact]
+    public void Registry_SiloDefaults_ApplyToTasksThatDoNotSetThem()
+    {
+        var registry = BuildRegistry(
+            o => o.Defaults = new TaskDefaults
+            {
+                Retry = new RetryOptions { MaxAttempts = 7, Randomize = false },
+                MaxDuration = TimeSpan.FromMinutes(2),
+                Machine = "large-1x",
+            },
+            development: false,
+            typeof(EchoTask),
+            typeof(OwnSettingsTask),
+            typeof(NoLimitTask));
+
+        var echo = registry.Resolve("echo", null);
+        Assert.Equal(7, echo.Retry.MaxAttempts);
+        Assert.Equal(TimeSpan.FromMinutes(2), echo.MaxDuration);
+        Assert.Equal(MachinePreset.Large1x, echo.Machine);
+
+        var own = registry.Resolve("own-settings", null);
+        Assert.Equal(2, own.Retry.MaxAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(30), own.MaxDuration);
+        Assert.Equal(MachinePreset.Micro, own.Machine);
+
+        Assert.Null(registry.Resolve("no-limit", null).MaxDuration);
+    }
+
+    [Theory]
+    [InlineData(true, false, 1)]
+    [InlineData(true, true, 3)]
+    [InlineData(false, false, 3)]
+    public void Registry_RetriesInDevelopment_FollowTheSetting(bool development, bool enabledInDevelopment, int expectedAttempts)
+    {
+        var registry = BuildRegistry(o => o.Defaults.RetriesEnabledInDevelopment = enabledInDevelopment, development, typeof(EchoTask));
+
+        Assert.Equal(expectedAttempts, registry.Resolve("echo", null).Retry.MaxAttempts);
+    }
+
+    [Theory]
+    [InlineData("Defaults:MaxDuration", "00:00:01", "OrleansTasks:Defaults:MaxDuration")]
+    [InlineData("Defaults:Machine", "huge-9x", "OrleansTasks:Defaults:Machine")]
+    [InlineData("Defaults:Retry:MaxAttempts", "0", "Retry.MaxAttempts")]
+    [InlineData("CancelTimeout", "00:00:00", "OrleansTasks:CancelTimeout")]
+    public void Options_BadDefault_FailsNamingTheSetting(string key, string value, string named)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"OrleansTasks:{key}"] = value })
+            .Build();
+        var options = new OrleansTasksOptions();
+        configuration.GetSection(OrleansTasksOptions.SectionName).Bind(options);
+
+        var result = new OrleansTasksOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(named, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    private sealed class OwnSettingsTask : TaskDefinition<string, string>
+    {
+        public override string Id => "own-settings";
+
+        public override RetryOptions Retry => new() { MaxAttempts = 2 };
+
+        public override TimeSpan? MaxDuration => TimeSpan.FromSeconds(30);
+
+        public override MachinePreset? Machine => MachinePreset.Micro;
+
+        public override Task<string> RunAsync(string payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(payload);
+    }
+
+    private sealed class NoLimitTask : TaskDefinition<string, string>
+    {
+        public override string Id => "no-limit";
+
+        public override TimeSpan? MaxDuration => Timeout.InfiniteTimeSpan;
+
+        public override Task<string> RunAsync(string payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(payload);
+    }
+
+    private static TaskRegistry BuildRegistry(params Type[] taskTypes) => BuildRegistry(configure: null, development: false, taskTypes);
+
+    private static TaskRegistry BuildRegistry(Action<OrleansTasksOptions>? configure, bool development, params Type[] taskTypes)
     {
         var services = new ServiceCollection();
         var builder = new OrleansTasksBuilder(services);
@@ -110,8 +193,30 @@ public sealed class RegistrationTests
             builder.AddTask(type);
         }
 
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        if (development)
+        {
+            services.AddSingleton<IHostEnvironment>(new DevelopmentEnvironment());
+        }
+
         var provider = services.BuildServiceProvider();
-        return new TaskRegistry(provider, provider.GetRequiredService<IOptions<TaskRegistrationOptions>>());
+        return new TaskRegistry(
+            provider, provider.GetRequiredService<IOptions<TaskRegistrationOptions>>(), provider.GetRequiredService<IOptions<OrleansTasksOptions>>());
+    }
+
+    private sealed class DevelopmentEnvironment : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = Environments.Development;
+
+        public string ApplicationName { get; set; } = "tests";
+
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
     }
 
     private static IEnumerable<Exception> Chain(Exception error)

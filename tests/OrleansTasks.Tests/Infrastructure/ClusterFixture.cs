@@ -43,11 +43,16 @@ public class ClusterFixture : IAsyncLifetime
             silo.AddOrleansTasks(tasks => tasks
                     .AddTasksFromAssembly(typeof(EchoTask).Assembly)
                     .AddQueue(TestQueues.Rated)
+                    .AddLifecycleHooks<RecordingHooks>()
+                    .AddMiddleware<RecordingMiddleware>()
                     .Configure(o =>
                     {
                         o.EnvironmentConcurrencyLimit = environmentLimit;
                         o.MachinePresets = presets;
                         o.SupervisorInterval = TimeSpan.FromMilliseconds(500);
+
+                        // The in-process cluster runs in the Development environment; these tests need production retries.
+                        o.Defaults.RetriesEnabledInDevelopment = true;
 
                         // Short, so a two-second wait suspends and replays within a test.
                         o.SuspendThreshold = SuspendThreshold;
