@@ -6,7 +6,7 @@ namespace OrleansTasks;
 /// </summary>
 public interface ITaskClient
 {
-    /// <summary>Runs: retrieve, list, cancel, replay, poll, and cancel or replay many at once.</summary>
+    /// <summary>Runs: retrieve, list, cancel, replay, poll, cancel or replay many at once, and read their logs.</summary>
     IRunsClient Runs { get; }
 
     /// <summary>Waitpoint tokens: create, complete, retrieve, list.</summary>

@@ -1,6 +1,6 @@
 namespace OrleansTasks;
 
-/// <summary>Reads, lists, replays and controls runs; <see cref="ITaskClient.Runs"/>.</summary>
+/// <summary>Reads, lists, replays and controls runs, and reads their logs; <see cref="ITaskClient.Runs"/>.</summary>
 public interface IRunsClient
 {
     /// <summary>The run as it is now: status, attempts, payload, output, error, timestamps.</summary>
@@ -30,6 +30,24 @@ public interface IRunsClient
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
     Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The run's log entries, what its task code wrote through <c>context.Logger</c> in every attempt, in the order they
+    /// were written (newest last): the first <paramref name="limit"/> of them. A line written again by a replay of its
+    /// attempt appears once. Entries are stored by the silo that ran the attempt, in the background, one database
+    /// commit after they were logged; those logged on the silo that answers are always included, while the very last
+    /// moment's entries from another silo (typically well under 200 ms) may not be yet. Entries older than
+    /// <c>OrleansTasks:LogRetention</c> (default 30 days) have been deleted.
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="limit">How many entries at most, 1 to 10,000. Default: 1,000.</param>
+    /// <param name="cancellationToken">Gives up waiting for the answer.</param>
+    /// <returns>The entries; empty if the run has written none.</returns>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="limit"/> is outside 1 to 10,000. Thrown by this call, before anything is sent.
+    /// </exception>
+    Task<IReadOnlyList<RunLogEntry>> GetLogsAsync(string runId, int limit = 1000, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The runs matching <paramref name="filter"/>, newest first (by creation time, then id). The sequence fetches a

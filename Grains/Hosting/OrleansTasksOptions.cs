@@ -41,6 +41,12 @@ public sealed class OrleansTasksOptions
     /// cancelled regardless (Trigger.dev gives <c>onCancel</c> 30 s). Default: 30 seconds.
     /// </summary>
     public TimeSpan CancelTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long run log entries (what task code writes through <c>context.Logger</c>) are kept. Each silo deletes older
+    /// entries about once an hour. Null keeps them forever. Default: 30 days (Trigger.dev's longest plan).
+    /// </summary>
+    public TimeSpan? LogRetention { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>Checks <see cref="OrleansTasksOptions"/> at start-up.</summary>
@@ -62,6 +68,11 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
         if (options.EnvironmentConcurrencyLimit is < 1 or > QueueOptions.MaxConcurrencyLimit)
         {
             failures.Add($"OrleansTasks:EnvironmentConcurrencyLimit is {options.EnvironmentConcurrencyLimit}; it must be between 1 and {QueueOptions.MaxConcurrencyLimit:N0}.");
+        }
+
+        if (options.LogRetention is { } retention && retention <= TimeSpan.Zero)
+        {
+            failures.Add($"OrleansTasks:LogRetention is {retention}; it must be positive, or null to keep run logs forever.");
         }
 
         foreach (var preset in options.MachinePresets)

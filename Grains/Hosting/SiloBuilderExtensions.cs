@@ -6,6 +6,8 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using OrleansTasks.Execution;
+using OrleansTasks.Logs;
+using OrleansTasks.Logs.Postgres;
 using OrleansTasks.Maintenance;
 using OrleansTasks.Registry;
 using OrleansTasks.Storage;
@@ -38,6 +40,11 @@ public static class SiloBuilderExtensions
             services.AddSingleton<Machines.MachineCatalog>();
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
+            services.TryAddSingleton<IRunLogStore, InMemoryRunLogStore>();
+            services.AddSingleton<RunLogWriter>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RunLogWriter>());
+            services.AddOptions<RunLogCleanerOptions>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RunLogCleaner>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
             services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
@@ -48,8 +55,8 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// Keeps everything in PostgreSQL: Orleans' ADO.NET clustering, grain storage and reminders, and the runs. The
-    /// silo applies the schema migrations at start-up (idempotent; silos starting together take turns).
+    /// Keeps everything in PostgreSQL: Orleans' ADO.NET clustering, grain storage and reminders, the runs and their
+    /// logs. The silo applies the schema migrations at start-up (idempotent; silos starting together take turns).
     /// </summary>
     public static ISiloBuilder UseOrleansTasksPostgres(this ISiloBuilder builder, string connectionString)
     {
@@ -84,6 +91,10 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IWaitpointStore>(sp => new PostgresWaitpointStore(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.RemoveAll<IRunLogStore>();
+        services.AddSingleton<IRunLogStore>(sp => new PostgresRunLogStore(
+            sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton(sp => new PostgresMigrator(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMigrator>>()));
@@ -96,7 +107,7 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// Development mode: localhost clustering, grain state, reminders and runs in memory. Nothing survives a
+    /// Development mode: localhost clustering, grain state, reminders, runs and run logs in memory. Nothing survives a
     /// restart, and the silo says so in its log at start-up.
     /// </summary>
     public static ISiloBuilder UseOrleansTasksDevelopmentStorage(this ISiloBuilder builder, int siloPort = 11111, int gatewayPort = 30000)
@@ -109,6 +120,8 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<IRunStore, InMemoryRunStore>();
         builder.Services.RemoveAll<IWaitpointStore>();
         builder.Services.AddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
+        builder.Services.RemoveAll<IRunLogStore>();
+        builder.Services.AddSingleton<IRunLogStore, InMemoryRunLogStore>();
         builder.Services.Configure<StartupChecksOptions>(o => o.DevelopmentStorage = true);
         return builder;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansTasks.Hosting;
+using OrleansTasks.Logs;
 using OrleansTasks.Storage;
 using OrleansTasks.TestTasks;
 
@@ -15,6 +16,9 @@ public class ClusterFixture : IAsyncLifetime
     private InProcessTestCluster? _cluster;
 
     internal InMemoryRunStore Store { get; } = new();
+
+    /// <summary>The run logs of every silo, shared as <see cref="Store"/> is, so any silo answers for any run's logs.</summary>
+    internal InMemoryRunLogStore LogStore { get; } = new();
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
 
@@ -36,6 +40,7 @@ public class ClusterFixture : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(SiloCount);
         var store = Store;
+        var logStore = LogStore;
         var environmentLimit = EnvironmentLimit;
         builder.ConfigureSilo((options, silo) =>
         {
@@ -60,6 +65,7 @@ public class ClusterFixture : IAsyncLifetime
                 .AddMemoryGrainStorageAsDefault()
                 .UseInMemoryReminderService();
             silo.Services.AddSingleton<IRunStore>(store);
+            silo.Services.AddSingleton<IRunLogStore>(logStore);
         });
         builder.ConfigureClient(client => client.AddOrleansTasksClient());
         _cluster = builder.Build();

@@ -16,6 +16,18 @@ public sealed class MigrationTests : IClassFixture<PostgresDatabase>
     }
 
     [Fact]
+    public void Migrations_Embedded_EveryOneInOrder()
+    {
+        string[] expected =
+        [
+            "0001_orleans_query", "0002_orleans_clustering", "0003_orleans_persistence", "0004_orleans_reminders",
+            "0005_runs", "0006_waitpoint_tokens", "0007_runs_queues", "0008_runs_listing", "0009_run_logs",
+        ];
+
+        Assert.Equal(expected, PostgresMigrator.Migrations.Select(m => m.Name));
+    }
+
+    [Fact]
     public async Task MigrateAsync_FourSilosAtOnceThenAgain_AppliesEachMigrationOnce()
     {
         PostgresDatabase.SkipUnlessAvailable();
