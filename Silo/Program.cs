@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansTasks.Hosting;
+using OrleansTasks.Silo.Hosting;
 using OrleansTasks.Silo.SampleTasks;
 
 // An OrleansTasks silo: the sample tasks, configured from appsettings.json and environment variables.
@@ -14,6 +15,9 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 builder.UseOrleans(silo => silo
     .UseOrleansTasksConfiguration(builder.Configuration)
     .AddOrleansTasks(tasks => tasks.AddTasksFromAssembly(typeof(HelloWorldTask).Assembly)));
+
+// Traces to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT or OrleansTasks:Otlp:Endpoint is set.
+builder.AddOtlpTracing();
 
 // A co-hosted client, so the silo can trigger the samples itself when asked to.
 builder.Services.AddOrleansTasksClient();

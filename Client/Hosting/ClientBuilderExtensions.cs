@@ -7,11 +7,21 @@ namespace OrleansTasks.Hosting;
 /// <summary>Registers <see cref="ITaskClient"/> on an Orleans client (or a silo, for a co-hosted client).</summary>
 public static class ClientBuilderExtensions
 {
-    /// <summary>Adds <see cref="ITaskClient"/> to the client's services. Safe to call twice.</summary>
+    /// <summary>
+    /// Adds <see cref="ITaskClient"/> to the client's services, and turns on Orleans' activity propagation
+    /// (<c>AddActivityPropagation</c>) unless it is on already, so a run triggered inside a span joins that span's
+    /// trace. Safe to call twice. An application that turns propagation on itself should do so before this call, or
+    /// Orleans' filters run twice.
+    /// </summary>
     public static IClientBuilder AddOrleansTasksClient(this IClientBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOrleansTasksClient();
+        if (!HasActivityPropagation(builder.Services))
+        {
+            builder.AddActivityPropagation();
+        }
+
         return builder;
     }
 
@@ -31,6 +41,15 @@ public static class ClientBuilderExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// Whether Orleans' activity propagation is on already: <c>AddActivityPropagation</c> adds its filters again on every
+    /// call, and their types are internal, hence the match by name.
+    /// </summary>
+    private static bool HasActivityPropagation(IServiceCollection services) =>
+        services.Any(d => !d.IsKeyedService
+            && d.ServiceType == typeof(IOutgoingGrainCallFilter)
+            && d.ImplementationType?.Name == "ActivityPropagationOutgoingGrainCallFilter");
 
     /// <summary>Finds the cluster's gateways in PostgreSQL, where OrleansTasks silos register themselves.</summary>
     public static IClientBuilder UseOrleansTasksPostgres(this IClientBuilder builder, string connectionString)

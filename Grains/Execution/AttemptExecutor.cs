@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Hosting;
 using OrleansTasks.Lifecycle;
+using OrleansTasks.Logs;
 using OrleansTasks.Registry;
 using OrleansTasks.Runs;
 
@@ -23,6 +24,7 @@ internal sealed partial class AttemptExecutor(
     ILoggerFactory loggerFactory,
     TimeProvider time,
     IOptions<OrleansTasksOptions> options,
+    RunLogWriter logs,
     ILogger<AttemptExecutor> logger) : IDisposable
 {
     /// <summary>How long a replay waits for the previous execution of its attempt to finish unwinding.</summary>
@@ -167,8 +169,9 @@ internal sealed partial class AttemptExecutor(
         }
 
         await using var scope = services.CreateAsyncScope();
-        var taskLogger = new RunScopedLogger(loggerFactory.CreateLogger(descriptor.TaskType), request);
+        var taskLogger = new RunLogger(new RunScopedLogger(loggerFactory.CreateLogger(descriptor.TaskType), request), logs, request, options.Value.RunLogLevel, time);
         var context = new RunContext(request, grains.GetGrain<IRunGrain>(request.RunId), taskLogger, running.Cancellation, time);
+        taskLogger.Context = context;
         running.Context = context;
         if (running.IsAbandoned)
         {

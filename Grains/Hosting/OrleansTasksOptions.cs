@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace OrleansTasks.Hosting;
@@ -47,6 +48,12 @@ public sealed class OrleansTasksOptions
     /// entries about once an hour. Null keeps them forever. Default: 30 days (Trigger.dev's longest plan).
     /// </summary>
     public TimeSpan? LogRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// The lowest level of <c>context.Logger</c> entries stored with the run (Trigger.dev's <c>logLevel</c>); lower ones
+    /// still go to the silo's own logging if it is configured for them. Default: <see cref="LogLevel.Information"/>.
+    /// </summary>
+    public LogLevel RunLogLevel { get; set; } = LogLevel.Information;
 }
 
 /// <summary>Checks <see cref="OrleansTasksOptions"/> at start-up.</summary>

@@ -24,6 +24,11 @@ public static class SiloBuilderExtensions
     /// once: the engine is added once and registrations accumulate. Storage is in memory until a <c>UseOrleansTasks…</c>
     /// method chooses otherwise.
     /// </summary>
+    /// <remarks>
+    /// Also turns on Orleans' activity propagation (<c>AddActivityPropagation</c>), so grain calls carry the trace
+    /// context and the engine's spans join the caller's trace; it is skipped if the silo already has it on. An
+    /// application that turns it on itself should do so before this call, or Orleans' filters run twice.
+    /// </remarks>
     public static ISiloBuilder AddOrleansTasks(this ISiloBuilder builder, Action<OrleansTasksBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -31,6 +36,11 @@ public static class SiloBuilderExtensions
         if (!services.Any(d => d.ServiceType == typeof(EngineMarker)))
         {
             services.AddSingleton<EngineMarker>();
+            if (!HasActivityPropagation(services))
+            {
+                builder.AddActivityPropagation();
+            }
+
             services.AddOptions<OrleansTasksOptions>().BindConfiguration(OrleansTasksOptions.SectionName).ValidateOnStart();
             services.AddSingleton<IValidateOptions<OrleansTasksOptions>, OrleansTasksOptionsValidator>();
             services.AddOptions<TaskRegistrationOptions>();
@@ -182,6 +192,16 @@ public static class SiloBuilderExtensions
         builder.NoResetOnClose = true;
         return NpgsqlDataSource.Create(builder.ConnectionString);
     }
+
+    /// <summary>
+    /// Whether Orleans' activity propagation is on already. <c>AddActivityPropagation</c> is not idempotent (each call
+    /// adds its filters again, so every grain call would get two client and two server spans), and its filter types are
+    /// internal, hence the match by name.
+    /// </summary>
+    private static bool HasActivityPropagation(IServiceCollection services) =>
+        services.Any(d => !d.IsKeyedService
+            && d.ServiceType == typeof(IIncomingGrainCallFilter)
+            && d.ImplementationType?.Name == "ActivityPropagationIncomingGrainCallFilter");
 
     /// <summary>Marks that the engine's services are registered.</summary>
     private sealed class EngineMarker;

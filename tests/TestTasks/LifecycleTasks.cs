@@ -97,8 +97,11 @@ public sealed class HookedTask : TaskDefinition<HookPayload, string>
         });
     }
 
-    public override Task OnSuccessAsync(HookPayload payload, string output, TaskContext context, CancellationToken cancellationToken) =>
-        Recorded(context, $"onSuccess({output})");
+    public override Task OnSuccessAsync(HookPayload payload, string output, TaskContext context, CancellationToken cancellationToken)
+    {
+        Record(context, $"onSuccess({output})");
+        return payload.Key == "throw-in-on-success" ? throw new InvalidOperationException("OnSuccessAsync threw on purpose") : Task.CompletedTask;
+    }
 
     public override Task OnFailureAsync(HookPayload payload, TaskFailure failure, TaskContext context, CancellationToken cancellationToken) =>
         Recorded(context, $"onFailure({failure.Status.ToWireName()})");
@@ -249,5 +252,42 @@ public sealed class InvalidChildTriggerTask(ValidatedOrderTask orders) : TaskDef
         {
             return $"refused: {exception.Errors.Count}";
         }
+    }
+}
+
+public sealed record LoggingPayload(string Item, bool FailFirst = false);
+
+/// <summary>Logs before and after a wait long enough to suspend, so the replay writes the first lines again.</summary>
+public sealed class LoggingTask : TaskDefinition<LoggingPayload, string>
+{
+    public override string Id => "logging-task";
+
+    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+
+    public override async Task<string> RunAsync(LoggingPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        context.Logger.LogInformation("Starting {Item} on attempt {Attempt}", payload.Item, context.Attempt);
+        context.Logger.LogDebug("Below the stored level");
+        if (payload.FailFirst && context.Attempt == 1)
+        {
+            throw new InvalidOperationException("first attempt fails");
+        }
+
+        await Wait.ForAsync(TimeSpan.FromSeconds(2));
+        context.Logger.LogWarning("Back after the wait");
+        context.Logger.LogError(new InvalidOperationException("boom"), "An error with an exception");
+        return "ok";
+    }
+
+    public override Task OnWaitAsync(LoggingPayload payload, WaitInfo wait, TaskContext context, CancellationToken cancellationToken)
+    {
+        context.Logger.LogInformation("Waiting ({Kind})", wait.Kind);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnResumeAsync(LoggingPayload payload, WaitInfo wait, TaskContext context, CancellationToken cancellationToken)
+    {
+        context.Logger.LogInformation("Resumed ({Kind})", wait.Kind);
+        return Task.CompletedTask;
     }
 }
