@@ -24,10 +24,10 @@ internal sealed class RunContext : TaskContext
     private readonly CancellationTokenSource _cancellation;
     private readonly TimeProvider _time;
     private readonly KeyAllocator _keys = new();
-    private readonly KeyAllocator _logKeys = new();
     private readonly AsyncLocal<string?> _logScope = new();
-    private readonly ConcurrentDictionary<string, int> _scopedLogCounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _waiting = new(StringComparer.Ordinal);
+    private KeyAllocator? _logKeys;
+    private ConcurrentDictionary<string, int>? _scopedLogCounts;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>> _pending = new(StringComparer.Ordinal);
     private readonly AsyncLocal<bool> _inStep = new();
     private int _stepsRunning;
@@ -71,7 +71,7 @@ internal sealed class RunContext : TaskContext
     public void Enter() => SetCurrent(this);
 
     /// <summary>The keys of the waits the code was in when it unwound: the run resumes from them.</summary>
-    public IReadOnlyList<string> UnwoundWaits => [.. _waiting.Keys];
+    public IReadOnlyList<string> UnwoundWaits => _waiting.IsEmpty ? [] : [.. _waiting.Keys];
 
     /// <summary>Called when a wait starts (false) and when the code comes back from it (true), with the wait's journal key; set when the task has such hooks.</summary>
     public Func<WaitInfo, bool, string, Task>? WaitHooks { get; set; }
@@ -85,7 +85,13 @@ internal sealed class RunContext : TaskContext
     public string NextLogKey()
     {
         var scope = _suspended ? $"unwind{_request.Execution}" : _logScope.Value;
-        return scope is null ? "m" + _logKeys.Next() : $"{scope}.{_scopedLogCounts.AddOrUpdate(scope, 0, static (_, n) => n + 1)}";
+        if (scope is null)
+        {
+            return "m" + LazyInitializer.EnsureInitialized(ref _logKeys).Next();
+        }
+
+        var counts = LazyInitializer.EnsureInitialized(ref _scopedLogCounts, static () => new ConcurrentDictionary<string, int>(StringComparer.Ordinal));
+        return $"{scope}.{counts.AddOrUpdate(scope, 0, static (_, n) => n + 1)}";
     }
 
     /// <summary>Lines logged until the returned scope is disposed are keyed under <paramref name="scope"/>.</summary>

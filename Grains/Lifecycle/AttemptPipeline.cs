@@ -229,11 +229,18 @@ internal sealed partial class AttemptPipeline
     /// </summary>
     private async Task<object?> AwaitCodeAsync(Task<object?> work)
     {
+        if (work.IsCompleted && !_running.IsCancelRequested)
+        {
+            return await work.ConfigureAwait(false);
+        }
+
         using var deadlineStop = new CancellationTokenSource();
-        var deadline = _request.MaxDuration is { } maxDuration ? Task.Delay(maxDuration, _time, deadlineStop.Token) : Task.Delay(Timeout.Infinite, deadlineStop.Token);
+        var deadline = _request.MaxDuration is { } maxDuration ? Task.Delay(maxDuration, _time, deadlineStop.Token) : null;
         try
         {
-            var first = await Task.WhenAny(work, deadline, _running.CancelRequested).ConfigureAwait(false);
+            var first = deadline is null
+                ? await Task.WhenAny(work, _running.CancelRequested).ConfigureAwait(false)
+                : await Task.WhenAny(work, deadline, _running.CancelRequested).ConfigureAwait(false);
             if (first == deadline && !work.IsCompleted)
             {
                 _running.TimeOut();

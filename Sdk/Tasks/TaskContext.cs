@@ -63,7 +63,9 @@ public abstract class TaskContext
     public object? InitResult { get; protected internal set; }
 
     /// <summary>Values shared by middleware, hooks and <c>RunAsync</c> in this execution (Trigger.dev's <c>locals</c>).</summary>
-    public TaskLocals Locals { get; } = new();
+    public TaskLocals Locals => LazyInitializer.EnsureInitialized(ref _locals);
+
+    private TaskLocals? _locals;
 
     /// <summary>
     /// Runs <paramref name="action"/> in an OpenTelemetry span named <paramref name="name"/>, a child of the attempt's
