@@ -33,6 +33,11 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The machine presets the silo named <paramref name="siloName"/> serves; empty for all.</summary>
     protected virtual List<string> MachinePresetsFor(string siloName) => [];
 
+    /// <summary>Registers more on the silos (global hooks, middleware) for a fixture that needs them.</summary>
+    protected virtual void ConfigureTasks(OrleansTasksBuilder tasks)
+    {
+    }
+
     /// <summary>The environment-wide concurrency limit the silos run with.</summary>
     public virtual int EnvironmentLimit => 100;
 
@@ -48,8 +53,6 @@ public class ClusterFixture : IAsyncLifetime
             silo.AddOrleansTasks(tasks => tasks
                     .AddTasksFromAssembly(typeof(EchoTask).Assembly)
                     .AddQueue(TestQueues.Rated)
-                    .AddLifecycleHooks<RecordingHooks>()
-                    .AddMiddleware<RecordingMiddleware>()
                     .Configure(o =>
                     {
                         o.EnvironmentConcurrencyLimit = environmentLimit;
@@ -65,6 +68,7 @@ public class ClusterFixture : IAsyncLifetime
                 .AddMemoryGrainStorageAsDefault()
                 .UseInMemoryReminderService();
             silo.Services.AddSingleton<IRunStore>(store);
+            ConfigureTasks(new OrleansTasksBuilder(silo.Services));
             silo.Services.AddSingleton<IRunLogStore>(logStore);
         });
         builder.ConfigureClient(client => client.AddOrleansTasksClient());
@@ -81,6 +85,22 @@ public class ClusterFixture : IAsyncLifetime
 
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>
+/// One silo with global lifecycle hooks and middleware that record what they see. Kept apart: a global
+/// <c>OnStartAsync</c> adds a journal entry to every run, which other tests count.
+/// </summary>
+public sealed class LifecycleFixture : ClusterFixture
+{
+    protected override void ConfigureTasks(OrleansTasksBuilder tasks) =>
+        tasks.AddLifecycleHooks<RecordingHooks>().AddMiddleware<RecordingMiddleware>();
+}
+
+[CollectionDefinition(Name)]
+public sealed class LifecycleCollection : ICollectionFixture<LifecycleFixture>
+{
+    public const string Name = "lifecycle";
 }
 
 /// <summary>Two silos, for rules that must hold across the cluster.</summary>

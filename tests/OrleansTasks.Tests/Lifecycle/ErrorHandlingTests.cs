@@ -4,8 +4,8 @@ using OrleansTasks.TestTasks;
 namespace OrleansTasks.Tests.Lifecycle;
 
 /// <summary>Each <c>CatchErrorAsync</c> outcome, <c>Retry.OnThrowAsync</c>, and the error reaching the client.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class ErrorHandlingTests(ClusterFixture fixture)
+[Collection(LifecycleCollection.Name)]
+public sealed class ErrorHandlingTests(LifecycleFixture fixture)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly ITaskClient _tasks = fixture.Tasks;

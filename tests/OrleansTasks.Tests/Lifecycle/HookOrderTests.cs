@@ -7,8 +7,8 @@ namespace OrleansTasks.Tests.Lifecycle;
 /// The exact order of middleware and hooks (global ones, "g.", registered on the test silos) for each way a run can
 /// go. Entries end in "#attempt".
 /// </summary>
-[Collection(ClusterCollection.Name)]
-public sealed class HookOrderTests(ClusterFixture fixture)
+[Collection(LifecycleCollection.Name)]
+public sealed class HookOrderTests(LifecycleFixture fixture)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly ITaskClient _tasks = fixture.Tasks;

@@ -5,8 +5,8 @@ using OrleansTasks.TestTasks;
 namespace OrleansTasks.Tests.Lifecycle;
 
 /// <summary>Validated payloads: refused at a typed trigger, failing the run without retries when triggered by id.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class PayloadValidationTests(ClusterFixture fixture)
+[Collection(LifecycleCollection.Name)]
+public sealed class PayloadValidationTests(LifecycleFixture fixture)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly ITaskClient _tasks = fixture.Tasks;

@@ -4,8 +4,8 @@ using OrleansTasks.TestTasks;
 namespace OrleansTasks.Tests.Lifecycle;
 
 /// <summary>What task code writes through <c>context.Logger</c>, read back with <c>Runs.GetLogsAsync</c>.</summary>
-[Collection(ClusterCollection.Name)]
-public sealed class RunLogTests(ClusterFixture fixture)
+[Collection(LifecycleCollection.Name)]
+public sealed class RunLogTests(LifecycleFixture fixture)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
     private readonly ITaskClient _tasks = fixture.Tasks;
