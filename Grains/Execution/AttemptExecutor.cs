@@ -201,24 +201,12 @@ internal sealed partial class AttemptExecutor(
         catch (Exception exception)
         {
             // The task could not be created (its constructor threw, a service is missing): the attempt fails and is retried.
-            return Outcome(request, AttemptOutcomeKind.Failed, error: TaskRunError.FromException(exception), retryable: true);
+            return Failure(request, TaskRunError.FromException(exception), retryable: true);
         }
     }
 
-    private AttemptOutcome Failure(AttemptRequest request, TaskRunError error) =>
-        Outcome(request, AttemptOutcomeKind.Failed, error: error, retryable: false);
-
-    private AttemptOutcome Outcome(AttemptRequest request, AttemptOutcomeKind kind, string? outputJson = null, TaskRunError? error = null, bool retryable = true) =>
-        new()
-        {
-            Attempt = request.Attempt,
-            Execution = request.Execution,
-            Kind = kind,
-            OutputJson = outputJson,
-            Error = error,
-            Retryable = retryable,
-            EndedAt = time.GetUtcNow(),
-        };
+    private AttemptOutcome Failure(AttemptRequest request, TaskRunError error, bool retryable = false) =>
+        request.Outcome(AttemptOutcomeKind.Failed, time.GetUtcNow(), error: error, retryable: retryable);
 
     private async Task ReportAsync(AttemptRequest request, AttemptOutcome outcome)
     {

@@ -1,3 +1,5 @@
+using OrleansTasks.Runs;
+
 namespace OrleansTasks.Execution;
 
 /// <summary>What the run grain hands the executor to start (or replay) one execution of an attempt.</summary>
@@ -28,4 +30,17 @@ internal sealed record AttemptRequest(
     /// execution only runs the failure hooks, with this status and error, and reports nothing.
     /// </summary>
     public TaskFailure? FinalFailure { get; init; }
+
+    /// <summary>This execution's outcome, as the executor reports it.</summary>
+    public AttemptOutcome Outcome(AttemptOutcomeKind kind, DateTimeOffset endedAt, string? outputJson = null, TaskRunError? error = null, bool retryable = true) =>
+        new()
+        {
+            Attempt = Attempt,
+            Execution = Execution,
+            Kind = kind,
+            OutputJson = outputJson,
+            Error = error,
+            Retryable = retryable,
+            EndedAt = endedAt,
+        };
 }

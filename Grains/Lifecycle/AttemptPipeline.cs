@@ -450,16 +450,7 @@ internal sealed partial class AttemptPipeline
     }
 
     private AttemptOutcome Outcome(AttemptOutcomeKind kind, string? outputJson = null, TaskRunError? error = null, bool retryable = true) =>
-        new()
-        {
-            Attempt = _request.Attempt,
-            Execution = _request.Execution,
-            Kind = kind,
-            OutputJson = outputJson,
-            Error = error,
-            Retryable = retryable,
-            EndedAt = _time.GetUtcNow(),
-        };
+        _request.Outcome(kind, _time.GetUtcNow(), outputJson, error, retryable);
 
     private void ObserveLateEnd(Task<object?> work) =>
         work.ContinueWith(
