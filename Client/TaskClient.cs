@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Orleans.Runtime;
+using Microsoft.Extensions.Options;
 using OrleansTasks.Batches;
+using OrleansTasks.Hosting;
 using System.Runtime.CompilerServices;
 using OrleansTasks.Queues;
 using OrleansTasks.Runs;
@@ -15,11 +17,10 @@ namespace OrleansTasks;
 /// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
 /// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
 /// </summary>
-internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
+internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time, IOptions<TaskClientOptions> options) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
 {
     private const int TokenPageSize = 100;
 
-    private const int MaxTries = 3;
     private static readonly TimeSpan s_pollSlice = TimeSpan.FromSeconds(20);
     private static readonly ConcurrentDictionary<Type, Type> s_payloadTypes = new();
 
@@ -78,7 +79,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     public Task<TaskRun> RetrieveAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        return grains.GetGrain<IRunGrain>(runId).GetAsync().WaitAsync(cancellationToken);
+        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken);
     }
 
     public Task<TaskRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
@@ -230,25 +231,33 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         return CallAsync(() => grain.TriggerAsync(requests), cancellationToken);
     }
 
-    /// <summary>Calls a grain, trying again when the call may not have arrived; every call retried here is idempotent.</summary>
-    private static async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls a grain, trying again with backoff while the call fails because a silo died, the cluster is reconfiguring
+    /// or no gateway answers; every call retried here is idempotent. Past the configured bound the caller gets a
+    /// <see cref="ClusterUnavailableException"/>.
+    /// </summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
+        var limit = options.Value.RetryTransientFailuresFor;
+        var started = time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await call().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception exception) when (attempt < MaxTries && IsTransient(exception))
+            catch (Exception exception) when (TransientFailures.IsTransient(exception) && !cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+                var delay = TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(2));
+                if (time.GetElapsedTime(started) + delay > limit)
+                {
+                    throw new ClusterUnavailableException(time.GetElapsedTime(started), exception);
+                }
+
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
-
-    private static bool IsTransient(Exception exception) =>
-        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException
-            or Orleans.Runtime.Messaging.ConnectionFailedException;
 
     private static void CheckPayloadSize(string taskName, string payloadJson)
     {

@@ -35,6 +35,7 @@ public static class ClientBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         if (!services.Any(d => d.ServiceType == typeof(ITaskClient)))
         {
+            services.AddOptions<TaskClientOptions>();
             services.AddSingleton<ITaskClient, TaskClient>();
             services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         }

@@ -12,11 +12,11 @@ namespace OrleansTasks.Queues;
 public interface IQueueGrain : IGrainWithStringKey
 {
     /// <summary>Adds a run to its key's backlog; the queue grants it a slot through <c>IRunGrain.GrantSlotAsync</c>.</summary>
-    [Alias("enqueue"), OneWay]
+    [Alias("enqueue")]
     Task EnqueueAsync(QueueTicket ticket);
 
     /// <summary>Frees the run's slot, or takes it out of the backlog if it had none.</summary>
-    [Alias("release"), OneWay]
+    [Alias("release")]
     Task ReleaseAsync(string runId);
 
     /// <summary>Engine: the environment grants permits, or tells the queue it has a new generation or contention.</summary>

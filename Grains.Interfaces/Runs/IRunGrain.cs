@@ -59,11 +59,11 @@ public interface IRunGrain : IGrainWithStringKey
     Task<TaskRun> AddWaiterAsync(string parentRunId, string waitKey, int index);
 
     /// <summary>Engine: the run's queue found it past its time to live before it started.</summary>
-    [Alias("expire"), OneWay]
+    [Alias("expire")]
     Task ExpireAsync();
 
-    /// <summary>Engine: the run's queue grants it a concurrency slot.</summary>
-    [Alias("grant"), OneWay]
+    /// <summary>Engine: the run's queue grants it a concurrency slot. Idempotent: a second grant of one slot changes nothing.</summary>
+    [Alias("grant")]
     Task GrantSlotAsync(DateTimeOffset grantedAt);
 
     /// <summary>Engine: the silo executing an attempt reports how it ended.</summary>
@@ -77,14 +77,14 @@ public interface IRunGrain : IGrainWithStringKey
     Task<JournalOpResult> JournalAsync(JournalOp op);
 
     /// <summary>
-    /// Engine: a child this run waits for has ended. One-way: the parent may at that moment be asking the child how
-    /// it is; a notice lost with a silo is made good by the parent's reconciliation when it resumes or rechecks.
+    /// Engine: a child this run waits for has ended. Idempotent; the child sends it until it is answered, never from
+    /// inside its own turn (the parent may at that moment be asking the child how it is).
     /// </summary>
-    [Alias("child-finished"), OneWay]
+    [Alias("child-finished")]
     Task OnChildFinishedAsync(ChildNotification notification);
 
-    /// <summary>Engine: a waitpoint token this run waits for was completed or timed out. One-way, for the same reason.</summary>
-    [Alias("token-completed"), OneWay]
+    /// <summary>Engine: a waitpoint token this run waits for was completed or timed out. Idempotent, and sent the same way.</summary>
+    [Alias("token-completed")]
     Task OnTokenCompletedAsync(string key, WaitpointToken token);
 
     /// <summary>

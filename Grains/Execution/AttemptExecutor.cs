@@ -55,6 +55,24 @@ internal sealed partial class AttemptExecutor(
     /// <summary>Stops the execution and drops its outcome: the run grain has already recorded what happens next.</summary>
     public void Abandon(string runId, int attempt) => With(runId, attempt, execution: null, r => r.Abandon());
 
+    /// <summary>
+    /// The run's activation is going away: drops the execution's outcome, lets its steps in flight finish (until
+    /// <paramref name="cancellationToken"/> fires) and unwinds it. Returns the steps whose side effect is done but may
+    /// not be recorded, for the run to record before it hands over.
+    /// </summary>
+    public async Task<IReadOnlyList<RunContext.StepRecord>> AbandonAsync(string runId, int attempt, CancellationToken cancellationToken)
+    {
+        if (!_running.TryGetValue(runId, out var running) || running.Request.Attempt != attempt)
+        {
+            return [];
+        }
+
+        running.MarkAbandoned();
+        var records = running.Context is { } context ? await context.DrainAsync(cancellationToken).ConfigureAwait(false) : [];
+        running.Abandon();
+        return records;
+    }
+
     /// <summary>The run suspends: the execution unwinds once it is quiet, and reports a suspension.</summary>
     public void Suspend(string runId, int attempt, int execution) => With(runId, attempt, execution, r => r.Context?.RequestSuspend());
 
@@ -134,8 +152,9 @@ internal sealed partial class AttemptExecutor(
         {
             using var running = new RunningExecution(request);
             var outcome = await RunAsync(running).ConfigureAwait(false);
-            if (outcome.Error is { } error)
+            if (outcome.Error is { } error && !ReferenceEquals(error, request.FinalFailure.Error))
             {
+                // Anything but the run's own error means the hooks could not run (the task could not be created).
                 LogFinalHooksFailed(request.RunId, error.ToString());
             }
         });

@@ -18,6 +18,9 @@ internal sealed class RunContext : TaskContext
 {
     private static readonly TimeSpan s_quietBeforeSuspend = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long a durable operation is sent again while the cluster cannot reach the run before the execution gives way to a replay.</summary>
+    private static readonly TimeSpan s_transientRetryLimit = TimeSpan.FromMinutes(2);
+
     private readonly AttemptRequest _request;
     private readonly IRunGrain _grain;
     private readonly ILogger _logger;
@@ -29,8 +32,10 @@ internal sealed class RunContext : TaskContext
     private KeyAllocator? _logKeys;
     private ConcurrentDictionary<string, int>? _scopedLogCounts;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>> _pending = new(StringComparer.Ordinal);
-    private readonly AsyncLocal<bool> _inStep = new();
+    private readonly AsyncLocal<string?> _inStep = new();
+    private readonly ConcurrentDictionary<string, StepRecord> _unrecorded = new(StringComparer.Ordinal);
     private int _stepsRunning;
+    private volatile bool _draining;
     private long _lastActivity;
     private int _suspendRequested;
     private volatile bool _suspended;
@@ -60,6 +65,10 @@ internal sealed class RunContext : TaskContext
     public override DateTimeOffset CreatedAt => _request.CreatedAt;
 
     public override ILogger Logger => _logger;
+
+    public override string StepIdempotencyKey => _inStep.Value is { } key
+        ? $"{RunId}/{key}"
+        : throw new InvalidOperationException("StepIdempotencyKey is the key of the step running now: read it inside StepAsync's action.");
 
     /// <summary>True once the execution has been told to unwind; its outcome is then a suspension, whatever the code does.</summary>
     public bool IsSuspended => _suspended;
@@ -254,6 +263,25 @@ internal sealed class RunContext : TaskContext
         }
     }
 
+    /// <summary>
+    /// The run's activation is going away with this execution running: lets the steps in flight finish (until
+    /// <paramref name="cancellationToken"/> fires), starts no new operation, then unwinds. Returns the steps whose side
+    /// effect is done but whose record may not have reached the run, so the run records them before it hands over and
+    /// the replay elsewhere does not run them again.
+    /// </summary>
+    public async Task<IReadOnlyList<StepRecord>> DrainAsync(CancellationToken cancellationToken)
+    {
+        _draining = true;
+        while (Volatile.Read(ref _stepsRunning) > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<StepRecord> done = [.. _unrecorded.Values];
+        Suspend();
+        return done;
+    }
+
     private async Task SuspendWhenQuietAsync()
     {
         // Operations started together (Task.WhenAll) all get recorded before the code unwinds, and a running step
@@ -273,7 +301,7 @@ internal sealed class RunContext : TaskContext
 
     private string Allocate(string operation)
     {
-        if (_inStep.Value)
+        if (_inStep.Value is not null)
         {
             throw new InvalidOperationException($"{operation} was called inside StepAsync. A step is one side effect; make durable operations outside it.");
         }
@@ -296,12 +324,17 @@ internal sealed class RunContext : TaskContext
         }
 
         T result;
+        string json;
         Interlocked.Increment(ref _stepsRunning);
-        _inStep.Value = true;
+        _inStep.Value = $"{key}:{name}";
         using var activity = OrleansTasksTelemetry.Source.StartActivity($"step {name}");
         try
         {
             result = await action(_cancellation.Token).ConfigureAwait(false);
+            json = JsonSerializer.Serialize(result, TaskJson.Options);
+
+            // Done but not yet recorded: a run grain going away waits for this and records it itself (DrainAsync).
+            _unrecorded[key] = new StepRecord(key, name, json);
         }
         catch (Exception exception)
         {
@@ -310,13 +343,20 @@ internal sealed class RunContext : TaskContext
         }
         finally
         {
-            _inStep.Value = false;
+            _inStep.Value = null;
             Interlocked.Decrement(ref _stepsRunning);
             Touch();
         }
 
-        var json = JsonSerializer.Serialize(result, TaskJson.Options);
-        await RunAsync(NewOp(key, JournalOpKind.Step, name) with { ResultJson = json }).ConfigureAwait(false);
+        try
+        {
+            await RunAsync(NewOp(key, JournalOpKind.Step, name) with { ResultJson = json }).ConfigureAwait(false);
+        }
+        finally
+        {
+            _unrecorded.TryRemove(key, out _);
+        }
+
         return result;
     }
 
@@ -362,7 +402,7 @@ internal sealed class RunContext : TaskContext
         JournalOpResult result;
         try
         {
-            result = await _grain.JournalAsync(op).ConfigureAwait(false);
+            result = await JournalAsync(op).ConfigureAwait(false);
         }
         catch (NonDeterminismException exception)
         {
@@ -418,6 +458,35 @@ internal sealed class RunContext : TaskContext
         }
     }
 
+    /// <summary>
+    /// Sends the operation to the run grain. A silo dying or the cluster reconfiguring is no failure of the attempt:
+    /// the operation is idempotent (its key, and any child's id, are fixed before the first send), so it is sent again
+    /// with backoff. If the run stays out of reach, or this silo is going away, the execution unwinds and the attempt
+    /// goes on by replay.
+    /// </summary>
+    private async Task<JournalOpResult> JournalAsync(JournalOp op)
+    {
+        var started = _time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _grain.JournalAsync(op).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (TransientFailures.IsTransient(exception))
+            {
+                if (_suspended || _time.GetElapsedTime(started) > s_transientRetryLimit)
+                {
+                    Suspend();
+                    throw new RunSuspendedException(_cancellation.Token);
+                }
+
+                _logger.LogDebug(exception, "{Operation} of run {RunId} could not reach the run (try {Attempt}); sending it again", op.Kind, RunId, attempt);
+                await Task.Delay(TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(5)), _time).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>What <c>OnWaitAsync</c> and <c>OnResumeAsync</c> are told about an operation that waits; null for one that does not.</summary>
     private static WaitInfo? AsWait(JournalOp op) => op.Kind switch
     {
@@ -449,7 +518,7 @@ internal sealed class RunContext : TaskContext
 
     private void ThrowIfSuspended()
     {
-        if (_suspended)
+        if (_suspended || _draining)
         {
             throw new RunSuspendedException(_cancellation.Token);
         }
@@ -483,6 +552,9 @@ internal sealed class RunContext : TaskContext
         OutputJson = child.OutputJson,
         Error = child.Error,
     };
+
+    /// <summary>A step whose side effect is done: what its journal record holds.</summary>
+    internal sealed record StepRecord(string Key, string Name, string ResultJson);
 
     private sealed class ScopeRestore(RunContext context, string? previous) : IDisposable
     {

@@ -30,9 +30,12 @@ internal sealed class RunningExecution(AttemptRequest request) : IDisposable
         TryCancel();
     }
 
+    /// <summary>Drops the execution's outcome from now on, without stopping its code yet.</summary>
+    public void MarkAbandoned() => Interlocked.Exchange(ref _abandoned, 1);
+
     public void Abandon()
     {
-        Interlocked.Exchange(ref _abandoned, 1);
+        MarkAbandoned();
         if (Context is { } context)
         {
             context.Suspend();

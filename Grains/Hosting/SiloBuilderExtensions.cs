@@ -47,6 +47,7 @@ public static class SiloBuilderExtensions
             services.TryAddSingleton(TimeProvider.System);
             services.AddSingleton<TaskRegistry>();
             services.AddSingleton<AttemptExecutor>();
+            services.AddSingleton<Notices.NoticeSender>();
             services.AddSingleton<Machines.MachineCatalog>();
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();

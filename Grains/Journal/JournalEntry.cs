@@ -12,7 +12,7 @@ internal sealed class JournalEntry
     public required string Key { get; init; }
 
     /// <summary>The order entries were first recorded in, for display.</summary>
-    public int Seq { get; init; }
+    public int Seq { get; set; }
 
     public JournalOpKind Kind { get; init; }
 

@@ -14,6 +14,7 @@ internal sealed partial class MembershipWatcher(
     IClusterMembershipService membership,
     IGrainFactory grains,
     AttemptExecutor executor,
+    Notices.NoticeSender notices,
     MachineCatalog machines,
     ILocalSiloDetails silo,
     ILogger<MembershipWatcher> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -27,6 +28,7 @@ internal sealed partial class MembershipWatcher(
         lifecycle.Subscribe(nameof(AttemptExecutor), ServiceLifecycleStage.RuntimeServices, _ => Task.CompletedTask, _ =>
         {
             executor.Stop();
+            notices.Stop();
             return Task.CompletedTask;
         });
     }

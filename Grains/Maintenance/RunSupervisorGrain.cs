@@ -48,6 +48,9 @@ internal sealed partial class RunSupervisorGrain(
     private DateTimeOffset? _wakeTimerAt;
     private bool _scanning;
     private readonly Dictionary<string, DateTimeOffset> _woken = new(StringComparer.Ordinal);
+
+    /// <summary>How many wake-ups of a run failed in a row: each waits twice as long as the last before the next.</summary>
+    private readonly Dictionary<string, int> _wakeFailures = new(StringComparer.Ordinal);
     private int _wakesInFlight;
     private bool _stopping;
 
@@ -223,27 +226,31 @@ internal sealed partial class RunSupervisorGrain(
 
     /// <summary>
     /// Wakes one run without holding the supervisor's turn: a slow activation never delays the wake-ups behind it.
-    /// One that fails goes back on the heap for another try a second later.
+    /// One that fails goes back on the heap, after 1 s, then 2, 4… up to 30 s: a run whose recovery keeps failing
+    /// (a silo it needs is still going down) is not retried in a tight loop.
     /// </summary>
     private async Task WakeAsync(string runId, DateTimeOffset wakeAt)
     {
         try
         {
             await GrainFactory.GetGrain<IRunGrain>(runId).ResumeAsync();
+            _wakeFailures.Remove(runId);
         }
         catch (Exception exception) when (!_stopping)
         {
             LogResumeFailed(exception, runId);
-            Add(runId, Max(wakeAt, time.GetUtcNow() + TimeSpan.FromSeconds(1)));
+            var failures = _wakeFailures[runId] = _wakeFailures.GetValueOrDefault(runId) + 1;
+            var retryAt = time.GetUtcNow() + WakeEarly + RetryDelay(failures);
+            Add(runId, wakeAt > retryAt ? wakeAt : retryAt);
         }
         finally
         {
             _wakesInFlight--;
             ArmWakeTimer();
         }
-
-        static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     }
+
+    internal static TimeSpan RetryDelay(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Min(failures, 6) - 1)));
 
     private async Task ForEachAsync(IReadOnlyList<string> ids, Func<string, Task> action)
     {

@@ -22,6 +22,7 @@ internal sealed partial class QueueGrain(
     [PersistentState("queue")] IPersistentState<QueueSettings> settings,
     IRunStore store,
     TaskRegistry registry,
+    Notices.NoticeSender notices,
     TimeProvider time,
     ILogger<QueueGrain> logger) : Grain, IQueueGrain
 {
@@ -285,9 +286,10 @@ internal sealed partial class QueueGrain(
     /// <summary>A run the table says is in this queue: waiting in its key's backlog, or holding a slot.</summary>
     private void AddStored(QueueEntry entry, DateTimeOffset now)
     {
-        if (entry.Status == RunStatus.Queued)
+        if (entry.WaitsForSlot)
         {
-            AddToBacklog(new QueueTicket(entry.RunId, entry.ConcurrencyKey, entry.Order, entry.ExpiresAt), now);
+            var order = entry.ResumeRequested ? entry.Order - QueueOrders.ResumeCredit : entry.Order;
+            AddToBacklog(new QueueTicket(entry.RunId, entry.ConcurrencyKey, order, entry.ExpiresAt), now);
         }
         else
         {
@@ -488,12 +490,17 @@ internal sealed partial class QueueGrain(
     }
 
     /// <summary>Sends the grant, stamped with the moment the queue counted it (the rate limit's clock).</summary>
-    private void Grant(string runId, DateTimeOffset grantedAt) => GrainFactory.GetGrain<IRunGrain>(runId).GrantSlotAsync(grantedAt).Ignore();
+    private void Grant(string runId, DateTimeOffset grantedAt)
+    {
+        var run = GrainFactory.GetGrain<IRunGrain>(runId);
+        notices.Send(() => run.GrantSlotAsync(grantedAt), $"grant to {runId}");
+    }
 
     private void Expire(string runId)
     {
         LogExpired(Name, runId);
-        GrainFactory.GetGrain<IRunGrain>(runId).ExpireAsync().Ignore();
+        var run = GrainFactory.GetGrain<IRunGrain>(runId);
+        notices.Send(run.ExpireAsync, $"expiry of {runId}");
     }
 
     private void UpdateReconcileTimer()
@@ -529,7 +536,7 @@ internal sealed partial class QueueGrain(
                 LogReclaimedSlot(Name, runId);
                 await ReleaseAsync(runId);
             }
-            else if (entry.Status == RunStatus.Queued)
+            else if (entry.WaitsForSlot)
             {
                 Grant(runId, slot.GrantedAt);
             }
@@ -538,7 +545,7 @@ internal sealed partial class QueueGrain(
         foreach (var entry in stored.Values.Where(e => !_running.ContainsKey(e.RunId) && !_queued.ContainsKey(e.RunId)))
         {
             AddStored(entry, now);
-            if (entry.Status != RunStatus.Queued)
+            if (!entry.WaitsForSlot)
             {
                 // Executing under a grant this activation never saw: it holds a permit all the same.
                 _permits++;

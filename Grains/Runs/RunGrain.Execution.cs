@@ -13,7 +13,14 @@ internal sealed partial class RunGrain
     {
         await EnsureLoadedAsync();
         var state = _state;
-        if (state is { Status: RunStatus.Queued } && !IsDueLater(state))
+        if (state is { Status: RunStatus.Queued } or { Status: RunStatus.Waiting, ResumeRequested: true } && !machines.Serves(state.Machine))
+        {
+            // The grant reached an activation on a silo that does not serve the run's preset (it was placed here
+            // again after it moved): hand the slot back and go where the preset is served; the run asks again there.
+            await Queue(state).ReleaseAsync(state.Id);
+            RouteToMachine();
+        }
+        else if (state is { Status: RunStatus.Queued } && !IsDueLater(state))
         {
             if (IsExpired(state))
             {
@@ -90,7 +97,9 @@ internal sealed partial class RunGrain
         }
 
         state.WaitingFor = null;
-        Queue(state).EnqueueAsync(new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder, state.Attempts.Count == 0 ? state.ExpiresAt : null)).Ignore();
+        var queue = Queue(state);
+        var ticket = new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder, state.Attempts.Count == 0 ? state.ExpiresAt : null);
+        notices.Send(() => queue.EnqueueAsync(ticket), $"enqueue of {state.Id}");
     }
 
     /// <summary>A new attempt: a fresh journal, and its first execution.</summary>
@@ -207,7 +216,10 @@ internal sealed partial class RunGrain
         }
 
         StopTimer();
-        await SaveAsync();
+
+        // The parents waiting for this run are made due in the same commit: if the notice below is lost with a silo,
+        // the wake-up index still moves them on within seconds.
+        await SaveAsync(WaitingParents());
         LogFinished(state.Id, status.ToWireName(), state.Attempts.Count);
         RunFinalHooks(status, error);
         NotifyFinal();
@@ -228,13 +240,12 @@ internal sealed partial class RunGrain
 
     /// <summary>
     /// A run that ended without its code running here (crashed; cancelled while queued, delayed or waiting) still gets
-    /// its failure hooks. When the code is running, the execution runs them itself as it stops.
+    /// its failure hooks. When the cancel reached running code, the execution runs them itself as it stops, and only it.
     /// </summary>
     private void RunFinalHooks(RunStatus status, TaskRunError? error)
     {
         var state = _state!;
-        if (status is not (RunStatus.Canceled or RunStatus.Crashed or RunStatus.SystemFailure)
-            || (state.CurrentAttempt is { } attempt && executor.IsRunning(state.Id, attempt.Number)))
+        if (status is not (RunStatus.Canceled or RunStatus.Crashed or RunStatus.SystemFailure) || _executionRunsFinalHooks)
         {
             return;
         }
@@ -243,7 +254,12 @@ internal sealed partial class RunGrain
         executor.RunFinalHooks(Request(state, new Dictionary<string, RecordedOp>(), new TaskFailure(status, error, Exception: null)));
     }
 
-    private void ReleaseSlot() => Queue(_state!).ReleaseAsync(_state!.Id).Ignore();
+    private void ReleaseSlot()
+    {
+        var queue = Queue(_state!);
+        var runId = _state!.Id;
+        notices.Send(() => queue.ReleaseAsync(runId), $"release of {runId}");
+    }
 
     private bool IsDueLater(RunState state) => state.WakeAt is { } wakeAt && wakeAt > time.GetUtcNow();
 }

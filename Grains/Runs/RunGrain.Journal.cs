@@ -20,9 +20,6 @@ namespace OrleansTasks.Runs;
 /// </remarks>
 internal sealed partial class RunGrain
 {
-    /// <summary>Queue order credit for a resuming run: a year, so it goes ahead of every new run (Trigger.dev's offset).</summary>
-    private const long ResumeOrderCredit = 365L * 24 * 60 * 60 * 1000;
-
     /// <summary>How many times an attempt may be replayed after its silo died before it counts as crashed.</summary>
     private const int MaxCrashRecoveries = 5;
 
@@ -185,7 +182,9 @@ internal sealed partial class RunGrain
             entry.ChildResults = [.. children.Select(_ => (ChildRunResult?)null)];
         }
 
-        state.Journal.Add(entry);
+        // The entry joins the journal only once every child exists, so a journal never names a child that was never
+        // created. A trigger lost with a silo fails this call; the attempt sends it again (the ids are the same, and
+        // a child that was created is found, not created twice).
         var handles = await Task.WhenAll(children.Select((child, i) => Triggering.RunStarter.TriggerAsync(GrainFactory, registry, child with
         {
             BatchId = batchId ?? child.BatchId,
@@ -204,6 +203,14 @@ internal sealed partial class RunGrain
             entry.ChildRunIds[i] = handles[i].Id;
             cached |= handles[i].IsCached;
         }
+
+        if (state.FindEntry(op.Key) is { } concurrent)
+        {
+            return concurrent.ToResult(); // Recorded meanwhile by a second copy of this call.
+        }
+
+        entry.Seq = state.Journal.Count;
+        state.Journal.Add(entry);
 
         if (!wait)
         {
@@ -465,7 +472,9 @@ internal sealed partial class RunGrain
         state.Owner = Silo;
         StopSuspendTimer();
         SaveInBackground();
-        Queue(state).EnqueueAsync(new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder - ResumeOrderCredit, ExpiresAt: null)).Ignore();
+        var queue = Queue(state);
+        var ticket = new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder - QueueOrders.ResumeCredit, ExpiresAt: null);
+        notices.Send(() => queue.EnqueueAsync(ticket), $"resume request of {state.Id}");
     }
 
     /// <summary>The run has its slot back: the live attempt goes on, or a replay starts.</summary>
@@ -532,6 +541,16 @@ internal sealed partial class RunGrain
         _waitTimer = null;
         await SaveAsync();
         LogSuspended(state.Id, wakeAt);
+
+        // A child or token that ended before that save found this run not yet suspended: its final write did not
+        // make the run due, and its notice may have been lost. Whatever ends after the save makes the run due. So one
+        // look now, after the save, leaves no gap between the two.
+        if (pending.Any(e => e.IsExternalWait) && await ReconcileWaitsAsync())
+        {
+            RequestSlotToResume();
+            return;
+        }
+
         if (state.WakeAt is { } due)
         {
             Supervisor.ScheduleAsync(state.Id, due).Ignore();
@@ -572,27 +591,55 @@ internal sealed partial class RunGrain
                 {
                     if (entry.ChildResults![i] is null)
                     {
-                        GrainFactory.GetGrain<IRunGrain>(entry.ChildRunIds[i]).CancelAsync().Ignore();
+                        var child = GrainFactory.GetGrain<IRunGrain>(entry.ChildRunIds[i]);
+                        notices.Send(child.CancelAsync, $"cancel of child {entry.ChildRunIds[i]}");
                     }
                 }
             }
         }
     }
 
-    /// <summary>Tells the parent waiting for this run how it ended; if the notice is lost, the parent's reconciliation finds out.</summary>
-    private void NotifyParent()
+    /// <summary>The runs waiting for this one's end: the parent that triggered it and waits, and any that matched it by idempotency key.</summary>
+    private List<string>? WaitingParents()
     {
         var state = _state!;
+        List<string>? parents = null;
         if (state.ParentRunId is not null && state.ParentWaitKey is not null)
         {
-            var notification = new ChildNotification(state.ParentWaitKey, state.ParentWaitIndex, ToChildResult(state.ToTaskRun()));
-            GrainFactory.GetGrain<IRunGrain>(state.ParentRunId).OnChildFinishedAsync(notification).Ignore();
+            (parents ??= []).Add(state.ParentRunId);
         }
 
         foreach (var waiter in state.Waiters)
         {
-            var notification = new ChildNotification(waiter.WaitKey, waiter.Index, ToChildResult(state.ToTaskRun()));
-            GrainFactory.GetGrain<IRunGrain>(waiter.RunId).OnChildFinishedAsync(notification).Ignore();
+            (parents ??= []).Add(waiter.RunId);
+        }
+
+        return parents;
+    }
+
+    /// <summary>
+    /// Tells the runs waiting for this one how it ended, retried until each answers. If a notice is lost all the same
+    /// (this silo dies first), the final save has already made a suspended parent due, and a live one reconciles with
+    /// its children before it suspends.
+    /// </summary>
+    private void NotifyParent()
+    {
+        var state = _state!;
+        var result = ToChildResult(state.ToTaskRun());
+        if (state.ParentRunId is not null && state.ParentWaitKey is not null)
+        {
+            Notify(state.ParentRunId, new ChildNotification(state.ParentWaitKey, state.ParentWaitIndex, result));
+        }
+
+        foreach (var waiter in state.Waiters)
+        {
+            Notify(waiter.RunId, new ChildNotification(waiter.WaitKey, waiter.Index, result));
+        }
+
+        void Notify(string parentId, ChildNotification notification)
+        {
+            var parent = GrainFactory.GetGrain<IRunGrain>(parentId);
+            notices.Send(() => parent.OnChildFinishedAsync(notification), $"end of {result.RunId} to {parentId}");
         }
     }
 }

@@ -6,6 +6,9 @@ namespace OrleansTasks.Runs;
 /// </summary>
 internal sealed partial class RunGrain
 {
+    /// <summary>How long a going-away activation waits for a step in flight before it hands the run over regardless.</summary>
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(20);
+
     private IGrainTimer? _timer;
 
     public async Task ResumeAsync()
@@ -68,12 +71,21 @@ internal sealed partial class RunGrain
         var state = _state;
         if (state is not null && !state.Status.IsFinal() && IsLive(state))
         {
-            // This activation is going away with the attempt's code running: the code is dropped and the run is left
-            // for the supervisor to pick up at once elsewhere, which replays it from the journal.
-            executor.Abandon(state.Id, state.CurrentAttempt!.Number);
+            // This activation is going away with the attempt's code running: the code is stopped and the run is left
+            // for the supervisor to pick up at once elsewhere, which replays it from the journal. A step in flight is
+            // let finish first, and every step whose side effect is done is recorded here, so the replay skips it.
+            using var drainLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            drainLimit.CancelAfter(s_drainLimit);
+            var steps = await executor.AbandonAsync(state.Id, state.CurrentAttempt!.Number, drainLimit.Token);
+            foreach (var step in steps)
+            {
+                RecordDrainedStep(step);
+            }
+
             LogHandedOver(state.Id, reason.Description);
             state.Owner = null;
             state.WakeAt = time.GetUtcNow();
+            state.HandedOver = true;
             await SaveAsync();
         }
         else if (state is { Owner: not null } && !state.Status.IsFinal() && state.WakeAt is not null)
@@ -93,16 +105,43 @@ internal sealed partial class RunGrain
     private async Task RecoverExecutionAsync()
     {
         var state = _state!;
-        state.CrashRecoveries++;
-        if (state.CrashRecoveries > MaxCrashRecoveries)
+
+        // If this fails (a child out of reach), nothing is counted: the supervisor tries again after a backoff.
+        await ReconcileWaitsAsync();
+        if (state.HandedOver)
+        {
+            state.HandedOver = false;
+        }
+        else if (++state.CrashRecoveries > MaxCrashRecoveries)
         {
             await CrashAttemptAsync($"its silo stopped {MaxCrashRecoveries} times while it executed");
             return;
         }
 
         LogRecovering(state.Id, state.CurrentAttempt!.Number, state.CrashRecoveries);
-        await ReconcileWaitsAsync();
         StartExecution(replay: true);
+    }
+
+    /// <summary>A step the going-away execution finished but may not have recorded: record it, unless it already is.</summary>
+    private void RecordDrainedStep(Execution.RunContext.StepRecord step)
+    {
+        var state = _state!;
+        if (state.FindEntry(step.Key) is not null)
+        {
+            return;
+        }
+
+        var entry = new Journal.JournalEntry
+        {
+            Key = step.Key,
+            Seq = state.Journal.Count,
+            Kind = JournalOpKind.Step,
+            Name = step.Name,
+            CreatedAt = time.GetUtcNow(),
+            ResultJson = step.ResultJson,
+        };
+        Complete(entry);
+        state.Journal.Add(entry);
     }
 
     /// <summary>A waiting run with no live code: go on if what it waits for has come, else suspend until it does.</summary>

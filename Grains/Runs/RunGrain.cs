@@ -27,6 +27,7 @@ internal sealed partial class RunGrain(
     IRunStore store,
     TaskRegistry registry,
     AttemptExecutor executor,
+    Notices.NoticeSender notices,
     Machines.MachineCatalog machines,
     TimeProvider time,
     IOptions<OrleansTasksOptions> options,
@@ -38,6 +39,9 @@ internal sealed partial class RunGrain(
     private bool _loaded;
     private Task? _loading;
     private List<TaskCompletionSource<TaskRun>>? _finalWaiters;
+
+    /// <summary>Set when a cancel reached the attempt's code running here: the execution runs the final hooks as it stops.</summary>
+    private bool _executionRunsFinalHooks;
 
     private string RunId => this.GetPrimaryKeyString();
 
@@ -138,9 +142,10 @@ internal sealed partial class RunGrain(
             return state.ToTaskRun();
         }
 
-        if (state.Status == RunStatus.Executing && state.CurrentAttempt is { Status: AttemptStatus.Executing } attempt)
+        if (state.CurrentAttempt is { Status: AttemptStatus.Executing } attempt)
         {
-            executor.Cancel(state.Id, attempt.Number);
+            // Decided now, not after the save below: by then the execution may have stopped and run its hooks.
+            _executionRunsFinalHooks = executor.Cancel(state.Id, attempt.Number);
             CloseAttempt(AttemptStatus.Canceled, error: null);
         }
 
@@ -272,11 +277,11 @@ internal sealed partial class RunGrain(
         state.UpdatedAt = time.GetUtcNow();
     }
 
-    /// <summary>Saves the state and waits for the commit.</summary>
-    private Task SaveAsync()
+    /// <summary>Saves the state and waits for the commit; <paramref name="wake"/> names suspended runs to make due in the same commit.</summary>
+    private Task SaveAsync(IReadOnlyList<string>? wake = null)
     {
         _state!.Version++;
-        return store.SaveAsync(RunRow.From(_state));
+        return store.SaveAsync(RunRow.From(_state) with { WakeRunIds = wake });
     }
 
     /// <summary>Saves the state without waiting; a later awaited save carries the same state and more if this one fails.</summary>

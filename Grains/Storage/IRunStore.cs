@@ -11,15 +11,21 @@ internal interface IRunStore
     /// <summary>Inserts a new run; false if a run with that id exists already (nothing is changed then).</summary>
     Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default);
 
-    /// <summary>Saves a run that exists; a row older (by version) than the stored one is ignored.</summary>
+    /// <summary>
+    /// Saves a run that exists; a row older (by version) than the stored one is ignored. The row's
+    /// <see cref="RunRow.WakeRunIds"/> that are suspended and waiting are made due now, in the same commit.
+    /// </summary>
     Task SaveAsync(RunRow row, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes those of <paramref name="runIds"/> that are suspended and waiting due now, so the supervisor wakes them.</summary>
+    Task WakeAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default);
 
     /// <summary>The stored run, or null.</summary>
     Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The runs of a queue that are in it now: queued and not waiting for a later time, or holding a slot.
-    /// Used to rebuild a queue's backlog after its grain moved.
+    /// The runs of a queue that are in it now: queued and not waiting for a later time, waiting runs that asked for a
+    /// slot to resume, or holding a slot. Used to rebuild a queue's backlog after its grain moved.
     /// </summary>
     Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default);
 
@@ -29,7 +35,7 @@ internal interface IRunStore
     /// <summary>The newest run of the task with this idempotency key hash, or null.</summary>
     Task<string?> FindByIdempotencyKeyAsync(string taskId, string keyHash, CancellationToken cancellationToken = default);
 
-    /// <summary>The names of the queues that have runs waiting for a slot.</summary>
+    /// <summary>The names of the queues that have runs waiting for a slot (to start, or to resume).</summary>
     Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Suspended runs (no owner) due after <paramref name="after"/> and at or before <paramref name="until"/>, soonest first.</summary>
@@ -45,8 +51,15 @@ internal interface IRunStore
     Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A run in a queue: waiting (<see cref="RunStatus.Queued"/>) or holding a slot.</summary>
-internal readonly record struct QueueEntry(string RunId, RunStatus Status, long Order, string? ConcurrencyKey = null, DateTimeOffset? ExpiresAt = null);
+/// <summary>
+/// A run in a queue: waiting to start (<see cref="RunStatus.Queued"/>), waiting to resume
+/// (<see cref="RunStatus.Waiting"/> with <paramref name="ResumeRequested"/>), or holding a slot.
+/// </summary>
+internal readonly record struct QueueEntry(string RunId, RunStatus Status, long Order, string? ConcurrencyKey = null, DateTimeOffset? ExpiresAt = null, bool ResumeRequested = false)
+{
+    /// <summary>True if the run waits in the backlog for a slot rather than holding one.</summary>
+    public bool WaitsForSlot => Status == RunStatus.Queued || (Status == RunStatus.Waiting && ResumeRequested);
+}
 
 /// <summary>A suspended run and when it is due.</summary>
 internal readonly record struct DueRun(string RunId, DateTimeOffset WakeAt);

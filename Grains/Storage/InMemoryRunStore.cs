@@ -7,8 +7,10 @@ namespace OrleansTasks.Storage;
 /// Runs kept in memory, for development mode and tests: nothing survives the process. One instance may be shared
 /// by several silos in one process, as a database would be.
 /// </summary>
-internal sealed class InMemoryRunStore : IRunStore
+internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private readonly ConcurrentDictionary<string, RunRow> _rows = new(StringComparer.Ordinal);
 
     public int Count => _rows.Count;
@@ -22,6 +24,21 @@ internal sealed class InMemoryRunStore : IRunStore
     public Task SaveAsync(RunRow row, CancellationToken cancellationToken = default)
     {
         _rows.AddOrUpdate(row.Id, row, (_, stored) => stored.Version < row.Version ? row : stored);
+        return row.WakeRunIds is { } wake ? WakeAsync(wake, cancellationToken) : Task.CompletedTask;
+    }
+
+    public Task WakeAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var id in runIds)
+        {
+            while (_rows.TryGetValue(id, out var waiting) && waiting is { Owner: null, Status: "WAITING" } && (waiting.WakeAt is null || waiting.WakeAt > now)
+                && !_rows.TryUpdate(id, waiting with { WakeAt = now }, waiting))
+            {
+                // Changed under us: look again.
+            }
+        }
+
         return Task.CompletedTask;
     }
 
@@ -33,7 +50,7 @@ internal sealed class InMemoryRunStore : IRunStore
         IReadOnlyList<QueueEntry> entries = [.. _rows.Values
             .Where(r => r.Owner is not null && r.Queue == queue && IsInQueue(r, now))
             .OrderBy(r => r.QueueOrder)
-            .Select(r => new QueueEntry(r.Id, r.RunStatus, r.QueueOrder, r.ConcurrencyKey, r.ExpiresAt))];
+            .Select(r => new QueueEntry(r.Id, r.RunStatus, r.QueueOrder, r.ConcurrencyKey, r.ExpiresAt, r.ResumeRequested))];
         return Task.FromResult(entries);
     }
 
@@ -56,7 +73,7 @@ internal sealed class InMemoryRunStore : IRunStore
     public Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyList<string> queues = [.. _rows.Values
-            .Where(r => r.Owner is not null && r.RunStatus == RunStatus.Queued)
+            .Where(r => r.Owner is not null && (r.RunStatus == RunStatus.Queued || (r.RunStatus == RunStatus.Waiting && r.ResumeRequested)))
             .Select(r => r.Queue)
             .Distinct()];
         return Task.FromResult(queues);
@@ -105,6 +122,7 @@ internal sealed class InMemoryRunStore : IRunStore
     {
         RunStatus.Queued => row.WakeAt is null || row.WakeAt <= now,
         RunStatus.Dequeued or RunStatus.Executing => true,
+        RunStatus.Waiting => row.ResumeRequested,
         _ => false,
     };
 }

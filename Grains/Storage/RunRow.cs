@@ -33,8 +33,15 @@ internal sealed record RunRow(
     string? ConcurrencyKey = null,
     string? IdempotencyKey = null,
     DateTimeOffset? ExpiresAt = null,
-    bool PayloadChanged = false)
+    bool PayloadChanged = false,
+    bool ResumeRequested = false)
 {
+    /// <summary>
+    /// Suspended runs to make due now, in the same commit as this row: the parents waiting for this run's end. If the
+    /// notice to a parent is lost (its silo, or this one, dies first), the wake-up index still moves it on.
+    /// </summary>
+    public IReadOnlyList<string>? WakeRunIds { get; init; }
+
     private static readonly JsonSerializerOptions s_stateOptions = CreateStateOptions();
 
     public static RunRow From(RunState state) => new(
@@ -62,7 +69,8 @@ internal sealed record RunRow(
         state.ConcurrencyKey,
         state.IdempotencyKeyHash,
         state.Status == RunStatus.Queued && state.Attempts.Count == 0 ? state.ExpiresAt : null,
-        state.PayloadChanged);
+        state.PayloadChanged,
+        state.Status == RunStatus.Waiting && state.ResumeRequested);
 
     public RunState ToState()
     {

@@ -86,6 +86,12 @@ internal sealed class RunState
     /// <summary>How many times the current attempt was replayed because its silo died while it executed.</summary>
     public int CrashRecoveries { get; set; }
 
+    /// <summary>
+    /// The run's activation went away while the attempt executed and handed it over (a deactivation or a graceful
+    /// stop): the replay that follows is no crash, and is not counted in <see cref="CrashRecoveries"/>.
+    /// </summary>
+    public bool HandedOver { get; set; }
+
     /// <summary>A waiting run whose wait has ended: it is to replay as soon as it has a slot.</summary>
     public bool ResumeRequested { get; set; }
 

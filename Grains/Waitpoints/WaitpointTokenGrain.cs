@@ -7,7 +7,7 @@ namespace OrleansTasks.Waitpoints;
 /// One waitpoint token. Completing it records the data and tells every waiting run; a token past its timeout is
 /// timed out the moment anything looks at it (the waiting runs time out their own waits at the same moment).
 /// </summary>
-internal sealed class WaitpointTokenGrain(IWaitpointStore store, TimeProvider time) : Grain, IWaitpointTokenGrain
+internal sealed class WaitpointTokenGrain(IWaitpointStore store, Storage.IRunStore runs, Notices.NoticeSender notices, TimeProvider time) : Grain, IWaitpointTokenGrain
 {
     private WaitpointState? _state;
 
@@ -62,7 +62,7 @@ internal sealed class WaitpointTokenGrain(IWaitpointStore store, TimeProvider ti
         state.CompletedAt = time.GetUtcNow();
         state.OutputJson = dataJson;
         await store.SaveAsync(state);
-        NotifyWaiters(state);
+        await NotifyWaitersAsync(state);
         return state.ToToken();
     }
 
@@ -106,19 +106,29 @@ internal sealed class WaitpointTokenGrain(IWaitpointStore store, TimeProvider ti
         if (before != state.Status)
         {
             await store.SaveAsync(state);
-            NotifyWaiters(state);
+            await NotifyWaitersAsync(state);
         }
 
         return state;
     }
 
-    /// <summary>Tells the waiting runs (one-way); a run that misses the notice finds out when it resumes or rechecks.</summary>
-    private void NotifyWaiters(WaitpointState state)
+    /// <summary>
+    /// Tells the waiting runs, each notice retried until answered. The suspended ones are first made due in the
+    /// wake-up index, so a notice lost with a silo still leaves them moving on within seconds.
+    /// </summary>
+    private async Task NotifyWaitersAsync(WaitpointState state)
     {
+        if (state.Waiters.Count == 0)
+        {
+            return;
+        }
+
+        await runs.WakeAsync([.. state.Waiters.Select(w => w.RunId).Distinct(StringComparer.Ordinal)]);
         var token = state.ToToken();
         foreach (var waiter in state.Waiters)
         {
-            GrainFactory.GetGrain<IRunGrain>(waiter.RunId).OnTokenCompletedAsync(waiter.Key, token).Ignore();
+            var run = GrainFactory.GetGrain<IRunGrain>(waiter.RunId);
+            notices.Send(() => run.OnTokenCompletedAsync(waiter.Key, token), $"token {token.Id} to {waiter.RunId}");
         }
     }
 }

@@ -107,7 +107,21 @@ public abstract class TaskContext
     /// </summary>
     /// <param name="name">The step's name, for the journal and the non-determinism check.</param>
     /// <param name="action">The side effect; its result must serialize to JSON.</param>
+    /// <remarks>
+    /// The record is exactly-once; the side effect is at-least-once: if the process dies after the side effect and
+    /// before its record is committed, the replay runs the step again. Hand <see cref="StepIdempotencyKey"/> to the
+    /// system the step calls, so it can recognize the second call.
+    /// </remarks>
     public abstract Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action);
+
+    /// <summary>
+    /// Inside a step's action: a key for this step that is the same on every replay and every attempt of this run
+    /// that reaches this step (the run id, the step's place in the code and its name). Pass it to an external system
+    /// that deduplicates requests (a payment provider's idempotency key, a unique column) so a step that runs again
+    /// after a crash changes nothing twice.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Read outside a step's action.</exception>
+    public abstract string StepIdempotencyKey { get; }
 
     /// <summary>Runs <paramref name="action"/> once for this attempt, as <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}})"/>.</summary>
     public Task StepAsync(string name, Func<CancellationToken, Task> action)

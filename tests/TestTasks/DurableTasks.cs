@@ -10,7 +10,17 @@ public sealed class StepWaitStepTask : TaskDefinition<StepWaitPayload, StepWaitO
 
     public override async Task<StepWaitOutput> RunAsync(StepWaitPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
-        var before = await context.StepAsync("before", _ => Task.FromResult(Mark(payload, "before")));
+        var before = await context.StepAsync("before", async _ =>
+        {
+            if (payload.StepDuration > TimeSpan.Zero)
+            {
+                // A slow side effect: a test stops the silo while it is in flight.
+                MarkFile(payload, "before-started");
+                await Task.Delay(payload.StepDuration, CancellationToken.None);
+            }
+
+            return Mark(payload, "before");
+        });
         if (payload.PauseAfterFirstStep > TimeSpan.Zero)
         {
             // Not durable: a replay waits again. It is where a test kills the silo "right after the step".
@@ -25,16 +35,20 @@ public sealed class StepWaitStepTask : TaskDefinition<StepWaitPayload, StepWaitO
     internal static string Mark(StepWaitPayload payload, string step)
     {
         Probe.Count($"{payload.Key}:{step}");
+        MarkFile(payload, step);
+        return $"{step}@{Environment.ProcessId}";
+    }
+
+    private static void MarkFile(StepWaitPayload payload, string line)
+    {
         if (payload.File is { } file)
         {
-            File.AppendAllLines(file, [step]);
+            File.AppendAllLines(file, [line]);
         }
-
-        return $"{step}@{Environment.ProcessId}";
     }
 }
 
-public sealed record StepWaitPayload(string Key, TimeSpan Wait, TimeSpan PauseAfterFirstStep = default, string? File = null);
+public sealed record StepWaitPayload(string Key, TimeSpan Wait, TimeSpan PauseAfterFirstStep = default, string? File = null, TimeSpan StepDuration = default);
 
 public sealed record StepWaitOutput(string Before, string After);
 

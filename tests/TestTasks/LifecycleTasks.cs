@@ -26,7 +26,7 @@ public static class HookLocals
 /// <summary>
 /// A task that overrides every hook and records each call. Modes: <c>succeed</c>, <c>fail</c> (always throws),
 /// <c>abort</c>, <c>long-wait</c> (suspends), <c>short-wait</c> (in memory), <c>sleep</c> (until cancelled),
-/// <c>stubborn</c> (ignores its token for 8 s).
+/// <c>stubborn</c> (ignores its token for 8 s), <c>late</c> (stops 400 ms after its token fires).
 /// </summary>
 public sealed class HookedTask : TaskDefinition<HookPayload, string>
 {
@@ -72,6 +72,20 @@ public sealed class HookedTask : TaskDefinition<HookPayload, string>
                 break;
             case "stubborn":
                 await Task.Delay(TimeSpan.FromSeconds(8), CancellationToken.None);
+                break;
+            case "late":
+                Probe.Started(payload.Key);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMinutes(5), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cleans up for a while before it lets the cancel through.
+                    await Task.Delay(TimeSpan.FromMilliseconds(400), CancellationToken.None);
+                    throw;
+                }
+
                 break;
         }
 

@@ -17,24 +17,24 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private const int MaxBatchSize = 1000;
 
     private const string Columns =
-        "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state, concurrency_key, idempotency_key, expires_at";
+        "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state, concurrency_key, idempotency_key, expires_at, resume_requested";
 
     private const string InsertSql = """
         INSERT INTO runs (id, service_id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
                           created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
-                          concurrency_key, idempotency_key, expires_at)
+                          concurrency_key, idempotency_key, expires_at, resume_requested)
         SELECT u.id, $22, u.task_id, u.status, u.queue, u.queue_order, u.machine,
                ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.parent_run_id, u.root_run_id, u.depth,
                u.created_at, u.updated_at, u.started_at, u.finished_at, u.wake_at, u.owner, u.version,
-               u.payload::json, u.output::json, u.state::json, u.concurrency_key, u.idempotency_key, u.expires_at
+               u.payload::json, u.output::json, u.state::json, u.concurrency_key, u.idempotency_key, u.expires_at, u.resume_requested
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
                     $9::text[], $10::text[], $11::integer[],
                     $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
                     $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[],
-                    $23::text[], $24::text[], $25::timestamptz[])
+                    $23::text[], $24::text[], $25::timestamptz[], $26::boolean[])
              AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
                   created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
-                  concurrency_key, idempotency_key, expires_at)
+                  concurrency_key, idempotency_key, expires_at, resume_requested)
         ON CONFLICT (id) DO NOTHING
         RETURNING id
         """;
@@ -48,16 +48,23 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             updated_at = u.updated_at, started_at = u.started_at, finished_at = u.finished_at, wake_at = u.wake_at,
             owner = u.owner, version = u.version, output = u.output::json, state = u.state::json,
             payload = COALESCE(u.payload::json, r.payload),
-            concurrency_key = u.concurrency_key, idempotency_key = u.idempotency_key, expires_at = u.expires_at
+            concurrency_key = u.concurrency_key, idempotency_key = u.idempotency_key, expires_at = u.expires_at,
+            resume_requested = u.resume_requested
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
                     $9::text[], $10::text[], $11::integer[],
                     $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
                     $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[],
-                    $23::text[], $24::text[], $25::timestamptz[])
+                    $23::text[], $24::text[], $25::timestamptz[], $26::boolean[])
              AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
                   created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
-                  concurrency_key, idempotency_key, expires_at)
+                  concurrency_key, idempotency_key, expires_at, resume_requested)
         WHERE r.id = u.id AND r.service_id = $22 AND r.version < u.version
+        """;
+
+    // Makes suspended waiting runs due now (the parents a finishing run's row names), in the commit of that row.
+    private const string WakeSql = """
+        UPDATE runs SET wake_at = $2
+        WHERE service_id = $3 AND id = ANY($1) AND owner IS NULL AND status = 'WAITING' AND (wake_at IS NULL OR wake_at > $2)
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -96,12 +103,22 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         return load.Completion.Task;
     }
 
+    public async Task WakeAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(WakeSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. runIds] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+        command.Parameters.Add(Service());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand("""
-            SELECT id, status, queue_order, concurrency_key, expires_at FROM runs
+            SELECT id, status, queue_order, concurrency_key, expires_at, resume_requested FROM runs
             WHERE service_id = $3 AND queue = $1 AND owner IS NOT NULL
-              AND (status IN ('DEQUEUED', 'EXECUTING') OR (status = 'QUEUED' AND (wake_at IS NULL OR wake_at <= $2)))
+              AND (status IN ('DEQUEUED', 'EXECUTING') OR (status = 'QUEUED' AND (wake_at IS NULL OR wake_at <= $2))
+                 OR (status = 'WAITING' AND resume_requested))
             ORDER BY queue_order
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
@@ -116,7 +133,8 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
                 RunStatusExtensions.ParseWireName(reader.GetString(1)),
                 reader.GetInt64(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+                reader.GetBoolean(5)));
         }
 
         return entries;
@@ -124,7 +142,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE service_id = $1 AND owner IS NOT NULL AND status = 'QUEUED'");
+        await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE service_id = $1 AND owner IS NOT NULL AND (status = 'QUEUED' OR (status = 'WAITING' AND resume_requested))");
         command.Parameters.Add(Service());
         return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
     }
@@ -346,6 +364,16 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             command.BatchCommands.Add(CreateCommand(UpdateSql, newestSaves, isInsert: false));
         }
 
+        var wakes = saves.Values.SelectMany(w => w).SelectMany(w => w.Row.WakeRunIds ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        if (wakes.Length > 0)
+        {
+            var wake = new NpgsqlBatchCommand(WakeSql);
+            wake.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = wakes });
+            wake.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+            wake.Parameters.Add(Service());
+            command.BatchCommands.Add(wake);
+        }
+
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
@@ -405,6 +433,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         parameters.Add(Text(rows, r => r.ConcurrencyKey));
         parameters.Add(Text(rows, r => r.IdempotencyKey));
         parameters.Add(Times(rows, r => r.ExpiresAt));
+        parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => r.ResumeRequested)] });
         return command;
     }
 
@@ -438,7 +467,8 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         StateJson: reader.GetString(20),
         ConcurrencyKey: reader.IsDBNull(21) ? null : reader.GetString(21),
         IdempotencyKey: reader.IsDBNull(22) ? null : reader.GetString(22),
-        ExpiresAt: reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23));
+        ExpiresAt: reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23),
+        ResumeRequested: reader.GetBoolean(24));
 
     private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -55,6 +55,31 @@ public sealed class DurableExecutionTests : IDisposable
     }
 
     [Fact]
+    public async Task SiloStoppedGracefullyDuringAStep_TheStepIsRecordedAndNotRunAgain()
+    {
+        await using var cluster = await PostgresCluster.StartAsync(silos: 2);
+        var handle = await cluster.Tasks.TriggerAsync<StepWaitStepTask>(
+            new StepWaitPayload("graceful", TimeSpan.FromMilliseconds(100), File: _steps, StepDuration: TimeSpan.FromSeconds(3)));
+        await Eventually.Poll(
+            () => Task.FromResult(File.Exists(_steps) ? File.ReadAllLines(_steps) : []),
+            lines => lines.Contains("before-started"),
+            s_timeout,
+            "the first step to start");
+        var executing = await cluster.Tasks.Runs.RetrieveAsync(handle.Id);
+        var victim = cluster.Silos.Single(s => s.Is(executing.Attempts[^1].Silo));
+        var survivor = cluster.Silos.Single(s => s != victim);
+
+        await victim.StopAsync();
+
+        var run = await WaitForEndAsync(cluster, handle);
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Single(run.Attempts);
+        Assert.Equal(["before-started", "before", "after"], File.ReadAllLines(_steps));
+        Assert.StartsWith($"before@{victim.Pid}", run.GetOutput<StepWaitOutput>()!.Before, StringComparison.Ordinal);
+        Assert.StartsWith($"after@{survivor.Pid}", run.GetOutput<StepWaitOutput>()!.After, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SiloKilledDuringTriggerAndWait_ParentFinishesRightAndTheChildIsTriggeredOnce()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);

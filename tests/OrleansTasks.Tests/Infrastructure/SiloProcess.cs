@@ -96,6 +96,22 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as Kubernetes stops a pod: the silo shuts down gracefully. Returns once it has exited.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60), $"silo on port {SiloPort} to stop");
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill();
@@ -135,10 +151,39 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A port no silo of this test run has had: each is handed out once, from below Linux's ephemeral range (so no
+    /// outgoing connection holds it), and checked free. Orleans listens with SO_REUSEPORT, so a port taken from the OS
+    /// (bind 0, release) could be one a just-killed silo's cluster still dials, and a new silo there would answer it.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (s_portLock)
+        {
+            while (true)
+            {
+                var port = s_nextPort++;
+                if (s_nextPort > LastPort)
+                {
+                    s_nextPort = FirstPort;
+                }
+
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // Taken by something else: the next one.
+                }
+            }
+        }
     }
+
+    private const int FirstPort = 20000;
+    private const int LastPort = 32000;
+    private static readonly Lock s_portLock = new();
+    private static int s_nextPort = FirstPort + Random.Shared.Next(LastPort - FirstPort);
 }

@@ -98,6 +98,33 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
     }
 
     [Fact]
+    public async Task CancelWhileExecuting_ManyRunsStoppingAtOnceOrLate_EachFinalHookRunsOnce()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            var key = Guid.NewGuid().ToString();
+            var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload(i % 2 == 0 ? "sleep" : "late", Key: key));
+            await Probe.WhenStarted(key).Within(s_timeout, "the attempt to start");
+            return handle.Id;
+        }));
+
+        await Task.WhenAll(runs.Select(id => _tasks.Runs.CancelAsync(id)));
+
+        foreach (var id in runs)
+        {
+            // The execution's own pass ends with the outer middleware; a second pass would have been started earlier.
+            await Eventually.Poll(() => Task.FromResult(HookLog.Of(id)), l => l.Contains("g.middleware<#1"), s_timeout, $"run {id} to stop");
+            var log = HookLog.Of(id);
+            Assert.Equal(RunStatus.Canceled, (await _tasks.Runs.RetrieveAsync(id)).Status);
+            Assert.Equal(1, log.Count(e => e == "onCancel#1"));
+            Assert.Equal(1, log.Count(e => e == "g.onFailure(CANCELED)#1"));
+            Assert.Equal(1, log.Count(e => e == "onFailure(CANCELED)#1"));
+            Assert.Equal(1, log.Count(e => e == "onComplete(False)#1"));
+            Assert.DoesNotContain(log, e => e.StartsWith("onFailure", StringComparison.Ordinal) && !e.EndsWith("#1", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task CancelWhileDelayed_StillRunsFailureHooksWithCanceled()
     {
         var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload("succeed"), new TriggerOptions { Delay = TimeSpan.FromMinutes(10) });

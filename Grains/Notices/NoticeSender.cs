@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansTasks.Notices;
+
+/// <summary>
+/// Sends the notices that move other runs on (a child's end to its parent, a token's completion to its waiters, a
+/// run's request for a slot and the queue's grant) as acknowledged calls: each is awaited, and one that fails because
+/// a silo died or the cluster is reconfiguring is sent again with backoff until it is answered. Every notice is
+/// idempotent at its receiver, so a second copy changes nothing. One per silo; a grain hands a notice over and goes on
+/// at once, never waiting on it.
+/// </summary>
+/// <remarks>
+/// A notice still unanswered after <see cref="GiveUpAfter"/>, or when this silo stops, is dropped: each has a durable
+/// backstop (the parent is made due in the wake-up index by the child's final write, a queue rebuilds from the
+/// <c>runs</c> table and reconciles with it), so a dropped notice only costs time.
+/// </remarks>
+internal sealed partial class NoticeSender(TimeProvider time, ILogger<NoticeSender> logger) : IDisposable
+{
+    internal static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Sends <paramref name="notice"/> now and returns at once; it is retried in the background if it fails transiently.</summary>
+    /// <param name="what">Names the notice in the log, e.g. "child end to run_…".</param>
+    public void Send(Func<Task> notice, string what)
+    {
+        Task first;
+        try
+        {
+            first = notice();
+        }
+        catch (Exception exception)
+        {
+            first = Task.FromException(exception);
+        }
+
+        if (first.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        // Off the caller's scheduler: a grain that sent the notice may deactivate while it is being retried.
+        _ = Task.Run(() => RetryAsync(first, notice, what), CancellationToken.None);
+    }
+
+    /// <summary>Stops retrying: the silo is going down.</summary>
+    public void Stop() => _stopping.Cancel();
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task RetryAsync(Task first, Func<Task> notice, string what)
+    {
+        var started = time.GetTimestamp();
+        var current = first;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await current.ConfigureAwait(false);
+                if (attempt > 1)
+                {
+                    LogDelivered(what, attempt);
+                }
+
+                return;
+            }
+            catch (Exception exception) when (TransientFailures.IsTransient(exception))
+            {
+                if (_stopping.IsCancellationRequested || time.GetElapsedTime(started) > GiveUpAfter)
+                {
+                    LogGaveUp(exception, what, attempt);
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(TransientFailures.Backoff(attempt, s_maxBackoff), time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogGaveUp(exception, what, attempt);
+                    return;
+                }
+            }
+            catch (Exception exception)
+            {
+                LogRefused(exception, what);
+                return;
+            }
+
+            try
+            {
+                current = notice();
+            }
+            catch (Exception exception)
+            {
+                current = Task.FromException(exception);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Notice ({What}) delivered on try {Attempt}")]
+    private partial void LogDelivered(string what, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notice ({What}) not delivered after {Attempt} tries; its durable backstop will move the run on")]
+    private partial void LogGaveUp(Exception exception, string what, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notice ({What}) was refused by its receiver")]
+    private partial void LogRefused(Exception exception, string what);
+}
