@@ -304,3 +304,42 @@ public sealed class WaitUntilTask : TaskDefinition<UntilPayload, string>
 public sealed record UntilPayload(DateTimeOffset Until, bool ThrowIfInThePast);
 
 public sealed record KeyPayload(string Key);
+
+/// <summary>
+/// Reads <see cref="TaskContext.StepIdempotencyKey"/> outside and inside two steps; the first attempt fails after its
+/// steps, so the second runs them again. Each key seen inside the first step is kept in <see cref="Seen"/>.
+/// </summary>
+public sealed class StepKeyTask : TaskDefinition<KeyPayload, string>
+{
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<string>> Seen = new();
+
+    public override string Id => "step-key";
+
+    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+
+    public override async Task<string> RunAsync(KeyPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        string outside;
+        try
+        {
+            outside = context.StepIdempotencyKey;
+        }
+        catch (InvalidOperationException)
+        {
+            outside = "refused";
+        }
+
+        var charge = await context.StepAsync("charge", _ =>
+        {
+            Seen.GetOrAdd(payload.Key, _ => new()).Enqueue(context.StepIdempotencyKey);
+            return Task.FromResult(context.StepIdempotencyKey);
+        });
+        var receipt = await context.StepAsync("receipt", _ => Task.FromResult(context.StepIdempotencyKey));
+        if (context.Attempt == 1)
+        {
+            throw new InvalidOperationException("the first attempt fails after its steps");
+        }
+
+        return $"{outside}|{charge}|{receipt}";
+    }
+}

@@ -19,9 +19,14 @@ public sealed class PostgresClusterClient : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<PostgresClusterClient> ConnectAsync(string connectionString, string serviceId)
+    public static async Task<PostgresClusterClient> ConnectAsync(string connectionString, string serviceId, Action<TaskClientOptions>? options = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        if (options is not null)
+        {
+            builder.Services.Configure(options);
+        }
+
         builder.UseOrleansClient(client => client
             .UseOrleansTasksPostgres(connectionString)
             .AddOrleansTasksClient()

@@ -64,6 +64,23 @@ public sealed class StepTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task StepIdempotencyKey_SameForTheStepOnEveryAttempt_DistinctPerStep_RefusedOutsideAStep()
+    {
+        var key = Guid.NewGuid().ToString();
+        var handle = await _tasks.TriggerAsync<StepKeyTask>(new KeyPayload(key));
+
+        var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(2, run.Attempts.Count);
+        var parts = run.GetOutput<string>()!.Split('|');
+        Assert.Equal("refused", parts[0]);
+        Assert.StartsWith(handle.Id + "/", parts[1], StringComparison.Ordinal);
+        Assert.NotEqual(parts[1], parts[2]);
+        Assert.Equal([parts[1], parts[1]], StepKeyTask.Seen[key]);
+    }
+
+    [Fact]
     public async Task StepAsync_DurableOperationInsideAStep_FailsTheRunWithAClearError()
     {
         var handle = await _tasks.TriggerAsync<NestedStepTask>(new KeyPayload("nested"), new TriggerOptions { MaxAttempts = 1 });

@@ -192,6 +192,66 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         Assert.Contains(theirs.Id, (await other.FindDueAsync(DateTimeOffset.MinValue, DateTimeOffset.UtcNow, 1000)).Select(d => d.RunId));
     }
 
+    [Fact]
+    public async Task LoadQueueAsync_IncludesWaitingRunsThatAskedToResume_NotThoseWaitingInMemory()
+    {
+        var queue = "resume-" + Guid.NewGuid().ToString("N");
+        var resuming = NewState();
+        resuming.Queue = queue;
+        resuming.Status = RunStatus.Waiting;
+        resuming.ResumeRequested = true;
+        var waiting = NewState();
+        waiting.Queue = queue;
+        waiting.Status = RunStatus.Waiting;
+        var queued = NewState();
+        queued.Queue = queue;
+        foreach (var state in new[] { resuming, waiting, queued })
+        {
+            await Store.TryInsertAsync(RunRow.From(state));
+        }
+
+        var entries = await Store.LoadQueueAsync(queue, DateTimeOffset.UtcNow);
+
+        Assert.Equal(new[] { queued.Id, resuming.Id }.Order(StringComparer.Ordinal), entries.Select(e => e.RunId).Order(StringComparer.Ordinal));
+        Assert.All(entries, e => Assert.True(e.WaitsForSlot));
+        Assert.True(entries.Single(e => e.RunId == resuming.Id).ResumeRequested);
+        Assert.Contains(queue, await Store.FindQueuesWithBacklogAsync());
+
+        // Once it has its slot back the flag is cleared with the same save.
+        resuming.ResumeRequested = false;
+        resuming.Status = RunStatus.Executing;
+        resuming.Version++;
+        await Store.SaveAsync(RunRow.From(resuming));
+        Assert.False((await Store.LoadQueueAsync(queue, DateTimeOffset.UtcNow)).Single(e => e.RunId == resuming.Id).ResumeRequested);
+    }
+
+    [Fact]
+    public async Task SaveAsync_WithWakeRunIds_MakesSuspendedWaitingRunsDueInTheSameCommit_AndNothingElse()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var parent = Suspended(now.AddMinutes(10));
+        parent.Status = RunStatus.Waiting;
+        var retrying = Suspended(now.AddMinutes(10)); // QUEUED, waiting for its retry: a child's end must not hurry it
+        var live = NewState();
+        live.Status = RunStatus.Waiting;
+        live.WakeAt = now.AddMinutes(10);
+        var child = NewState();
+        foreach (var state in new[] { parent, retrying, live, child })
+        {
+            await Store.TryInsertAsync(RunRow.From(state));
+        }
+
+        child.Status = RunStatus.Completed;
+        child.Owner = null;
+        child.Version++;
+        await Store.SaveAsync(RunRow.From(child) with { WakeRunIds = [parent.Id, retrying.Id, live.Id, "run_missing"] });
+
+        Assert.True((await Store.LoadAsync(parent.Id))!.WakeAt <= DateTimeOffset.UtcNow);
+        Assert.Equal(now.AddMinutes(10).ToUnixTimeMilliseconds(), (await Store.LoadAsync(retrying.Id))!.WakeAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Equal(now.AddMinutes(10).ToUnixTimeMilliseconds(), (await Store.LoadAsync(live.Id))!.WakeAt!.Value.ToUnixTimeMilliseconds());
+        Assert.Contains(parent.Id, (await Store.FindDueAsync(DateTimeOffset.MinValue, DateTimeOffset.UtcNow, 1_000_000)).Select(d => d.RunId));
+    }
+
     private static RunState Suspended(DateTimeOffset wakeAt)
     {
         var state = NewState();
