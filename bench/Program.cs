@@ -1,28 +1,44 @@
 using OrleansTasks.Bench;
+using OrleansTasks.Bench.Chaos;
 
 // dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N]
 // dotnet run -c Release --project bench -- waits --runs N --wait-seconds W [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- queue --runs N --keys K --limit L [--postgres "<connection string>"] [--hold-ms H]
 // dotnet run -c Release --project bench -- list --rows N --postgres "<connection string>" [--repetitions N] [--fill no]
-// The last line printed is the result.
+// dotnet run -c Release --project bench -- chaos --minutes M --silos 3 --kill-every S [--restart-after S] [--rate R] [--sigterm] --postgres "<connection string>"
+// The last line printed is the result. The exit code is 0, or 1 when the scenario found violations (chaos), 2 for a
+// bad command line, 130 when interrupted.
 try
 {
     var arguments = BenchArguments.Parse(args);
-    var result = arguments.Scenario switch
+    if (arguments.Scenario == ChaosSilo.Scenario)
     {
-        "throughput" => await ThroughputScenario.RunAsync(arguments),
-        "waits" => await WaitsScenario.RunAsync(arguments),
-        "child" => await ChildScenario.RunAsync(arguments),
-        "queue" => await QueueScenario.RunAsync(arguments),
-        "list" => await ListScenario.RunAsync(arguments),
-        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue, list."),
+        // Not a scenario: one silo process of the chaos scenario, started by it.
+        await ChaosSilo.RunAsync();
+        return 0;
+    }
+
+    var (result, passed) = arguments.Scenario switch
+    {
+        "throughput" => (await ThroughputScenario.RunAsync(arguments), true),
+        "waits" => (await WaitsScenario.RunAsync(arguments), true),
+        "child" => (await ChildScenario.RunAsync(arguments), true),
+        "queue" => (await QueueScenario.RunAsync(arguments), true),
+        "list" => (await ListScenario.RunAsync(arguments), true),
+        "chaos" => await ChaosScenario.RunAsync(arguments),
+        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue, list, chaos."),
     };
     Console.WriteLine(result);
-    return 0;
+    return passed ? 0 : 1;
 }
 catch (ArgumentException exception)
 {
     Console.Error.WriteLine(exception.Message);
     return 2;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("Interrupted.");
+    return 130;
 }
