@@ -143,7 +143,7 @@ internal sealed class ChaosReport
             var rows = step.OrderBy(e => e.At).ThenBy(e => e.Id).ToList();
 
             // Each row after the first repeats the one before it; the repeat is excused if the process that wrote the
-            // earlier row was SIGKILLed within the crash window after writing it.
+            // earlier row was SIGKILLed within the crash window around writing it.
             var excused = rows.Zip(rows.Skip(1)).All(pair => KillOf(pair.First, kills) is not null);
             var detail = string.Join("; ", rows.Select(r =>
                 $"attempt {r.Attempt} pid {r.Pid} at {Time(r.At)}{(KillOf(r, kills) is { } kill ? $" (sigkilled {(kill.At - r.At).TotalMilliseconds:F0} ms later)" : "")}"));
@@ -188,8 +188,13 @@ internal sealed class ChaosReport
         }
     }
 
+    /// <summary>
+    /// The SIGKILL whose crash window holds the effect: up to <see cref="CrashWindow"/> before the signal, or after it
+    /// until the process was gone (plus the window again, since the row's time is the database's, taken when it ran the
+    /// insert a dying silo had already sent).
+    /// </summary>
     private static ChaosKill? KillOf(ChaosEffect effect, IEnumerable<ChaosKill> kills) =>
-        kills.FirstOrDefault(k => k.Pid == effect.Pid && k.At >= effect.At && k.At - effect.At <= CrashWindow);
+        kills.FirstOrDefault(k => k.Pid == effect.Pid && effect.At >= k.At - CrashWindow && effect.At <= k.At + (k.ExitedAfter ?? TimeSpan.Zero) + CrashWindow);
 
     private void Add(string kind, string? runId, string? taskId, string detail) => _violations.Add(new ChaosViolation(kind, runId, taskId, detail));
 
