@@ -79,6 +79,10 @@ internal sealed class ChaosSiloProcess : IDisposable
             ["Orleans__Membership__NumMissedTableIAmAliveLimit"] = "2",
             ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
             ["OrleansTasks__SupervisorInterval"] = "00:00:01",
+
+            // The mix's 3–8 s waits suspend (and a parent waiting for its child suspends after 2 s), so the suspend,
+            // wake-up and resume paths are under fire too, not only waits held in memory.
+            ["OrleansTasks__SuspendThreshold"] = "00:00:02",
             ["DOTNET_gcServer"] = "0",
         };
         foreach (var (key, value) in environment)
