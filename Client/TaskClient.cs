@@ -17,7 +17,7 @@ namespace OrleansTasks;
 /// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
 /// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
 /// </summary>
-internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time, IOptions<TaskClientOptions> options) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
+internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time, IOptions<TaskClientOptions> options, ClusterConnection? connection = null) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
 {
     private const int TokenPageSize = 100;
 
@@ -91,11 +91,10 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     public async Task<TaskRun> PollAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(runId);
-        var grain = grains.GetGrain<IRunGrain>(runId);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var run = await CallAsync(() => grain.WaitForFinalAsync(s_pollSlice), cancellationToken).ConfigureAwait(false);
+            var run = await CallAsync(() => grains.GetGrain<IRunGrain>(runId).WaitForFinalAsync(s_pollSlice), cancellationToken).ConfigureAwait(false);
             if (run is not null)
             {
                 return run;
@@ -155,8 +154,29 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         var json = JsonSerializer.Serialize(data, data?.GetType() ?? typeof(object), TaskJson.Options);
         CheckPayloadSize(tokenId, json);
 
-        // Not retried: a completion whose response was lost would be refused the second time as already completed.
-        return grains.GetGrain<IWaitpointTokenGrain>(tokenId).CompleteAsync(json).WaitAsync(cancellationToken);
+        // Retried like every call: a retry whose first try did complete the token (only the answer was lost) finds it
+        // completed with this very data, and returns it instead of refusing it as completed already.
+        var firstTry = true;
+        return CallAsync(async () =>
+        {
+            var grain = grains.GetGrain<IWaitpointTokenGrain>(tokenId);
+            var isRetry = !firstTry;
+            firstTry = false;
+            try
+            {
+                return await grain.CompleteAsync(json).ConfigureAwait(false);
+            }
+            catch (WaitpointAlreadyCompletedException) when (isRetry)
+            {
+                var token = await grain.GetAsync().ConfigureAwait(false);
+                if (token is { Status: WaitpointStatus.Completed } && token.OutputJson == json)
+                {
+                    return token;
+                }
+
+                throw;
+            }
+        }, cancellationToken);
     }
 
     public Task<WaitpointToken> RetrieveTokenAsync(string tokenId, CancellationToken cancellationToken = default)
@@ -201,8 +221,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
             return CallAsync(() => grains.GetGrain<ITriggerGateway>(0).TriggerAsync(request, runId), cancellationToken);
         }
 
-        var grain = grains.GetGrain<IRunGrain>(runId);
-        return CallAsync(() => grain.TriggerAsync(request), cancellationToken);
+        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).TriggerAsync(request), cancellationToken);
     }
 
     private Task<BatchHandle> BatchTriggerCoreAsync(List<TriggerRequest> requests, string taskName, CancellationToken cancellationToken)
@@ -227,12 +246,13 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
             CheckPayloadSize(taskName, request.PayloadJson);
         }
 
-        var grain = grains.GetGrain<IBatchGrain>(RunIds.NewBatchId(time.GetUtcNow()));
-        return CallAsync(() => grain.TriggerAsync(requests), cancellationToken);
+        var batchId = RunIds.NewBatchId(time.GetUtcNow());
+        return CallAsync(() => grains.GetGrain<IBatchGrain>(batchId).TriggerAsync(requests), cancellationToken);
     }
 
     /// <summary>
-    /// Calls a grain, trying again with backoff while the call fails because a silo died, the cluster is reconfiguring
+    /// Calls a grain (made inside <paramref name="call"/>: grain references need the cluster's type map, which an
+    /// external client has only once connected), trying again with backoff while the call fails because a silo died, the cluster is reconfiguring
     /// or no gateway answers; every call retried here is idempotent. Past the configured bound the caller gets a
     /// <see cref="ClusterUnavailableException"/>.
     /// </summary>
@@ -240,6 +260,11 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     {
         var limit = options.Value.RetryTransientFailuresFor;
         var started = time.GetTimestamp();
+        if (connection is not null && !connection.Connected.IsCompletedSuccessfully)
+        {
+            await WaitForConnectionAsync(limit, started, cancellationToken).ConfigureAwait(false);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -248,14 +273,35 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
             }
             catch (Exception exception) when (TransientFailures.IsTransient(exception) && !cancellationToken.IsCancellationRequested)
             {
-                var delay = TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(2));
-                if (time.GetElapsedTime(started) + delay > limit)
+                // The last wait is cut to what is left of the bound, so the caller gets the whole bound (one more try
+                // at its end), never less because the next backoff step happened to be long.
+                var remaining = limit - time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
                 {
                     throw new ClusterUnavailableException(time.GetElapsedTime(started), exception);
                 }
 
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                var delay = TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(2));
+                await Task.Delay(delay < remaining ? delay : remaining, time, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Waits, within the bound, for an external client's first connection to the cluster.</summary>
+    private async Task WaitForConnectionAsync(TimeSpan limit, long started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection!.Connected.WaitAsync(limit, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new ClusterUnavailableException(time.GetElapsedTime(started),
+                connection!.LastFailure ?? new SiloUnavailableException("The client has not connected to any silo yet."));
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not ClusterUnavailableException)
+        {
+            throw new ClusterUnavailableException(time.GetElapsedTime(started), exception);
         }
     }
 

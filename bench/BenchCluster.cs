@@ -72,7 +72,11 @@ internal sealed class BenchCluster : IAsyncDisposable
         });
         var client = clientBuilder.Build();
         await client.StartAsync();
-        return new BenchCluster(silo, client);
+        var cluster = new BenchCluster(silo, client);
+
+        // The client connects in the background: wait for it here, not inside the first measured call.
+        await cluster.Tasks.Queues.ListAsync();
+        return cluster;
     }
 
     public async ValueTask DisposeAsync()

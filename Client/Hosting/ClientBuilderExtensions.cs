@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 using Orleans.Serialization;
 
 namespace OrleansTasks.Hosting;
@@ -12,11 +13,18 @@ public static class ClientBuilderExtensions
     /// (<c>AddActivityPropagation</c>) unless it is on already, so a run triggered inside a span joins that span's
     /// trace. Safe to call twice. An application that turns propagation on itself should do so before this call, or
     /// Orleans' filters run twice.
+    /// <para>
+    /// The client connects in the background: the host starts whether or not a silo is up, keeps trying until one
+    /// answers, and each call waits for the connection within <see cref="TaskClientOptions.RetryTransientFailuresFor"/>
+    /// (then throws <see cref="ClusterUnavailableException"/>). An <see cref="IClientConnectionRetryFilter"/> of your
+    /// own replaces the keep-trying one.
+    /// </para>
     /// </summary>
     public static IClientBuilder AddOrleansTasksClient(this IClientBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOrleansTasksClient();
+        ClusterConnection.Register(builder.Services);
         if (!HasActivityPropagation(builder.Services))
         {
             builder.AddActivityPropagation();
@@ -57,10 +65,14 @@ public static class ClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return builder.UseAdoNetClustering(o =>
-        {
-            o.Invariant = "Npgsql";
-            o.ConnectionString = connectionString;
-        });
+        // The gateway list is read again every 5 s instead of every minute, so a client whose silos were all replaced
+        // finds the new ones well within TaskClientOptions.RetryTransientFailuresFor. A later Configure call wins.
+        return builder
+            .UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            })
+            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
     }
 }

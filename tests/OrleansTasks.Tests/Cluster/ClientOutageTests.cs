@@ -3,7 +3,10 @@ using OrleansTasks.TestTasks;
 
 namespace OrleansTasks.Tests.Cluster;
 
-/// <summary>A client whose silos are all gone: its calls give up after the configured bound with an OrleansTasksException.</summary>
+/// <summary>
+/// A client whose silos are all gone, or not started yet: its process starts anyway, its calls wait for a silo within the
+/// configured bound and then give up with an OrleansTasksException.
+/// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
 public sealed class ClientOutageTests
@@ -26,5 +29,29 @@ public sealed class ClientOutageTests
         Assert.IsAssignableFrom<OrleansTasksException>(trigger);
         Assert.True(trigger.TriedFor >= TimeSpan.FromSeconds(2), $"gave up after {trigger.TriedFor}");
         Assert.NotNull(retrieve.InnerException);
+    }
+
+    [Fact]
+    public async Task NoSiloYet_ClientStartsAtOnce_CallsWaitForTheFirstSilo()
+    {
+        await using var cluster = await PostgresCluster.StartAsync(silos: 0)
+            .Within(TimeSpan.FromSeconds(60), "a client to start with no silo (Orleans' own start waits minutes for a gateway)");
+        await using var impatient = await PostgresClusterClient.ConnectAsync(cluster.Database.ConnectionString, cluster.ServiceId,
+            o => o.RetryTransientFailuresFor = TimeSpan.FromSeconds(2), waitForSilo: false);
+
+        var refused = await Assert.ThrowsAsync<ClusterUnavailableException>(
+            () => impatient.Tasks.TriggerAsync<EchoTask>(new EchoPayload(1)).Within(TimeSpan.FromSeconds(60), "the trigger to give up"));
+        // The whole bound, give or take a timer tick.
+        Assert.True(refused.TriedFor >= TimeSpan.FromSeconds(1.9), $"gave up after {refused.TriedFor}");
+        Assert.NotNull(refused.InnerException);
+
+        // A patient call made before any silo exists completes once one comes.
+        var trigger = cluster.Tasks.TriggerAsync<EchoTask>(new EchoPayload(2));
+        Assert.False(trigger.IsCompleted);
+        await cluster.StartSiloAsync();
+        var handle = await trigger.Within(TimeSpan.FromSeconds(90), "the waiting trigger once a silo started");
+        var run = await cluster.Tasks.Runs.PollAsync(handle.Id).Within(TimeSpan.FromSeconds(60), "the run");
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(2, run.GetOutput<EchoOutput>()!.Value);
     }
 }

@@ -71,7 +71,8 @@ public class ClusterFixture : IAsyncLifetime
             ConfigureTasks(new OrleansTasksBuilder(silo.Services));
             silo.Services.AddSingleton<IRunLogStore>(logStore);
         });
-        builder.ConfigureClient(client => client.AddOrleansTasksClient());
+        // The test cluster calls its client as soon as it has started, so the client connects before the start ends.
+        builder.ConfigureClient(client => client.AddOrleansTasksClient().Services.Configure<TaskClientOptions>(o => o.ConnectInBackground = false));
         _cluster = builder.Build();
         await _cluster.DeployAsync();
     }

@@ -28,7 +28,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         try
         {
             await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => cluster.StartSiloAsync()));
-            cluster._client = await PostgresClusterClient.ConnectAsync(cluster.Database.ConnectionString, cluster.ServiceId);
+            cluster._client = await PostgresClusterClient.ConnectAsync(cluster.Database.ConnectionString, cluster.ServiceId, waitForSilo: silos > 0);
             return cluster;
         }
         catch

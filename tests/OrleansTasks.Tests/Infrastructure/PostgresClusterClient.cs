@@ -19,7 +19,11 @@ public sealed class PostgresClusterClient : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<PostgresClusterClient> ConnectAsync(string connectionString, string serviceId, Action<TaskClientOptions>? options = null)
+    /// <summary>
+    /// Starts a client; unless <paramref name="waitForSilo"/> is false, also waits until it has connected (it connects in
+    /// the background), since tests reach grains directly as well as through <see cref="ITaskClient"/>.
+    /// </summary>
+    public static async Task<PostgresClusterClient> ConnectAsync(string connectionString, string serviceId, Action<TaskClientOptions>? options = null, bool waitForSilo = true)
     {
         var builder = Host.CreateApplicationBuilder();
         if (options is not null)
@@ -39,7 +43,13 @@ public sealed class PostgresClusterClient : IAsyncDisposable
             .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5)));
         var host = builder.Build();
         await host.StartAsync();
-        return new PostgresClusterClient(host);
+        var client = new PostgresClusterClient(host);
+        if (waitForSilo)
+        {
+            await client.Tasks.Queues.ListAsync();
+        }
+
+        return client;
     }
 
     public async ValueTask DisposeAsync()
