@@ -439,11 +439,27 @@ internal sealed class RunContext : TaskContext
 
                 try
                 {
-                    result = await waiter.Task.ConfigureAwait(false);
+                    // The wait also ends when the execution's token fires (the run was cancelled or ran out of time), so
+                    // the code unwinds at once instead of sitting in the wait until the cancel timeout abandons it.
+                    result = await waiter.Task.WaitAsync(_cancellation.Token).ConfigureAwait(false);
                 }
                 catch (RunSuspendedException)
                 {
                     activity?.SetTag("orleanstasks.wait.suspended", true);
+                    throw;
+                }
+                catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+                {
+                    _pending.TryRemove(op.Key, out _);
+                    if (_suspended)
+                    {
+                        // Suspend fires the token too; the code must see the suspension, whichever came first. The wait
+                        // stays in _waiting, as on the suspension path above: the replay resumes it with its hooks.
+                        activity?.SetTag("orleanstasks.wait.suspended", true);
+                        throw new RunSuspendedException(_cancellation.Token);
+                    }
+
+                    _waiting.TryRemove(op.Key, out _);
                     throw;
                 }
 

@@ -57,3 +57,35 @@ public sealed class SlowFirstAttemptTask : TaskDefinition<SleepPayload, string>
 }
 
 public sealed record SleepPayload(TimeSpan Duration, string Key = "");
+
+/// <summary>Waits durably (for a duration, or for a token when the payload says so) and reports when that wait is cancelled.</summary>
+public sealed class CancellableWaitTask : TaskDefinition<CancellableWaitPayload, string>
+{
+    public override string Id => "wait-cancellable";
+
+    public override async Task<string> RunAsync(CancellableWaitPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        Probe.Started(payload.Key);
+        try
+        {
+            if (payload.ForToken)
+            {
+                var token = await Wait.CreateTokenAsync(new WaitTokenOptions { Tags = [payload.Key] });
+                await Wait.ForTokenAsync<Approval>(token);
+            }
+            else
+            {
+                await Wait.ForAsync(TimeSpan.FromMinutes(5));
+            }
+
+            return "waited";
+        }
+        catch (OperationCanceledException)
+        {
+            Probe.Cancelled(payload.Key);
+            throw;
+        }
+    }
+}
+
+public sealed record CancellableWaitPayload(string Key, bool ForToken);

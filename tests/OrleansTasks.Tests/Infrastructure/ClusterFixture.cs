@@ -38,6 +38,9 @@ public class ClusterFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>How long a wait must be for its run to suspend, on this fixture's silos.</summary>
+    protected virtual TimeSpan SuspendThresholdOfSilos => SuspendThreshold;
+
     /// <summary>The environment-wide concurrency limit the silos run with.</summary>
     public virtual int EnvironmentLimit => 100;
 
@@ -47,6 +50,7 @@ public class ClusterFixture : IAsyncLifetime
         var store = Store;
         var logStore = LogStore;
         var environmentLimit = EnvironmentLimit;
+        var suspendThreshold = SuspendThresholdOfSilos;
         builder.ConfigureSilo((options, silo) =>
         {
             var presets = MachinePresetsFor(options.SiloName);
@@ -63,7 +67,7 @@ public class ClusterFixture : IAsyncLifetime
                         o.Defaults.RetriesEnabledInDevelopment = true;
 
                         // Short, so a two-second wait suspends and replays within a test.
-                        o.SuspendThreshold = SuspendThreshold;
+                        o.SuspendThreshold = suspendThreshold;
                     }))
                 .AddMemoryGrainStorageAsDefault()
                 .UseInMemoryReminderService();
@@ -124,6 +128,18 @@ public sealed class MachineFixture : ClusterFixture
     protected override short SiloCount => 2;
 
     protected override List<string> MachinePresetsFor(string siloName) => siloName.EndsWith('1') ? ["large-1x"] : ["small-1x"];
+}
+
+/// <summary>One silo whose runs never suspend while a test looks: their code stays in its waits, live.</summary>
+public sealed class LiveWaitFixture : ClusterFixture
+{
+    protected override TimeSpan SuspendThresholdOfSilos => TimeSpan.FromHours(1);
+}
+
+[CollectionDefinition(Name)]
+public sealed class LiveWaitCollection : ICollectionFixture<LiveWaitFixture>
+{
+    public const string Name = "live waits";
 }
 
 [CollectionDefinition(Name)]
