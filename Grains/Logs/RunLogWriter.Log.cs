@@ -12,4 +12,7 @@ internal sealed partial class RunLogWriter
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} run log entries were dropped because {Capacity:N0} were already waiting to be stored; the database is slow or unreachable.")]
     private partial void LogEntriesDropped(int count, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A batch of run log entries failed outside the writer's own error handling; its flushes were not answered.")]
+    private partial void LogLoopFailed(Exception exception);
 }

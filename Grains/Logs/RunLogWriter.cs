@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using OrleansTasks.Storage;
 
 namespace OrleansTasks.Logs;
 
@@ -26,9 +26,8 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly ILogger<RunLogWriter> _logger;
     private readonly int _capacity;
     private readonly IReadOnlyList<TimeSpan> _retryDelays;
-    private readonly Channel<Item> _items = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly GroupCommit<Item> _items;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _loop;
     private int _buffered;
     private long _dropped;
     private int _droppedUnreported;
@@ -45,9 +44,7 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
         _logger = logger;
         _capacity = capacity;
         _retryDelays = retryDelays;
-
-        // On the thread pool: the writer may first be resolved inside a grain, whose scheduler the loop must not hold.
-        _loop = Task.Run(WriteLoopAsync);
+        _items = new GroupCommit<Item>(CommitAsync, LogLoopFailed, MaxBatchSize);
     }
 
     /// <summary>How many entries were dropped since the silo started: the buffer was full, or a write failed for good.</summary>
@@ -71,7 +68,7 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
             Interlocked.Increment(ref _dropped);
             Interlocked.Increment(ref _droppedUnreported);
         }
-        else if (!_items.Writer.TryWrite(new Item(entry, null)))
+        else if (!_items.TryAdd(new Item(entry, null)))
         {
             // The writer has stopped; if the attempt is replayed elsewhere, the replay writes the line again under its key.
             Interlocked.Decrement(ref _buffered);
@@ -86,9 +83,9 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _items.Writer.TryWrite(new Item(null, flushed))
+        return _items.TryAdd(new Item(null, flushed))
             ? flushed.Task.WaitAsync(cancellationToken)
-            : _loop.WaitAsync(cancellationToken);
+            : _items.Completion.WaitAsync(cancellationToken);
     }
 
     public void Participate(ISiloLifecycle lifecycle)
@@ -103,10 +100,10 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
     /// </summary>
     internal async Task StopAsync(CancellationToken cancellationToken)
     {
-        _items.Writer.TryComplete();
+        _items.Complete();
         await using (cancellationToken.Register(static s => ((CancellationTokenSource)s!).Cancel(), _stopping).ConfigureAwait(false))
         {
-            await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _items.Completion.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -117,48 +114,44 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
             return;
         }
 
-        _items.Writer.TryComplete();
+        _items.Complete();
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
+        await _items.Completion.ConfigureAwait(false);
         _stopping.Dispose();
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// Writes the entries taken together in one call, then completes the flushes among them: a flush is complete once
+    /// every entry taken before it is written; entries taken after it may go in the same write, which does no harm.
+    /// </summary>
+    private async Task CommitAsync(List<Item> items)
     {
-        var batch = new List<RunLogEntry>(MaxBatchSize);
-        var flushes = new List<TaskCompletionSource>();
-        var reader = _items.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var batch = new List<RunLogEntry>(items.Count);
+        List<TaskCompletionSource>? flushes = null;
+        foreach (var item in items)
         {
-            // A flush is complete once every entry read before it is written; entries read after it may go in the
-            // same write, which does no harm.
-            while (batch.Count < MaxBatchSize && reader.TryRead(out var item))
+            if (item.Entry is { } entry)
             {
-                if (item.Entry is { } entry)
-                {
-                    batch.Add(entry);
-                    Interlocked.Decrement(ref _buffered);
-                }
-                else
-                {
-                    flushes.Add(item.Flushed!);
-                }
+                batch.Add(entry);
             }
-
-            if (batch.Count > 0)
+            else
             {
-                await WriteAsync(batch).ConfigureAwait(false);
-                batch.Clear();
+                (flushes ??= []).Add(item.Flushed!);
             }
-
-            foreach (var flushed in flushes)
-            {
-                flushed.TrySetResult();
-            }
-
-            flushes.Clear();
-            ReportDrops();
         }
+
+        Interlocked.Add(ref _buffered, -batch.Count);
+        if (batch.Count > 0)
+        {
+            await WriteAsync(batch).ConfigureAwait(false);
+        }
+
+        foreach (var flushed in flushes ?? [])
+        {
+            flushed.TrySetResult();
+        }
+
+        ReportDrops();
     }
 
     private async Task WriteAsync(List<RunLogEntry> batch)

@@ -6,15 +6,16 @@ using OrleansTasks.Storage;
 namespace OrleansTasks.Queues;
 
 /// <summary>
-/// A queue and every copy of it a concurrency key makes: each key's backlog in order (queue time less priority
-/// credit), the runs holding its slots, the per-key limit, the cap across keys, the per-key rate limit and the pause
-/// switch. Being one grain per queue is what makes those limits hold across the cluster. It never waits on a run:
-/// grants are one-way messages. Every slot also holds a permit leased from the environment (see
-/// <see cref="IEnvironmentGrain"/>), which keeps the environment-wide limit.
+/// A queue and every copy of it a concurrency key makes. Being one grain per queue is what makes its limits hold
+/// across the cluster. The rules live in two plain types this grain wires to messages, timers and the table:
+/// <see cref="KeyedBacklog"/> (which run may start: order, per-key limit, cap, rate limit, pause, time to live) and
+/// <see cref="PermitLease"/> (the permits leased from the environment, one per slot, which keep the environment-wide
+/// limit; see <see cref="IEnvironmentGrain"/>). It never waits on a run: grants and expiries go out as acknowledged
+/// notices.
 /// </summary>
 /// <remarks>
 /// Nothing here is persisted but the queue's settings (pause, limit override); the <c>runs</c> table is the record.
-/// On activation the queue rebuilds itself from the runs that are queued or hold a slot, and while it has a backlog it
+/// On activation the queue rebuilds itself from the runs that are queued or hold a slot, and while it has runs it
 /// reconciles with the table every so often, so a grant, enqueue or release lost with a dead silo heals instead of
 /// leaking a slot.
 /// </remarks>
@@ -27,42 +28,12 @@ internal sealed partial class QueueGrain(
     ILogger<QueueGrain> logger) : Grain, IQueueGrain
 {
     private static readonly TimeSpan s_reconcileInterval = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan s_demandRefresh = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Slot> _running = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Entry> _queued = new(StringComparer.Ordinal);
-
-    /// <summary>The keys that could start a run now but for permits and the cap, best head first.</summary>
-    private readonly SortedSet<Entry> _ready = [];
-
-    /// <summary>How many runs the ready keys could start now: what the queue asks the environment for.</summary>
-    private int _readyDemand;
-
-    private readonly PriorityQueue<string, DateTimeOffset> _rateReopens = new();
-    private readonly PriorityQueue<string, DateTimeOffset> _expiries = new();
-    private long _sequence;
+    private KeyedBacklog? _backlogState;
+    private PermitLease? _leaseState;
     private IGrainTimer? _reconcileTimer;
     private IGrainTimer? _clockTimer;
     private DateTimeOffset? _clockAt;
-    private int _peakPerKey;
-    private int _peak;
-
-    // The environment's permits: one per slot. See IEnvironmentGrain for the protocol.
-    private readonly Guid _epoch = Guid.NewGuid();
-    private long _generation;
-    private long _received;
-    private long _reportSequence;
-    private int _permits;
-    private bool _contended;
-    private int _reportedWanted = -1;
-    private long _reportedHead;
-    private int _reportedHeld = -1;
-    private DateTimeOffset _lastGrantAt;
-    private DateTimeOffset _lastReportAt;
-
-    /// <summary>Free permits the environment last reported; until it says otherwise, assume some are.</summary>
-    private int _environmentFree = int.MaxValue;
 
     // Both read on every grant and release: computed once per activation.
     private string? _name;
@@ -72,13 +43,17 @@ internal sealed partial class QueueGrain(
 
     private QueueOptions Definition => _definition ??= registry.GetQueue(Name) ?? new QueueOptions { Name = Name };
 
-    private int KeyLimit => settings.State.LimitOverride ?? Definition.ConcurrencyLimit ?? int.MaxValue;
+    private KeyedBacklog Backlog => _backlogState ??= new KeyedBacklog(CurrentLimits());
 
-    private int Cap => Definition.TotalConcurrencyLimit ?? int.MaxValue;
-
-    private bool Paused => settings.State.Paused;
+    private PermitLease Lease => _leaseState ??= new PermitLease(Name);
 
     private IEnvironmentGrain Environment => GrainFactory.GetGrain<IEnvironmentGrain>(0);
+
+    private QueueLimits CurrentLimits() => new(
+        PerKey: settings.State.LimitOverride ?? Definition.ConcurrencyLimit ?? int.MaxValue,
+        Total: Definition.TotalConcurrencyLimit ?? int.MaxValue,
+        Rate: Definition.RateLimit,
+        Paused: settings.State.Paused);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -89,21 +64,21 @@ internal sealed partial class QueueGrain(
         }
 
         // The runs holding slots hold permits; the first report tells the environment so.
-        _permits = _running.Count;
-        LogRebuilt(Name, _running.Count, _queued.Count);
+        Lease.Rebuilt(Backlog.Running);
+        LogRebuilt(Name, Backlog.Running, Backlog.Queued);
         Dispatch(forceReport: true);
     }
 
     public Task EnqueueAsync(QueueTicket ticket)
     {
-        if (_running.ContainsKey(ticket.RunId))
+        if (Backlog.HoldsSlot(ticket.RunId, out var grantedAt))
         {
             // It holds a slot but asks again: it never got (or lost) its grant. Send it once more.
-            Grant(ticket.RunId, _running[ticket.RunId].GrantedAt);
+            Grant(ticket.RunId, grantedAt);
         }
-        else if (!_queued.ContainsKey(ticket.RunId))
+        else if (!Backlog.IsQueued(ticket.RunId))
         {
-            AddToBacklog(ticket, time.GetUtcNow());
+            Backlog.Enqueue(ticket, time.GetUtcNow());
             Dispatch();
         }
 
@@ -112,60 +87,27 @@ internal sealed partial class QueueGrain(
 
     public Task ReleaseAsync(string runId)
     {
-        if (_running.Remove(runId, out var slot))
+        switch (Backlog.Release(runId, time.GetUtcNow()))
         {
-            var key = _keys[slot.Key];
-            key.Running--;
-            if (_contended)
-            {
-                // Others wait for permits: this one goes back to the environment rather than to this queue's next run.
-                _permits--;
-            }
-
-            Refresh(key, time.GetUtcNow());
-        }
-        else if (_queued.Remove(runId, out var entry))
-        {
-            var key = _keys[entry.Key];
-            key.Backlog.Remove(entry);
-            Refresh(key, time.GetUtcNow());
-        }
-        else
-        {
-            return Task.CompletedTask;
+            case BacklogRelease.SlotFreed:
+                Lease.SlotFreed();
+                Dispatch();
+                break;
+            case BacklogRelease.LeftBacklog:
+                Dispatch();
+                break;
         }
 
-        Dispatch();
         return Task.CompletedTask;
     }
 
     public Task PermitsAsync(PermitGrant grant)
     {
-        var force = false;
-        if (grant.Generation < _generation)
+        if (Lease.Accept(grant, time.GetUtcNow(), out var mustReport))
         {
-            return Task.CompletedTask; // From an environment activation that has since been replaced.
+            Dispatch(mustReport);
         }
 
-        if (grant.Generation > _generation)
-        {
-            _generation = grant.Generation;
-            _received = 0;
-            force = true;
-        }
-
-        if (grant.Epoch == _epoch && grant.Count > 0)
-        {
-            _permits += grant.Count;
-            _received += grant.Count;
-            _lastGrantAt = time.GetUtcNow();
-        }
-
-        _contended = grant.Contended;
-        _environmentFree = grant.Free;
-
-        // After a grant the environment's idea of what this queue wants is spent: tell it again.
-        Dispatch(force || grant.Count > 0);
         return Task.CompletedTask;
     }
 
@@ -178,7 +120,7 @@ internal sealed partial class QueueGrain(
     /// <summary>The Queues API works on defined queues only; a name that is not one is a clear error.</summary>
     private void EnsureDefined()
     {
-        if (registry.GetQueue(Name) is null && _running.Count == 0 && _queued.Count == 0)
+        if (registry.GetQueue(Name) is null && Backlog.Running == 0 && Backlog.Queued == 0)
         {
             DeactivateOnIdle();
             throw new QueueNotFoundException(Name);
@@ -193,8 +135,7 @@ internal sealed partial class QueueGrain(
             settings.State.Paused = true;
             await settings.WriteStateAsync();
             LogPaused(Name);
-            RefreshAll();
-            Dispatch();
+            LimitsChanged();
         }
 
         return Info();
@@ -208,8 +149,7 @@ internal sealed partial class QueueGrain(
             settings.State.Paused = false;
             await settings.WriteStateAsync();
             LogResumed(Name);
-            RefreshAll();
-            Dispatch();
+            LimitsChanged();
         }
 
         return Info();
@@ -227,8 +167,7 @@ internal sealed partial class QueueGrain(
         settings.State.OverriddenAt = time.GetUtcNow();
         await settings.WriteStateAsync();
         LogLimitOverridden(Name, limit);
-        RefreshAll();
-        Dispatch();
+        LimitsChanged();
         return Info();
     }
 
@@ -240,11 +179,16 @@ internal sealed partial class QueueGrain(
             settings.State.LimitOverride = null;
             settings.State.OverriddenAt = null;
             await settings.WriteStateAsync();
-            RefreshAll();
-            Dispatch();
+            LimitsChanged();
         }
 
         return Info();
+    }
+
+    private void LimitsChanged()
+    {
+        Backlog.SetLimits(CurrentLimits(), time.GetUtcNow());
+        Dispatch();
     }
 
     private QueueInfo Info()
@@ -259,28 +203,13 @@ internal sealed partial class QueueGrain(
             OverriddenAt = settings.State.OverriddenAt,
             TotalConcurrencyLimit = definition.TotalConcurrencyLimit,
             RateLimit = definition.RateLimit,
-            Running = _running.Count,
-            Queued = _queued.Count,
-            Paused = Paused,
-            ActiveKeys = _keys.Values.Count(k => k.Running > 0 || k.Backlog.Count > 0),
-            PeakRunningPerKey = _peakPerKey,
-            PeakRunning = _peak,
+            Running = Backlog.Running,
+            Queued = Backlog.Queued,
+            Paused = settings.State.Paused,
+            ActiveKeys = Backlog.ActiveKeys,
+            PeakRunningPerKey = Backlog.PeakRunningPerKey,
+            PeakRunning = Backlog.PeakRunning,
         };
-    }
-
-    private void AddToBacklog(QueueTicket ticket, DateTimeOffset now)
-    {
-        var key = GetKey(ticket.ConcurrencyKey ?? "");
-        var entry = new Entry(ticket.Order, _sequence++, ticket.RunId, key.Name, ticket.ExpiresAt);
-        _queued[ticket.RunId] = entry;
-        key.Backlog.Add(entry);
-        if (ticket.ExpiresAt is { } expiresAt)
-        {
-            _expiries.Enqueue(ticket.RunId, expiresAt);
-            ArmClock(expiresAt);
-        }
-
-        Refresh(key, now);
     }
 
     /// <summary>A run the table says is in this queue: waiting in its key's backlog, or holding a slot.</summary>
@@ -289,157 +218,46 @@ internal sealed partial class QueueGrain(
         if (entry.WaitsForSlot)
         {
             var order = entry.ResumeRequested ? entry.Order - QueueOrders.ResumeCredit : entry.Order;
-            AddToBacklog(new QueueTicket(entry.RunId, entry.ConcurrencyKey, order, entry.ExpiresAt), now);
+            Backlog.Enqueue(new QueueTicket(entry.RunId, entry.ConcurrencyKey, order, entry.ExpiresAt), now);
         }
         else
         {
-            AddRunning(entry.RunId, entry.ConcurrencyKey ?? "", now);
+            Backlog.AddRunning(entry.RunId, entry.ConcurrencyKey, now);
         }
     }
 
-    private void AddRunning(string runId, string keyName, DateTimeOffset now)
-    {
-        var key = GetKey(keyName);
-        _running[runId] = new Slot(key.Name, now);
-        key.Running++;
-        _peakPerKey = Math.Max(_peakPerKey, key.Running);
-        _peak = Math.Max(_peak, _running.Count);
-        Refresh(key, now);
-    }
-
-    private KeyState GetKey(string name)
-    {
-        if (!_keys.TryGetValue(name, out var key))
-        {
-            key = new KeyState(name);
-            _keys.Add(name, key);
-        }
-
-        return key;
-    }
-
-    /// <summary>Grants slots while a key is ready, a permit is free and the cap allows; then settles permits with the environment.</summary>
+    /// <summary>Grants slots while a run may start and a permit is free; then settles permits with the environment.</summary>
     private void Dispatch(bool forceReport = false)
     {
         var now = time.GetUtcNow();
-        ExpireDue(now);
-        var cap = Cap;
-        while (_permits > _running.Count && _running.Count < cap && _ready.Min is { } head)
+        foreach (var runId in Backlog.ExpireDue(now))
         {
-            var key = _keys[head.Key];
-            var entry = key.Backlog.Min!;
-            key.Backlog.Remove(entry);
-            _queued.Remove(entry.RunId);
-            if (entry.ExpiresAt is { } expiresAt && expiresAt <= now)
-            {
-                Expire(entry.RunId);
-                Refresh(key, now);
-                continue;
-            }
-
-            key.RecordStart(now, Definition.RateLimit);
-            AddRunning(entry.RunId, key.Name, now);
-            Grant(entry.RunId, now);
+            Expire(runId);
         }
 
-        ReportToEnvironment(now, forceReport);
+        while (Lease.Held > Backlog.Running && Backlog.TakeNext(now) is { } next)
+        {
+            if (next.Expired)
+            {
+                Expire(next.RunId);
+            }
+            else
+            {
+                Grant(next.RunId, now);
+            }
+        }
+
+        if (Lease.Report(now, Backlog.Running, Backlog.Demand, Backlog.HeadOrder, forceReport) is { } report)
+        {
+            Environment.UpdateAsync(report).Ignore();
+        }
+
+        if (Backlog.NextDueAt is { } due)
+        {
+            ArmClock(due);
+        }
+
         UpdateReconcileTimer();
-    }
-
-    /// <summary>
-    /// Hands back permits the queue cannot use and says how many more it wants. Reports are sent only when they would
-    /// change what the environment does: a queue that wants more while the environment has none free stays quiet (the
-    /// environment remembers that it wants some, and refreshes that with each grant), so a busy queue reusing its
-    /// permits sends nothing.
-    /// </summary>
-    private void ReportToEnvironment(DateTimeOffset now, bool force)
-    {
-        var demand = _running.Count >= Cap ? 0 : Math.Min(_readyDemand, Cap - _running.Count);
-        var free = _permits - _running.Count;
-        if (free > 0 && demand == 0)
-        {
-            _permits -= free;
-        }
-
-        var wanted = Math.Max(0, demand - Math.Max(0, _permits - _running.Count));
-        var head = _ready.Min is { } best ? best.Order : long.MaxValue;
-        var changed = force
-            || _permits != _reportedHeld && (_permits < _reportedHeld || _contended)
-            || (wanted > 0) != (_reportedWanted > 0)
-            || wanted > _reportedWanted && _environmentFree > 0
-            || wanted > 0 && _contended && head < _reportedHead
-            || wanted > 0 && now - _lastGrantAt > s_demandRefresh && now - _lastReportAt > s_demandRefresh;
-        if (!changed)
-        {
-            return;
-        }
-
-        _reportedHeld = _permits;
-        _reportedWanted = wanted;
-        _reportedHead = head;
-        _lastReportAt = now;
-        Environment.UpdateAsync(new PermitDemand(Name, _epoch, ++_reportSequence, _generation, _permits, _received, wanted, head)).Ignore();
-    }
-
-    /// <summary>Puts the key in or out of the ready set and recounts what it could start now.</summary>
-    private void Refresh(KeyState key, DateTimeOffset now)
-    {
-        if (key.Ready is { } ready)
-        {
-            _ready.Remove(ready);
-            key.Ready = null;
-        }
-
-        _readyDemand -= key.Demand;
-        key.Demand = 0;
-        var limit = KeyLimit;
-        if (key.Backlog.Count > 0 && key.Running < limit && !Paused)
-        {
-            var allowed = key.RateAllowance(now, Definition.RateLimit, out var reopensAt);
-            if (allowed > 0)
-            {
-                var head = key.Backlog.Min!;
-                key.Ready = head;
-                _ready.Add(head);
-                key.Demand = Math.Min(Math.Min(key.Backlog.Count, limit - key.Running), allowed);
-                _readyDemand += key.Demand;
-            }
-            else if (!key.ReopenScheduled)
-            {
-                key.ReopenScheduled = true;
-                _rateReopens.Enqueue(key.Name, reopensAt);
-                ArmClock(reopensAt);
-            }
-        }
-
-        if (key.Running == 0 && key.Backlog.Count == 0 && !key.HasRecentStarts(now, Definition.RateLimit))
-        {
-            _keys.Remove(key.Name);
-        }
-    }
-
-    private void RefreshAll()
-    {
-        var now = time.GetUtcNow();
-        foreach (var key in _keys.Values.ToList())
-        {
-            Refresh(key, now);
-        }
-    }
-
-    private void ExpireDue(DateTimeOffset now)
-    {
-        while (_expiries.TryPeek(out var runId, out var expiresAt) && expiresAt <= now)
-        {
-            _expiries.Dequeue();
-            if (_queued.Remove(runId, out var entry))
-            {
-                var key = _keys[entry.Key];
-                key.Backlog.Remove(entry);
-                Expire(runId);
-                Refresh(key, now);
-            }
-        }
     }
 
     /// <summary>The one timer for what time alone changes: a rate window reopening, a queued run expiring.</summary>
@@ -464,28 +282,8 @@ internal sealed partial class QueueGrain(
         _clockTimer?.Dispose();
         _clockTimer = null;
         _clockAt = null;
-        var now = time.GetUtcNow();
-        while (_rateReopens.TryPeek(out var keyName, out var at) && at <= now)
-        {
-            _rateReopens.Dequeue();
-            if (_keys.TryGetValue(keyName, out var key))
-            {
-                key.ReopenScheduled = false;
-                Refresh(key, now);
-            }
-        }
-
+        Backlog.OnClock(time.GetUtcNow());
         Dispatch();
-        if (_rateReopens.TryPeek(out _, out var nextReopen))
-        {
-            ArmClock(nextReopen);
-        }
-
-        if (_expiries.TryPeek(out _, out var nextExpiry))
-        {
-            ArmClock(nextExpiry);
-        }
-
         return Task.CompletedTask;
     }
 
@@ -505,7 +303,7 @@ internal sealed partial class QueueGrain(
 
     private void UpdateReconcileTimer()
     {
-        if (_queued.Count > 0 || _running.Count > 0)
+        if (Backlog.Queued > 0 || Backlog.Running > 0)
         {
             _reconcileTimer ??= this.RegisterGrainTimer(
                 static (grain, cancellationToken) => grain.ReconcileAsync(cancellationToken),
@@ -524,9 +322,9 @@ internal sealed partial class QueueGrain(
     {
         var now = time.GetUtcNow();
         var stored = (await store.LoadQueueAsync(Name, now, cancellationToken)).ToDictionary(e => e.RunId, StringComparer.Ordinal);
-        foreach (var (runId, slot) in _running.ToList())
+        foreach (var (runId, grantedAt) in Backlog.Slots.ToList())
         {
-            if (now - slot.GrantedAt < s_reconcileInterval)
+            if (now - grantedAt < s_reconcileInterval)
             {
                 continue; // Too recent to judge: its status write may still be in flight.
             }
@@ -538,103 +336,21 @@ internal sealed partial class QueueGrain(
             }
             else if (entry.WaitsForSlot)
             {
-                Grant(runId, slot.GrantedAt);
+                Grant(runId, grantedAt);
             }
         }
 
-        foreach (var entry in stored.Values.Where(e => !_running.ContainsKey(e.RunId) && !_queued.ContainsKey(e.RunId)))
+        foreach (var entry in stored.Values.Where(e => !Backlog.HoldsSlot(e.RunId, out _) && !Backlog.IsQueued(e.RunId)))
         {
             AddStored(entry, now);
             if (!entry.WaitsForSlot)
             {
                 // Executing under a grant this activation never saw: it holds a permit all the same.
-                _permits++;
+                Lease.Adopted();
             }
         }
 
         Dispatch(forceReport: true);
-    }
-
-    /// <summary>A run waiting in a key's backlog; ordered by queue order, then arrival.</summary>
-    private sealed record Entry(long Order, long Sequence, string RunId, string Key, DateTimeOffset? ExpiresAt) : IComparable<Entry>
-    {
-        public int CompareTo(Entry? other)
-        {
-            if (other is null)
-            {
-                return 1;
-            }
-
-            var byOrder = Order.CompareTo(other.Order);
-            return byOrder != 0 ? byOrder : Sequence.CompareTo(other.Sequence);
-        }
-    }
-
-    private readonly record struct Slot(string Key, DateTimeOffset GrantedAt);
-
-    /// <summary>One concurrency key's copy of the queue.</summary>
-    private sealed class KeyState(string name)
-    {
-        private Queue<DateTimeOffset>? _starts;
-
-        public string Name { get; } = name;
-
-        public SortedSet<Entry> Backlog { get; } = [];
-
-        public int Running { get; set; }
-
-        public Entry? Ready { get; set; }
-
-        public int Demand { get; set; }
-
-        public bool ReopenScheduled { get; set; }
-
-        public void RecordStart(DateTimeOffset now, QueueRateLimit? rate)
-        {
-            if (rate is not null)
-            {
-                (_starts ??= new()).Enqueue(now);
-            }
-        }
-
-        /// <summary>How many more runs may start now under the rate limit, and when one more may if none can.</summary>
-        public int RateAllowance(DateTimeOffset now, QueueRateLimit? rate, out DateTimeOffset reopensAt)
-        {
-            reopensAt = now;
-            if (rate is null)
-            {
-                return int.MaxValue;
-            }
-
-            Trim(now, rate);
-            var count = _starts?.Count ?? 0;
-            if (count < rate.Limit)
-            {
-                return rate.Limit - count;
-            }
-
-            reopensAt = _starts!.Peek() + rate.Period;
-            return 0;
-        }
-
-        public bool HasRecentStarts(DateTimeOffset now, QueueRateLimit? rate)
-        {
-            if (rate is null || _starts is null)
-            {
-                return false;
-            }
-
-            Trim(now, rate);
-            return _starts.Count > 0;
-        }
-
-        private void Trim(DateTimeOffset now, QueueRateLimit rate)
-        {
-            while (_starts is { Count: > 0 } starts && starts.Peek() + rate.Period <= now)
-            {
-                starts.Dequeue();
-            }
-        }
     }
 }
 

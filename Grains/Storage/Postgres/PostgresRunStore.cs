@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -70,18 +69,16 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _serviceId;
     private readonly ILogger<PostgresRunStore> _logger;
-    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task[] _writers;
-    private readonly Task _loader;
+    private readonly GroupCommit<PendingWrite> _writes;
+    private readonly GroupCommit<PendingLoad> _loads;
 
     public PostgresRunStore(NpgsqlDataSource dataSource, string serviceId, ILogger<PostgresRunStore> logger, int writers = 1)
     {
         _dataSource = dataSource;
         _serviceId = serviceId;
         _logger = logger;
-        _writers = [.. Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync))];
-        _loader = Task.Run(LoadLoopAsync);
+        _writes = new GroupCommit<PendingWrite>(FlushAsync, LogLoopFailed, MaxBatchSize, writers);
+        _loads = new GroupCommit<PendingLoad>(LoadBatchAsync, LogLoopFailed, MaxBatchSize);
     }
 
     public Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default) => Enqueue(row, isInsert: true);
@@ -95,7 +92,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     public Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default)
     {
         var load = new PendingLoad(runId);
-        if (!_loads.Writer.TryWrite(load))
+        if (!_loads.TryAdd(load))
         {
             throw new ObjectDisposedException(nameof(PostgresRunStore), "The run store is shutting down.");
         }
@@ -211,49 +208,39 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _writes.Writer.TryComplete();
-        _loads.Writer.TryComplete();
-        await Task.WhenAll(_writers.Append(_loader)).ConfigureAwait(false);
+        _writes.Complete();
+        _loads.Complete();
+        await Task.WhenAll(_writes.Completion, _loads.Completion).ConfigureAwait(false);
     }
 
-    private async Task LoadLoopAsync()
+    /// <summary>One query for every load waiting: <c>id = ANY(…)</c>.</summary>
+    private async Task LoadBatchAsync(List<PendingLoad> batch)
     {
-        var batch = new List<PendingLoad>(MaxBatchSize);
-        var reader = _loads.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatchSize && reader.TryRead(out var load))
+            await using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM runs WHERE id = ANY($1) AND service_id = $2");
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(l => l.RunId).Distinct()] });
+            command.Parameters.Add(Service());
+            var rows = new Dictionary<string, RunRow>(StringComparer.Ordinal);
+            await using (var rowReader = await command.ExecuteReaderAsync().ConfigureAwait(false))
             {
-                batch.Add(load);
-            }
-
-            try
-            {
-                await using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM runs WHERE id = ANY($1) AND service_id = $2");
-                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(l => l.RunId).Distinct()] });
-                command.Parameters.Add(Service());
-                var rows = new Dictionary<string, RunRow>(StringComparer.Ordinal);
-                await using (var rowReader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+                while (await rowReader.ReadAsync().ConfigureAwait(false))
                 {
-                    while (await rowReader.ReadAsync().ConfigureAwait(false))
-                    {
-                        var row = ReadRow(rowReader);
-                        rows[row.Id] = row;
-                    }
-                }
-
-                foreach (var load in batch)
-                {
-                    load.Completion.TrySetResult(rows.GetValueOrDefault(load.RunId));
+                    var row = ReadRow(rowReader);
+                    rows[row.Id] = row;
                 }
             }
-            catch (Exception exception)
+
+            foreach (var load in batch)
             {
-                foreach (var load in batch)
-                {
-                    load.Completion.TrySetException(exception);
-                }
+                load.Completion.TrySetResult(rows.GetValueOrDefault(load.RunId));
+            }
+        }
+        catch (Exception exception)
+        {
+            foreach (var load in batch)
+            {
+                load.Completion.TrySetException(exception);
             }
         }
     }
@@ -261,31 +248,12 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private Task<bool> Enqueue(RunRow row, bool isInsert)
     {
         var write = new PendingWrite(row, isInsert);
-        if (!_writes.Writer.TryWrite(write))
+        if (!_writes.TryAdd(write))
         {
             throw new ObjectDisposedException(nameof(PostgresRunStore), "The run store is shutting down.");
         }
 
         return write.Completion.Task;
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<PendingWrite>(MaxBatchSize);
-        var reader = _writes.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatchSize && reader.TryRead(out var write))
-            {
-                batch.Add(write);
-            }
-
-            if (batch.Count > 0)
-            {
-                await FlushAsync(batch).ConfigureAwait(false);
-            }
-        }
     }
 
     private async Task FlushAsync(List<PendingWrite> batch)

@@ -1,0 +1,185 @@
+using OrleansTasks.Queues;
+
+namespace OrleansTasks.Tests.Queues;
+
+/// <summary>
+/// The environment permit protocol on its own: <see cref="PermitPool"/> (the environment) and <see cref="PermitLease"/>
+/// (each queue), with the messages between them delivered, lost, duplicated or reordered by hand.
+/// </summary>
+public sealed class PermitProtocolTests
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static PermitLease Lease(string queue) => new(queue);
+
+    [Fact]
+    public void TwoQueuesWantingMoreThanTheLimit_PermitsOutNeverPassIt_BestHeadServedFirst()
+    {
+        var pool = new PermitPool(generation: 1);
+        var old = Lease("old");
+        var young = Lease("young");
+
+        var sends = pool.Update(young.Report(s_t0, running: 0, demand: 5, head: 200, force: true)!, limit: 6);
+        Assert.Equal(5, Assert.Single(sends).Grant.Count);
+        young.Accept(sends[0].Grant, s_t0, out _);
+
+        sends = pool.Update(old.Report(s_t0, running: 0, demand: 5, head: 100, force: true)!, limit: 6);
+        Assert.Equal(1, sends.Single(s => s.Queue == "old").Grant.Count);
+        Assert.Equal(6, pool.Held);
+        Assert.True(pool.Contended);
+
+        // Every holder hears of the contention, so it hands freed permits back.
+        foreach (var send in sends)
+        {
+            (send.Queue == "old" ? old : young).Accept(send.Grant, s_t0, out _);
+        }
+
+        Assert.True(young.Contended);
+        Assert.Equal(5, young.Held);
+
+        // Young frees a slot: its permit goes back, and on to old (the better head), not to young's next run.
+        young.SlotFreed();
+        var report = young.Report(s_t0, running: 4, demand: 4, head: 201, force: false);
+        Assert.NotNull(report);
+        Assert.Equal(4, report.Held);
+        sends = pool.Update(report, limit: 6);
+        var toOld = sends.Single(s => s.Queue == "old" && s.Grant.Count > 0);
+        Assert.Equal(1, toOld.Grant.Count);
+        Assert.Equal(6, pool.Held);
+    }
+
+    [Fact]
+    public void UnusedPermits_HandedBack_AndTheRestOfTheLimitGoesToOthers()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = Lease("a");
+        var sends = pool.Update(a.Report(s_t0, running: 0, demand: 3, head: 1, force: true)!, limit: 3);
+        a.Accept(sends[0].Grant, s_t0, out _);
+        Assert.Equal(3, a.Held);
+
+        // Two runs finished and nothing else waits: the queue keeps only what its running runs hold.
+        var report = a.Report(s_t0, running: 1, demand: 0, head: long.MaxValue, force: false);
+        Assert.NotNull(report);
+        Assert.Equal(1, a.Held);
+        Assert.Empty(pool.Update(report, limit: 3));
+        Assert.Equal(1, pool.Held);
+
+        var b = Lease("b");
+        sends = pool.Update(b.Report(s_t0, running: 0, demand: 5, head: 2, force: true)!, limit: 3);
+        Assert.Equal(2, sends.Single(s => s.Queue == "b").Grant.Count);
+    }
+
+    [Fact]
+    public void BusyQueueReusingItsPermits_SendsNothing()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = Lease("a");
+        var sends = pool.Update(a.Report(s_t0, running: 0, demand: 2, head: 1, force: true)!, limit: 10);
+        a.Accept(sends[0].Grant, s_t0, out _);
+        Assert.NotNull(a.Report(s_t0, running: 2, demand: 0, head: long.MaxValue, force: true));
+
+        // A run finishes and the next takes its permit: the same held count, nothing wanted.
+        Assert.Null(a.Report(s_t0.AddSeconds(1), running: 2, demand: 0, head: long.MaxValue, force: false));
+        Assert.Null(a.Report(s_t0.AddSeconds(30), running: 2, demand: 0, head: long.MaxValue, force: false));
+    }
+
+    [Fact]
+    public void WantingMoreWhileNoneAreFree_StaysQuiet_ButSaysSoAgainAfterTheRefreshPeriod()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = Lease("a");
+        var sends = pool.Update(a.Report(s_t0, running: 0, demand: 5, head: 1, force: true)!, limit: 2);
+        a.Accept(sends.Single(s => s.Queue == "a").Grant, s_t0, out _);
+        Assert.Equal(0, sends.Single(s => s.Queue == "a").Grant.Free);
+
+        // The first report after the grant says what it still wants; more demand while none are free changes nothing.
+        Assert.NotNull(a.Report(s_t0, running: 2, demand: 5, head: 1, force: true));
+        Assert.Null(a.Report(s_t0.AddSeconds(1), running: 2, demand: 6, head: 1, force: false));
+
+        // A report or grant may have been lost: a queue that still wants permits says so again, now and then.
+        Assert.NotNull(a.Report(s_t0 + PermitLease.DemandRefresh + TimeSpan.FromSeconds(1), running: 2, demand: 6, head: 1, force: false));
+    }
+
+    [Fact]
+    public void GrantFromAReplacedEnvironment_Ignored_NewGenerationForcesAFullReport()
+    {
+        var a = Lease("a");
+        Assert.True(a.Accept(new PermitGrant(Generation: 2, a.Epoch, 0, Contended: false, Free: 5), s_t0, out var mustReport));
+        Assert.True(mustReport);
+
+        Assert.False(a.Accept(new PermitGrant(Generation: 1, a.Epoch, 3, Contended: false, Free: 5), s_t0, out _));
+        Assert.Equal(0, a.Held);
+
+        Assert.True(a.Accept(new PermitGrant(Generation: 2, a.Epoch, 0, Contended: false, Free: 5), s_t0, out mustReport));
+        Assert.False(mustReport);
+    }
+
+    [Fact]
+    public void GrantMeantForAnEarlierQueueActivation_NotHeld_AndThePoolStopsCountingIt()
+    {
+        var pool = new PermitPool(generation: 1);
+        var first = Lease("q");
+        var sends = pool.Update(first.Report(s_t0, running: 0, demand: 3, head: 1, force: true)!, limit: 5);
+        Assert.Equal(3, pool.Held);
+
+        // The queue's silo died before the grant arrived; its next activation never sees those permits.
+        var second = Lease("q");
+        Assert.True(second.Accept(sends[0].Grant, s_t0, out var mustReport));
+        Assert.True(mustReport);
+        Assert.Equal(0, second.Held);
+
+        var report = second.Report(s_t0, running: 0, demand: 1, head: 1, force: true)!;
+        sends = pool.Update(report, limit: 5);
+        Assert.Equal(1, sends.Single().Grant.Count);
+        Assert.Equal(1, pool.Held);
+    }
+
+    [Fact]
+    public void GrantStillInFlight_CountedByThePool_UntilTheQueueSaysItArrived()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = Lease("a");
+        pool.Seed("a", running: 0);
+        var first = a.Report(s_t0, running: 0, demand: 4, head: 1, force: true)!;
+        var sends = pool.Update(first, limit: 4);
+        Assert.Equal(4, pool.Held);
+
+        // A report made before the grant arrived says the queue holds nothing: the pool still counts the four, and
+        // grants no more.
+        var beforeArrival = a.Report(s_t0, running: 0, demand: 4, head: 1, force: true)!;
+        Assert.DoesNotContain(pool.Update(beforeArrival, limit: 4), s => s.Grant.Count > 0);
+        Assert.Equal(4, pool.Held);
+
+        a.Accept(sends[0].Grant, s_t0, out _);
+        var afterArrival = a.Report(s_t0, running: 4, demand: 0, head: long.MaxValue, force: true)!;
+        pool.Update(afterArrival, limit: 4);
+        Assert.Equal(4, pool.Held);
+    }
+
+    [Fact]
+    public void LateReport_OvertakenByANewerOne_Ignored()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = Lease("a");
+        var older = a.Report(s_t0, running: 0, demand: 3, head: 1, force: true)!;
+        var newer = a.Report(s_t0, running: 0, demand: 1, head: 1, force: true)!;
+
+        Assert.Equal(1, Assert.Single(pool.Update(newer, limit: 5)).Grant.Count);
+        Assert.Empty(pool.Update(older, limit: 5));
+        Assert.Equal(1, pool.Held);
+        Assert.Equal(0, pool.WaitingQueues);
+    }
+
+    [Fact]
+    public void SlotFreedWhileUncontended_PermitKeptForTheQueuesNextRun()
+    {
+        var a = Lease("a");
+        a.Accept(new PermitGrant(1, a.Epoch, 2, Contended: false, Free: 8), s_t0, out _);
+        a.SlotFreed();
+        Assert.Equal(2, a.Held);
+
+        a.Accept(new PermitGrant(1, Guid.Empty, 0, Contended: true, Free: 0), s_t0, out _);
+        a.SlotFreed();
+        Assert.Equal(1, a.Held);
+    }
+}
