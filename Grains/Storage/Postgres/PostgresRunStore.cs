@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace OrleansTasks.Storage.Postgres;
 
@@ -14,51 +12,6 @@ namespace OrleansTasks.Storage.Postgres;
 internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 {
     private const int MaxBatchSize = 1000;
-
-    private const string Columns =
-        "id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth, created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state, concurrency_key, idempotency_key, expires_at, resume_requested";
-
-    private const string InsertSql = """
-        INSERT INTO runs (id, service_id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
-                          created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
-                          concurrency_key, idempotency_key, expires_at, resume_requested)
-        SELECT u.id, $22, u.task_id, u.status, u.queue, u.queue_order, u.machine,
-               ARRAY(SELECT json_array_elements_text(u.tags::json)), u.batch_id, u.parent_run_id, u.root_run_id, u.depth,
-               u.created_at, u.updated_at, u.started_at, u.finished_at, u.wake_at, u.owner, u.version,
-               u.payload::json, u.output::json, u.state::json, u.concurrency_key, u.idempotency_key, u.expires_at, u.resume_requested
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                    $9::text[], $10::text[], $11::integer[],
-                    $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
-                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[],
-                    $23::text[], $24::text[], $25::timestamptz[], $26::boolean[])
-             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
-                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
-                  concurrency_key, idempotency_key, expires_at, resume_requested)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING id
-        """;
-
-    // Task and creation time never change after the insert, so saves leave those columns alone; the payload is sent
-    // (and written) only when a trailing debounce replaced it.
-    private const string UpdateSql = """
-        UPDATE runs AS r
-        SET status = u.status, queue = u.queue, queue_order = u.queue_order, machine = u.machine,
-            tags = ARRAY(SELECT json_array_elements_text(u.tags::json)), batch_id = u.batch_id,
-            updated_at = u.updated_at, started_at = u.started_at, finished_at = u.finished_at, wake_at = u.wake_at,
-            owner = u.owner, version = u.version, output = u.output::json, state = u.state::json,
-            payload = COALESCE(u.payload::json, r.payload),
-            concurrency_key = u.concurrency_key, idempotency_key = u.idempotency_key, expires_at = u.expires_at,
-            resume_requested = u.resume_requested
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                    $9::text[], $10::text[], $11::integer[],
-                    $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[],
-                    $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[],
-                    $23::text[], $24::text[], $25::timestamptz[], $26::boolean[])
-             AS u(id, task_id, status, queue, queue_order, machine, tags, batch_id, parent_run_id, root_run_id, depth,
-                  created_at, updated_at, started_at, finished_at, wake_at, owner, version, payload, output, state,
-                  concurrency_key, idempotency_key, expires_at, resume_requested)
-        WHERE r.id = u.id AND r.service_id = $22 AND r.version < u.version
-        """;
 
     // Makes suspended waiting runs due now (the parents a finishing run's row names), in the commit of that row.
     private const string WakeSql = """
@@ -218,7 +171,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     {
         try
         {
-            await using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM runs WHERE id = ANY($1) AND service_id = $2");
+            await using var command = _dataSource.CreateCommand($"SELECT {RunColumns.Select} FROM runs WHERE id = ANY($1) AND service_id = $2");
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(l => l.RunId).Distinct()] });
             command.Parameters.Add(Service());
             var rows = new Dictionary<string, RunRow>(StringComparer.Ordinal);
@@ -226,7 +179,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             {
                 while (await rowReader.ReadAsync().ConfigureAwait(false))
                 {
-                    var row = ReadRow(rowReader);
+                    var row = RunColumns.Read(rowReader);
                     rows[row.Id] = row;
                 }
             }
@@ -324,12 +277,12 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         await using var command = new NpgsqlBatch(connection);
         if (inserts.Count > 0)
         {
-            command.BatchCommands.Add(CreateCommand(InsertSql, inserts.Select(w => w.Row).ToList(), isInsert: true));
+            command.BatchCommands.Add(RunColumns.Bind(RunColumns.InsertSql, [.. inserts.Select(w => w.Row)], _serviceId, isInsert: true));
         }
 
         if (newestSaves.Count > 0)
         {
-            command.BatchCommands.Add(CreateCommand(UpdateSql, newestSaves, isInsert: false));
+            command.BatchCommands.Add(RunColumns.Bind(RunColumns.UpdateSql, newestSaves, _serviceId, isInsert: false));
         }
 
         var wakes = saves.Values.SelectMany(w => w).SelectMany(w => w.Row.WakeRunIds ?? []).Distinct(StringComparer.Ordinal).ToArray();
@@ -371,72 +324,6 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     }
 
     private NpgsqlParameter<string> Service() => new() { TypedValue = _serviceId };
-
-    private NpgsqlBatchCommand CreateCommand(string sql, List<RunRow> rows, bool isInsert)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        var parameters = command.Parameters;
-        parameters.Add(Text(rows, r => r.Id));
-        parameters.Add(Text(rows, r => r.TaskId));
-        parameters.Add(Text(rows, r => r.Status));
-        parameters.Add(Text(rows, r => r.Queue));
-        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.QueueOrder)] });
-        parameters.Add(Text(rows, r => r.Machine));
-        parameters.Add(Text(rows, r => JsonSerializer.Serialize(r.Tags, TaskJson.Options)));
-        parameters.Add(Text(rows, r => r.BatchId));
-        parameters.Add(Text(rows, r => r.ParentRunId));
-        parameters.Add(Text(rows, r => r.RootRunId));
-        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Depth)] });
-        parameters.Add(Times(rows, r => r.CreatedAt));
-        parameters.Add(Times(rows, r => r.UpdatedAt));
-        parameters.Add(Times(rows, r => r.StartedAt));
-        parameters.Add(Times(rows, r => r.FinishedAt));
-        parameters.Add(Times(rows, r => r.WakeAt));
-        parameters.Add(Text(rows, r => r.Owner));
-        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Version)] });
-        parameters.Add(Text(rows, r => isInsert || r.PayloadChanged ? r.PayloadJson : null));
-        parameters.Add(Text(rows, r => r.OutputJson));
-        parameters.Add(Text(rows, r => r.StateJson));
-        parameters.Add(Service());
-        parameters.Add(Text(rows, r => r.ConcurrencyKey));
-        parameters.Add(Text(rows, r => r.IdempotencyKey));
-        parameters.Add(Times(rows, r => r.ExpiresAt));
-        parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => r.ResumeRequested)] });
-        return command;
-    }
-
-    private static NpgsqlParameter Text(List<RunRow> rows, Func<RunRow, string?> select) =>
-        new() { Value = rows.Select(select).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Times(List<RunRow> rows, Func<RunRow, DateTimeOffset?> select) =>
-        new() { Value = rows.Select(r => select(r) is { } t ? (object)t.UtcDateTime : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
-
-    private static RunRow ReadRow(NpgsqlDataReader reader) => new(
-        Id: reader.GetString(0),
-        TaskId: reader.GetString(1),
-        Status: reader.GetString(2),
-        Queue: reader.GetString(3),
-        QueueOrder: reader.GetInt64(4),
-        Machine: reader.GetString(5),
-        Tags: reader.GetFieldValue<string[]>(6),
-        BatchId: reader.IsDBNull(7) ? null : reader.GetString(7),
-        ParentRunId: reader.IsDBNull(8) ? null : reader.GetString(8),
-        RootRunId: reader.IsDBNull(9) ? null : reader.GetString(9),
-        Depth: reader.GetInt32(10),
-        CreatedAt: reader.GetFieldValue<DateTimeOffset>(11),
-        UpdatedAt: reader.GetFieldValue<DateTimeOffset>(12),
-        StartedAt: reader.IsDBNull(13) ? null : reader.GetFieldValue<DateTimeOffset>(13),
-        FinishedAt: reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
-        WakeAt: reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
-        Owner: reader.IsDBNull(16) ? null : reader.GetString(16),
-        Version: reader.GetInt64(17),
-        PayloadJson: reader.GetString(18),
-        OutputJson: reader.IsDBNull(19) ? null : reader.GetString(19),
-        StateJson: reader.GetString(20),
-        ConcurrencyKey: reader.IsDBNull(21) ? null : reader.GetString(21),
-        IdempotencyKey: reader.IsDBNull(22) ? null : reader.GetString(22),
-        ExpiresAt: reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23),
-        ResumeRequested: reader.GetBoolean(24));
 
     private static async Task<IReadOnlyList<string>> ReadStringsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
