@@ -27,6 +27,7 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly int _capacity;
     private readonly IReadOnlyList<TimeSpan> _retryDelays;
     private readonly GroupCommit<Item> _items;
+    private readonly List<RunLogEntry> _batch = new(MaxBatchSize);
     private readonly CancellationTokenSource _stopping = new();
     private int _buffered;
     private long _dropped;
@@ -126,7 +127,9 @@ internal sealed partial class RunLogWriter : ILifecycleParticipant<ISiloLifecycl
     /// </summary>
     private async Task CommitAsync(List<Item> items)
     {
-        var batch = new List<RunLogEntry>(items.Count);
+        // One loop commits, so the batch list is reused, as the stores copy what they are given.
+        var batch = _batch;
+        batch.Clear();
         List<TaskCompletionSource>? flushes = null;
         foreach (var item in items)
         {

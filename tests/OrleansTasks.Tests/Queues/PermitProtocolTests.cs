@@ -10,18 +10,27 @@ public sealed class PermitProtocolTests
 {
     private static readonly DateTimeOffset s_t0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static PermitLease Lease(string queue) => new(queue);
+    /// <summary>A queue with no runs yet asks for permits and takes in what the pool grants it; returns all the pool sent.</summary>
+    private static IReadOnlyList<PermitSend> AskAndAccept(PermitPool pool, PermitLease lease, int demand, long head, int limit)
+    {
+        var sends = pool.Update(lease.Report(s_t0, running: 0, demand, head, force: true)!, limit);
+        foreach (var send in sends.Where(s => s.Grant.Epoch == lease.Epoch))
+        {
+            lease.Accept(send.Grant, s_t0, out _);
+        }
+
+        return sends;
+    }
 
     [Fact]
     public void TwoQueuesWantingMoreThanTheLimit_PermitsOutNeverPassIt_BestHeadServedFirst()
     {
         var pool = new PermitPool(generation: 1);
-        var old = Lease("old");
-        var young = Lease("young");
+        var old = new PermitLease("old");
+        var young = new PermitLease("young");
 
-        var sends = pool.Update(young.Report(s_t0, running: 0, demand: 5, head: 200, force: true)!, limit: 6);
+        var sends = AskAndAccept(pool, young, demand: 5, head: 200, limit: 6);
         Assert.Equal(5, Assert.Single(sends).Grant.Count);
-        young.Accept(sends[0].Grant, s_t0, out _);
 
         sends = pool.Update(old.Report(s_t0, running: 0, demand: 5, head: 100, force: true)!, limit: 6);
         Assert.Equal(1, sends.Single(s => s.Queue == "old").Grant.Count);
@@ -52,9 +61,8 @@ public sealed class PermitProtocolTests
     public void UnusedPermits_HandedBack_AndTheRestOfTheLimitGoesToOthers()
     {
         var pool = new PermitPool(generation: 1);
-        var a = Lease("a");
-        var sends = pool.Update(a.Report(s_t0, running: 0, demand: 3, head: 1, force: true)!, limit: 3);
-        a.Accept(sends[0].Grant, s_t0, out _);
+        var a = new PermitLease("a");
+        AskAndAccept(pool, a, demand: 3, head: 1, limit: 3);
         Assert.Equal(3, a.Held);
 
         // Two runs finished and nothing else waits: the queue keeps only what its running runs hold.
@@ -64,18 +72,16 @@ public sealed class PermitProtocolTests
         Assert.Empty(pool.Update(report, limit: 3));
         Assert.Equal(1, pool.Held);
 
-        var b = Lease("b");
-        sends = pool.Update(b.Report(s_t0, running: 0, demand: 5, head: 2, force: true)!, limit: 3);
-        Assert.Equal(2, sends.Single(s => s.Queue == "b").Grant.Count);
+        var b = new PermitLease("b");
+        Assert.Equal(2, AskAndAccept(pool, b, demand: 5, head: 2, limit: 3).Single(s => s.Queue == "b").Grant.Count);
     }
 
     [Fact]
     public void BusyQueueReusingItsPermits_SendsNothing()
     {
         var pool = new PermitPool(generation: 1);
-        var a = Lease("a");
-        var sends = pool.Update(a.Report(s_t0, running: 0, demand: 2, head: 1, force: true)!, limit: 10);
-        a.Accept(sends[0].Grant, s_t0, out _);
+        var a = new PermitLease("a");
+        AskAndAccept(pool, a, demand: 2, head: 1, limit: 10);
         Assert.NotNull(a.Report(s_t0, running: 2, demand: 0, head: long.MaxValue, force: true));
 
         // A run finishes and the next takes its permit: the same held count, nothing wanted.
@@ -87,9 +93,8 @@ public sealed class PermitProtocolTests
     public void WantingMoreWhileNoneAreFree_StaysQuiet_ButSaysSoAgainAfterTheRefreshPeriod()
     {
         var pool = new PermitPool(generation: 1);
-        var a = Lease("a");
-        var sends = pool.Update(a.Report(s_t0, running: 0, demand: 5, head: 1, force: true)!, limit: 2);
-        a.Accept(sends.Single(s => s.Queue == "a").Grant, s_t0, out _);
+        var a = new PermitLease("a");
+        var sends = AskAndAccept(pool, a, demand: 5, head: 1, limit: 2);
         Assert.Equal(0, sends.Single(s => s.Queue == "a").Grant.Free);
 
         // The first report after the grant says what it still wants; more demand while none are free changes nothing.
@@ -103,7 +108,7 @@ public sealed class PermitProtocolTests
     [Fact]
     public void GrantFromAReplacedEnvironment_Ignored_NewGenerationForcesAFullReport()
     {
-        var a = Lease("a");
+        var a = new PermitLease("a");
         Assert.True(a.Accept(new PermitGrant(Generation: 2, a.Epoch, 0, Contended: false, Free: 5), s_t0, out var mustReport));
         Assert.True(mustReport);
 
@@ -118,12 +123,12 @@ public sealed class PermitProtocolTests
     public void GrantMeantForAnEarlierQueueActivation_NotHeld_AndThePoolStopsCountingIt()
     {
         var pool = new PermitPool(generation: 1);
-        var first = Lease("q");
+        var first = new PermitLease("q");
         var sends = pool.Update(first.Report(s_t0, running: 0, demand: 3, head: 1, force: true)!, limit: 5);
         Assert.Equal(3, pool.Held);
 
         // The queue's silo died before the grant arrived; its next activation never sees those permits.
-        var second = Lease("q");
+        var second = new PermitLease("q");
         Assert.True(second.Accept(sends[0].Grant, s_t0, out var mustReport));
         Assert.True(mustReport);
         Assert.Equal(0, second.Held);
@@ -138,7 +143,7 @@ public sealed class PermitProtocolTests
     public void GrantStillInFlight_CountedByThePool_UntilTheQueueSaysItArrived()
     {
         var pool = new PermitPool(generation: 1);
-        var a = Lease("a");
+        var a = new PermitLease("a");
         pool.Seed("a", running: 0);
         var first = a.Report(s_t0, running: 0, demand: 4, head: 1, force: true)!;
         var sends = pool.Update(first, limit: 4);
@@ -160,7 +165,7 @@ public sealed class PermitProtocolTests
     public void LateReport_OvertakenByANewerOne_Ignored()
     {
         var pool = new PermitPool(generation: 1);
-        var a = Lease("a");
+        var a = new PermitLease("a");
         var older = a.Report(s_t0, running: 0, demand: 3, head: 1, force: true)!;
         var newer = a.Report(s_t0, running: 0, demand: 1, head: 1, force: true)!;
 
@@ -173,7 +178,7 @@ public sealed class PermitProtocolTests
     [Fact]
     public void SlotFreedWhileUncontended_PermitKeptForTheQueuesNextRun()
     {
-        var a = Lease("a");
+        var a = new PermitLease("a");
         a.Accept(new PermitGrant(1, a.Epoch, 2, Contended: false, Free: 8), s_t0, out _);
         a.SlotFreed();
         Assert.Equal(2, a.Held);
