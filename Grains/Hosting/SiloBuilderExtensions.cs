@@ -48,6 +48,7 @@ public static class SiloBuilderExtensions
             services.AddSingleton<TaskRegistry>();
             services.AddSingleton<AttemptExecutor>();
             services.AddSingleton<Notices.NoticeSender>();
+            services.AddSingleton<Updates.RunUpdates>();
             services.AddSingleton<Machines.MachineCatalog>();
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();

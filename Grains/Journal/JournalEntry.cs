@@ -63,7 +63,8 @@ internal sealed class JournalEntry
         JournalOpKind.CreateToken => "Wait.CreateTokenAsync",
         JournalOpKind.WaitToken => "Wait.ForTokenAsync",
         JournalOpKind.Trigger => $"TriggerAsync({name})",
-        _ => $"TriggerAndWaitAsync({name})",
+        JournalOpKind.TriggerAndWait => $"TriggerAndWaitAsync({name})",
+        _ => $"{kind} ({name})",
     };
 
     /// <summary>The result as the executing attempt receives it.</summary>

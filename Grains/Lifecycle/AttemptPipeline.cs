@@ -299,7 +299,7 @@ internal sealed partial class AttemptPipeline
         }
 
         var now = _time.GetUtcNow();
-        DateTimeOffset? retryAt = _request.Attempt < _request.MaxAttempts ? now + _request.Retry.GetDelay(_request.Attempt, Random.Shared.NextDouble()) : null;
+        var retryAt = Runs.StateMachine.RunMachine.RetryAt(_request.Retry, _request.Attempt, _request.MaxAttempts, now);
         var recorded = exception;
         if (_hooks.Has(HookSet.CatchError) && await CatchErrorAsync(new AttemptError(exception, retryAt)).ConfigureAwait(false) is { } decision)
         {

@@ -1,26 +1,30 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Placement;
 using OrleansTasks.Execution;
 using OrleansTasks.Hosting;
+using OrleansTasks.Machines;
 using OrleansTasks.Maintenance;
 using OrleansTasks.Queues;
 using OrleansTasks.Registry;
+using OrleansTasks.Runs.StateMachine;
 using OrleansTasks.Storage;
+using OrleansTasks.Updates;
+using OrleansTasks.Waitpoints;
 
 namespace OrleansTasks.Runs;
 
 /// <summary>
-/// One run: its status machine, its attempts, its durable state. Writes go to the run store, which group-commits
-/// them with other runs' writes; on the hot path a run costs two awaited writes (accepted, finished), and the
-/// write that records an attempt starting goes out without holding the attempt up.
+/// One run's activation: it loads the run, feeds each call, report and timer to the run's <see cref="RunMachine"/>,
+/// and carries out the effects the machine lists (writes, queue calls, timers, executions, notices). The rules are in
+/// the machine; what is here is what needs Orleans: grain calls, timers, activation and migration.
 /// </summary>
 /// <remarks>
 /// State is loaded lazily: a trigger inserts the new row without reading first, so creating a run costs no read.
 /// Placement is random: a run executes where its grain lives, and placement by sampled load sends a whole burst of
-/// triggers to whichever silo looked least loaded at the last sample.
+/// triggers to whichever silo looked least loaded at the last sample. On the hot path a run costs two awaited writes
+/// (accepted, finished); the write that records an attempt starting goes out without holding the attempt up.
 /// </remarks>
 [Orleans.Placement.RandomPlacement]
 internal sealed partial class RunGrain(
@@ -28,29 +32,47 @@ internal sealed partial class RunGrain(
     TaskRegistry registry,
     AttemptExecutor executor,
     Notices.NoticeSender notices,
-    Machines.MachineCatalog machines,
+    MachineCatalog machines,
+    RunUpdates updates,
     TimeProvider time,
     IOptions<OrleansTasksOptions> options,
     ILocalSiloDetails silo,
-    ILogger<RunGrain> logger) : Grain, IRunGrain, IGrainMigrationParticipant
+    ILogger<RunGrain> logger) : Grain, IRunGrain, IGrainMigrationParticipant, IRunHost
 {
-    private readonly OrleansTasksOptions _options = options.Value;
-    private RunState? _state;
+    private const string DispatchOnArrivalKey = "ot.dispatch-on-arrival";
+
+    /// <summary>How long a final run's activation lingers to answer callers polling for its end from memory.</summary>
+    private static readonly TimeSpan s_finalLinger = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a going-away activation waits for a step in flight before it hands the run over regardless.</summary>
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(20);
+
+    private readonly RunMachineSettings _settings = new(options.Value.SuspendThreshold, RunSupervisorGrain.WakeEarly);
+    private readonly IGrainTimer?[] _timers = new IGrainTimer?[Enum.GetValues<RunTimer>().Length];
+    private RunMachine? _machine;
     private bool _loaded;
     private Task? _loading;
     private List<TaskCompletionSource<TaskRun>>? _finalWaiters;
+    private bool _dispatchOnArrival;
+    private bool _routing;
 
-    /// <summary>Set when a cancel reached the attempt's code running here: the execution runs the final hooks as it stops.</summary>
-    private bool _executionRunsFinalHooks;
+    /// <summary>The sequence number of the last update handed on: a write that commits late never hands on an older state.</summary>
+    private long _published;
 
     private string RunId => this.GetPrimaryKeyString();
 
-    private string Silo { get; } = silo.SiloAddress.ToParsableString();
+    public string Silo { get; } = silo.SiloAddress.ToParsableString();
+
+    public bool Serves(MachinePreset machine) => machines.Serves(machine);
+
+    public bool IsRunning(string runId, int attempt, int execution) => executor.IsRunning(runId, attempt, execution);
+
+    // ---- Calls ----
 
     public async Task<RunHandle> TriggerAsync(TriggerRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_state is null && _loading is { } inFlight)
+        if (_machine is null && _loading is { } inFlight)
         {
             // A read of this id is in flight (someone asked for the run before creating it); let it settle first.
             try
@@ -63,60 +85,33 @@ internal sealed partial class RunGrain(
             }
         }
 
-        if (_state is null && _loading is null)
+        if (_machine is null && _loading is null)
         {
             // Everything a trigger can get wrong is checked before anything is written.
             var descriptor = registry.Resolve(request.TaskId, request.TaskType);
-            var state = CreateState(request, descriptor);
+            var trigger = request.Options ?? new TriggerOptions();
+            TriggerValidation.Validate(descriptor.Id, request.PayloadJson, trigger);
+            if (trigger.Queue is { } queueName && registry.GetQueue(queueName) is null)
+            {
+                throw new InvalidTriggerException(descriptor.Id,
+                    $"the queue '{queueName}' is not defined. Define it with AddQueue on the silo builder or in a task's Queue, or leave Queue null for the task's own queue '{descriptor.QueueName}'.");
+            }
+
+            var state = RunMachine.NewRun(RunId, request, descriptor, TriggerSpan(request, descriptor.Id), Silo, time.GetUtcNow(), _settings.SuspendThreshold);
             _loaded = false;
             _loading = CreateAsync(state);
         }
 
         // A second trigger of this id (a client retrying a call that did succeed) gets the existing run.
-        var existing = await LoadExistingAsync();
+        var existing = (await LoadExistingAsync()).State;
         return new RunHandle(existing.Id, existing.TaskId);
     }
 
-    private async Task CreateAsync(RunState state)
-    {
-        if (await store.TryInsertAsync(RunRow.From(state)))
-        {
-            _state = state;
-            _loaded = true;
-            LogTriggered(state.Id, state.TaskId, state.Queue);
-            if (state.Status == RunStatus.Delayed)
-            {
-                HoldUntilDue();
-            }
-            else
-            {
-                Dispatch();
-            }
-        }
-        else
-        {
-            _state = (await store.LoadAsync(RunId))?.ToState();
-            _loaded = true;
-        }
-    }
-
-    /// <summary>
-    /// Records the trigger as a span, a child of the caller's (a service's span, or the parent run's attempt), and
-    /// returns its context: the attempts' spans hang under it, so a run tree is one trace.
-    /// </summary>
-    private string? TriggerSpan(TriggerRequest request, string taskId)
-    {
-        ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var parent);
-        using var activity = OrleansTasksTelemetry.Source.StartActivity($"trigger {taskId}", ActivityKind.Producer, parent);
-        activity?.SetTag(OrleansTasksTelemetry.RunIdTag, RunId).SetTag(OrleansTasksTelemetry.TaskIdTag, taskId);
-        return activity?.Id ?? request.TraceParent;
-    }
-
-    public async Task<TaskRun> GetAsync() => (await LoadExistingAsync()).ToTaskRun();
+    public async Task<TaskRun> GetAsync() => (await LoadExistingAsync()).State.ToTaskRun();
 
     public async Task<TaskRun?> WaitForFinalAsync(TimeSpan maxWait)
     {
-        var state = await LoadExistingAsync();
+        var state = (await LoadExistingAsync()).State;
         if (state.Status.IsFinal())
         {
             return state.ToTaskRun();
@@ -136,94 +131,498 @@ internal sealed partial class RunGrain(
 
     public async Task<TaskRun> CancelAsync()
     {
-        var state = await LoadExistingAsync();
-        if (state.Status.IsFinal())
+        var machine = await LoadExistingAsync();
+        if (!machine.State.Status.IsFinal())
         {
-            return state.ToTaskRun();
+            // Decided now, not after the write: by then the execution may have stopped and run its hooks.
+            var codeStopsHere = machine.ExecutingAttempt is { } attempt && executor.Cancel(RunId, attempt);
+            machine.Cancel(codeStopsHere);
+            await ApplyAsync();
         }
 
-        if (state.CurrentAttempt is { Status: AttemptStatus.Executing } attempt)
-        {
-            // Decided now, not after the save below: by then the execution may have stopped and run its hooks.
-            _executionRunsFinalHooks = executor.Cancel(state.Id, attempt.Number);
-            CloseAttempt(AttemptStatus.Canceled, error: null);
-        }
-
-        LogCancelled(state.Id, state.Status.ToWireName());
-        await FinishAsync(RunStatus.Canceled, outputJson: null, error: null);
-        return state.ToTaskRun();
+        return machine.State.ToTaskRun();
     }
 
-    private RunState CreateState(TriggerRequest request, TaskDescriptor descriptor)
+    public async Task<TaskRun> RescheduleAsync(DateTimeOffset delayUntil)
     {
-        var options = request.Options ?? new TriggerOptions();
-        TriggerValidation.Validate(descriptor.Id, request.PayloadJson, options);
-        if (options.Queue is { } queueName && registry.GetQueue(queueName) is null)
+        var machine = await LoadExistingAsync();
+        machine.Reschedule(delayUntil);
+        await ApplyAsync();
+        return machine.State.ToTaskRun();
+    }
+
+    public async Task<RunHandle?> DebounceAsync(TriggerRequest request, DateTimeOffset delayUntil)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await EnsureLoadedAsync();
+        if (_machine is not { State.Status: RunStatus.Delayed } machine)
         {
-            throw new InvalidTriggerException(descriptor.Id,
-                $"the queue '{queueName}' is not defined. Define it with AddQueue on the silo builder or in a task's Queue, or leave Queue null for the task's own queue '{descriptor.QueueName}'.");
+            return null; // Started (or gone) already: the trigger makes a new run.
         }
 
-        var now = time.GetUtcNow();
-        var delayUntil = options.DelayUntil ?? (options.Delay is { } delay ? now + delay : null);
-        var delayed = delayUntil > now;
-        var ttl = options.Ttl is { } t && t > TimeSpan.Zero ? t : (TimeSpan?)null;
-        var state = new RunState
+        var state = machine.State;
+        var options = request.Options ?? new TriggerOptions();
+        DebouncedTrigger? trailing = null;
+        if (options.Debounce is { Mode: DebounceMode.Trailing })
         {
-            Id = RunId,
-            TaskId = descriptor.Id,
-            Status = delayed ? RunStatus.Delayed : RunStatus.Queued,
-            Queue = options.Queue ?? descriptor.QueueName,
-            ConcurrencyKey = options.ConcurrencyKey,
-            Priority = options.Priority ?? 0,
-            Machine = options.Machine ?? descriptor.Machine,
-            Tags = [.. options.Tags ?? []],
-            BatchId = request.BatchId,
-            CreatedAt = now,
-            UpdatedAt = now,
-            Owner = Silo,
-            Version = 1,
-            PayloadJson = request.PayloadJson,
-            MaxAttempts = options.MaxAttempts ?? descriptor.Retry.MaxAttempts,
-            Retry = descriptor.Retry,
-            MaxDuration = options.MaxDuration ?? descriptor.MaxDuration,
-            ParentRunId = request.ParentRunId,
-            RootRunId = request.RootRunId ?? RunId,
-            Depth = request.Depth,
-            ParentWaitKey = request.ParentWaitKey,
-            ParentWaitIndex = request.ParentWaitIndex,
-            Ttl = ttl,
-            IdempotencyKey = request.IdempotencyKeyHash is null ? null : options.IdempotencyKey,
-            IdempotencyKeyHash = request.IdempotencyKeyHash,
-            IdempotencyKeyExpiresAt = request.IdempotencyKeyHash is null ? null : now + (options.IdempotencyKeyTtl ?? IdempotencyKeys.DefaultTtl),
-            DebounceKey = options.Debounce?.Key,
-            DebounceDeadline = request.DebounceDeadline,
-            ReplayOf = request.ReplayOf,
-            TraceParent = TriggerSpan(request, descriptor.Id),
-        };
+            // The latest trigger's payload and options win.
+            var descriptor = registry.Resolve(state.TaskId, null);
+            TriggerValidation.Validate(state.TaskId, request.PayloadJson, options);
+            trailing = new DebouncedTrigger(request.PayloadJson, options.Tags ?? [], options.MaxAttempts ?? descriptor.Retry.MaxAttempts,
+                options.MaxDuration ?? descriptor.MaxDuration, options.Machine ?? descriptor.Machine);
+        }
 
-        if (delayed)
+        machine.Debounce(delayUntil, trailing);
+        await ApplyAsync();
+        return new RunHandle(state.Id, state.TaskId, IsCached: true);
+    }
+
+    public async Task<TaskRun> AddWaiterAsync(string parentRunId, string waitKey, int index)
+    {
+        var machine = await LoadExistingAsync();
+        machine.AddWaiter(parentRunId, waitKey, index);
+        await ApplyAsync();
+        return machine.State.ToTaskRun();
+    }
+
+    public Task ExpireAsync() => OnEventAsync(static m => m.Expire());
+
+    public Task GrantSlotAsync(DateTimeOffset grantedAt) => OnEventAsync(m => m.SlotGranted(grantedAt));
+
+    public Task ReportAttemptAsync(AttemptOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return OnEventAsync(m => m.AttemptReported(outcome));
+    }
+
+    public async Task ResumeAsync()
+    {
+        await EnsureLoadedAsync();
+        if (_machine is null)
         {
-            // A long delay is written suspended (no owner), so the supervisor wakes it without a second write.
-            state.WakeAt = delayUntil;
-            if (delayUntil!.Value - now >= _options.SuspendThreshold)
+            DeactivateOnIdle();
+            return;
+        }
+
+        _machine.Resume();
+        await ApplyAsync();
+    }
+
+    public Task OnChildFinishedAsync(ChildNotification notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        return OnEventAsync(m => m.ChildEnded(notification));
+    }
+
+    public Task OnTokenCompletedAsync(string key, WaitpointToken token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return OnEventAsync(m => m.TokenSettled(key, token));
+    }
+
+    public async Task<JournalOpResult> JournalAsync(JournalOp op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        await EnsureLoadedAsync();
+        if (_machine is not { } machine)
+        {
+            return JournalOpResult.StaleExecution;
+        }
+
+        if (machine.Recorded(op) is { } known)
+        {
+            return known;
+        }
+
+        var result = op.Kind switch
+        {
+            JournalOpKind.Step => machine.StepDone(op),
+            JournalOpKind.Wait => machine.TimedWaitStarted(op),
+            JournalOpKind.CreateToken => machine.TokenCreated(op, await CreateTokenAsync(op)),
+            JournalOpKind.WaitToken => machine.TokenWaitStarted(op, await GrainFactory.GetGrain<IWaitpointTokenGrain>(op.TokenId!).AddWaiterAsync(RunId, op.Key)),
+            JournalOpKind.Trigger or JournalOpKind.TriggerAndWait => await TriggerChildrenAsync(machine, op),
+            _ => throw new InvalidOperationException($"Run {RunId} was asked to record a journal operation of unknown kind {op.Kind}."),
+        };
+        await ApplyAsync();
+        return result;
+    }
+
+    // ---- Activation ----
+
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(dehydrationContext);
+        if (_dispatchOnArrival)
+        {
+            dehydrationContext.TryAddValue(DispatchOnArrivalKey, true);
+        }
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        ArgumentNullException.ThrowIfNull(rehydrationContext);
+        _dispatchOnArrival = rehydrationContext.TryGetValue(DispatchOnArrivalKey, out bool dispatch) && dispatch;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_dispatchOnArrival)
+        {
+            // Moved here to execute: take the run over and send it on.
+            _dispatchOnArrival = false;
+            await OnEventAsync(static m => m.Arrived());
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        foreach (var timer in Enum.GetValues<RunTimer>())
+        {
+            SetTimer(timer, due: null);
+        }
+
+        if (_machine is { } machine && !machine.State.Status.IsFinal())
+        {
+            if (machine.IsLive)
             {
-                state.Owner = null;
+                // The attempt's code is stopped and the run left for the supervisor to pick up at once elsewhere, which
+                // replays it. A step in flight is let finish first, and every step whose side effect is done is
+                // recorded, so the replay skips it.
+                using var drainLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                drainLimit.CancelAfter(s_drainLimit);
+                var steps = await executor.AbandonAsync(RunId, machine.State.CurrentAttempt!.Number, drainLimit.Token);
+                machine.HandOver(steps, reason.Description);
             }
+            else
+            {
+                machine.Deactivating();
+            }
+
+            await ApplyAsync();
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    // ---- Feeding the machine, and carrying out its effects ----
+
+    private async Task OnEventAsync(Action<RunMachine> @event)
+    {
+        await EnsureLoadedAsync();
+        if (_machine is { } machine)
+        {
+            @event(machine);
+            await ApplyAsync();
+        }
+    }
+
+    /// <summary>Carries out the machine's effects in order; an effect that asks for a check feeds its result back at once.</summary>
+    private async Task ApplyAsync()
+    {
+        var machine = _machine!;
+        foreach (var effect in machine.TakeEffects())
+        {
+            switch (effect)
+            {
+                case Persist { Await: true } persist:
+                    await SaveAsync(persist.WakeRuns);
+                    break;
+                case Persist:
+                    SaveInBackground();
+                    break;
+                case AskForSlot ask:
+                    var queue = Queue;
+                    notices.Send(() => queue.EnqueueAsync(ask.Ticket), ask.What);
+                    break;
+                case ReleaseSlot { Await: true }:
+                    await Queue.ReleaseAsync(RunId);
+                    break;
+                case ReleaseSlot:
+                    var releasing = Queue;
+                    var runId = RunId;
+                    notices.Send(() => releasing.ReleaseAsync(runId), $"release of {runId}");
+                    break;
+                case SetTimer timer:
+                    SetTimer(timer.Timer, timer.Due);
+                    break;
+                case StartExecution start:
+                    executor.Start(start.Request);
+                    break;
+                case SuspendExecution suspend:
+                    executor.Suspend(RunId, suspend.Attempt, suspend.Execution);
+                    break;
+                case DeliverResult deliver:
+                    executor.Deliver(RunId, deliver.Attempt, deliver.Execution, deliver.Key, deliver.Result);
+                    break;
+                case ScheduleWake wake:
+                    GrainFactory.GetGrain<IRunSupervisorGrain>(0).ScheduleAsync(RunId, wake.At).Ignore();
+                    break;
+                case LetGo:
+                    LetActivationGo();
+                    break;
+                case KeepAlive:
+                    DelayDeactivation(TimeSpan.FromDays(365));
+                    break;
+                case NotifyWaiter notify:
+                    var parent = GrainFactory.GetGrain<IRunGrain>(notify.RunId);
+                    notices.Send(() => parent.OnChildFinishedAsync(notify.Notification), $"end of {RunId} to {notify.RunId}");
+                    break;
+                case RunFinalHooks hooks:
+                    executor.RunFinalHooks(hooks.Request);
+                    break;
+                case CancelChild cancel:
+                    notices.Send(GrainFactory.GetGrain<IRunGrain>(cancel.RunId).CancelAsync, $"cancel of child {cancel.RunId}");
+                    break;
+                case RemoveTokenWaiter remove:
+                    GrainFactory.GetGrain<IWaitpointTokenGrain>(remove.TokenId).RemoveWaiterAsync(RunId).Ignore();
+                    break;
+                case MoveToServingSilo:
+                    RouteToMachine();
+                    break;
+                case Finished:
+                    OnFinished();
+                    break;
+                case CheckWaits check:
+                    machine.WaitsChecked(check.Why, await CheckWaitsAsync(machine));
+                    await ApplyAsync();
+                    break;
+                default:
+                    throw new InvalidOperationException($"Run {RunId}: no handler for the effect {effect}.");
+            }
+        }
+    }
+
+    /// <summary>Saves the state and waits for the commit; <paramref name="wake"/> names suspended runs to make due in the same commit.</summary>
+    private async Task SaveAsync(IReadOnlyList<string>? wake)
+    {
+        var state = _machine!.State;
+        state.Version++;
+        var update = updates.Prepare(state);
+        await store.SaveAsync(RunRow.From(state) with { WakeRunIds = wake });
+        Publish(update);
+    }
+
+    /// <summary>Saves the state without waiting; a later awaited save carries the same state and more if this one fails.</summary>
+    private void SaveInBackground()
+    {
+        var state = _machine!.State;
+        state.Version++;
+        _ = ObserveAsync(store.SaveAsync(RunRow.From(state)), updates.Prepare(state), state.Id);
+
+        async Task ObserveAsync(Task save, RunUpdate? update, string runId)
+        {
+            try
+            {
+                await save;
+                Publish(update);
+            }
+            catch (Exception exception)
+            {
+                LogBackgroundSaveFailed(exception, runId);
+            }
+        }
+    }
+
+    private void Publish(RunUpdate? update)
+    {
+        if (update is not null && update.Sequence > _published)
+        {
+            _published = update.Sequence;
+            updates.Publish(update);
+        }
+    }
+
+    private void SetTimer(RunTimer timer, TimeSpan? due)
+    {
+        var slot = (int)timer;
+        _timers[slot]?.Dispose();
+        _timers[slot] = due is { } after
+            ? this.RegisterGrainTimer(
+                static (target, _) => target.Grain.OnTimerAsync(target.Timer),
+                (Grain: this, Timer: timer),
+                new GrainTimerCreationOptions(after, Timeout.InfiniteTimeSpan) { KeepAlive = timer != RunTimer.Suspend })
+            : null;
+    }
+
+    private async Task OnTimerAsync(RunTimer timer)
+    {
+        SetTimer(timer, due: null);
+        if (_machine is not { } machine)
+        {
+            return;
+        }
+
+        switch (timer)
+        {
+            case RunTimer.Due:
+                machine.Resume();
+                break;
+            case RunTimer.Wait when !machine.State.Status.IsFinal():
+                machine.WaitTimerDue(await CompleteDueWaitsAsync(machine));
+                break;
+            case RunTimer.Suspend:
+                machine.SuspendTimerDue();
+                break;
+            case RunTimer.MachineRecheck:
+                machine.MachineRecheckDue();
+                break;
+        }
+
+        await ApplyAsync();
+    }
+
+    // ---- What needs other grains: tokens, children, machine presets ----
+
+    private Task<WaitpointToken> CreateTokenAsync(JournalOp op)
+    {
+        var options = op.TokenOptions ?? new WaitTokenOptions();
+        return options.IdempotencyKey is { } key
+            ? GrainFactory.GetGrain<IWaitpointKeyGrain>(key).GetOrCreateAsync(options)
+            : GrainFactory.GetGrain<IWaitpointTokenGrain>(RunIds.ForToken(RunId, op.Attempt, op.Key)).CreateAsync(options);
+    }
+
+    /// <summary>
+    /// Triggers a journal operation's children. Every child is checked before any is triggered, as a batch from outside
+    /// is. A trigger lost with a silo fails this call; the attempt sends it again (the ids are the same, and a child
+    /// that was created is found, not created twice).
+    /// </summary>
+    private async Task<JournalOpResult> TriggerChildrenAsync(RunMachine machine, JournalOp op)
+    {
+        var state = machine.State;
+        var children = op.Children ?? [];
+        if (children.Count > TaskLimits.MaxBatchItems)
+        {
+            throw new BatchTooLargeException(children.Count, TaskLimits.MaxBatchItems);
+        }
+
+        var taskIds = children.Select(c =>
+        {
+            var descriptor = registry.Resolve(c.TaskId, c.TaskType);
+            TriggerValidation.Validate(descriptor.Id, c.PayloadJson, c.Options ?? new TriggerOptions());
+            return descriptor.Id;
+        }).ToList();
+
+        var wait = op.Kind == JournalOpKind.TriggerAndWait;
+        var batchId = children.Count > 1 ? RunIds.ForChildBatch(state.Id, op.Attempt, op.Key) : null;
+        var handles = await Task.WhenAll(children.Select((child, i) => Triggering.RunStarter.TriggerAsync(GrainFactory, registry, child with
+        {
+            BatchId = batchId ?? child.BatchId,
+            ParentRunId = state.Id,
+            ParentAttempt = op.Attempt,
+            RootRunId = state.RootRunId ?? state.Id,
+            Depth = state.Depth + 1,
+            ParentWaitKey = wait ? op.Key : null,
+            ParentWaitIndex = i,
+        }, RunIds.ForChild(state.Id, op.Attempt, op.Key, i))));
+
+        // On a replay the children may exist from before, and a child whose idempotency key matched an earlier run is
+        // that run: either may have ended while nothing here waited for it.
+        Dictionary<int, ChildRunResult>? ended = null;
+        if (wait && (op.Execution > 0 || handles.Any(h => h.IsCached)))
+        {
+            for (var i = 0; i < handles.Length; i++)
+            {
+                var child = await GrainFactory.GetGrain<IRunGrain>(handles[i].Id).GetAsync();
+                if (child.IsFinal)
+                {
+                    (ended ??= [])[i] = WaitBook.ToChildResult(child);
+                }
+            }
+        }
+
+        return machine.ChildrenTriggered(op, handles, taskIds, batchId, ended);
+    }
+
+    /// <summary>Completes the timed waits that are due and the token waits whose token timed out; true if any completed.</summary>
+    private async Task<bool> CompleteDueWaitsAsync(RunMachine machine)
+    {
+        var completed = machine.CompleteDueTimedWaits();
+        foreach (var entry in machine.Waits.DueTokenWaits())
+        {
+            completed |= machine.TokenFoundSettled(entry.Key, await GrainFactory.GetGrain<IWaitpointTokenGrain>(entry.TokenId!).GetAsync());
+        }
+
+        return completed;
+    }
+
+    /// <summary>Brings every pending wait up to date from its source; true if any completed.</summary>
+    private async Task<bool> CheckWaitsAsync(RunMachine machine)
+    {
+        var pending = machine.Waits.Pending();
+        var completed = await CompleteDueWaitsAsync(machine);
+        foreach (var (key, index, childId) in machine.Waits.UnfinishedChildren().ToList())
+        {
+            var child = await GrainFactory.GetGrain<IRunGrain>(childId).GetAsync();
+            if (child.IsFinal)
+            {
+                machine.ChildFoundEnded(key, index, WaitBook.ToChildResult(child));
+            }
+        }
+
+        foreach (var (key, tokenId) in machine.Waits.PendingTokens().ToList())
+        {
+            machine.TokenFoundSettled(key, await GrainFactory.GetGrain<IWaitpointTokenGrain>(tokenId).GetAsync());
+        }
+
+        return completed || pending.Exists(e => e.Completed);
+    }
+
+    /// <summary>This silo does not serve the run's preset: move to one that does, or wait visibly until one does.</summary>
+    private void RouteToMachine()
+    {
+        if (!_routing)
+        {
+            _routing = true;
+            _ = RouteAsync();
+        }
+
+        async Task RouteAsync()
+        {
+            try
+            {
+                var machine = _machine!;
+                var target = await GrainFactory.GetGrain<IMachineDirectoryGrain>(0).FindAsync(machine.State.Machine);
+                if (target is null)
+                {
+                    machine.NoServingSilo();
+                    await ApplyAsync();
+                    return;
+                }
+
+                machine.MovingTo(target.ToString());
+                await ApplyAsync();
+                _dispatchOnArrival = true;
+
+                // A caller long-polling for the run's end would hold the move up until its poll ran out: let it go
+                // (it polls again, and reaches the run where it moved).
+                ReleaseFinalWaiters();
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+                MigrateOnIdle();
+            }
+            finally
+            {
+                _routing = false;
+            }
+        }
+    }
+
+    // ---- Loading, and the activation's life ----
+
+    private async Task CreateAsync(RunState state)
+    {
+        if (await store.TryInsertAsync(RunRow.From(state)))
+        {
+            _machine = NewMachine(state);
+            _loaded = true;
+            Publish(updates.Prepare(state));
+            _machine.Triggered();
+            await ApplyAsync();
         }
         else
         {
-            Enqueued(state, now);
+            _machine = NewMachine((await store.LoadAsync(RunId))?.ToState());
+            _loaded = true;
         }
-
-        return state;
-    }
-
-    /// <summary>The run enters its queue now: its order (queue time less priority credit) and its expiry are set from this moment.</summary>
-    private static void Enqueued(RunState state, DateTimeOffset now)
-    {
-        state.QueueOrder = now.ToUnixTimeMilliseconds() - state.Priority * 1000L;
-        state.ExpiresAt = state.Ttl is { } ttl ? now + ttl : null;
     }
 
     /// <summary>
@@ -252,55 +651,62 @@ internal sealed partial class RunGrain(
 
         async Task LoadAsync()
         {
-            _state = (await store.LoadAsync(RunId))?.ToState();
+            _machine = NewMachine((await store.LoadAsync(RunId))?.ToState());
             _loaded = true;
         }
     }
 
-    private async Task<RunState> LoadExistingAsync()
+    private async Task<RunMachine> LoadExistingAsync()
     {
         await EnsureLoadedAsync();
-        if (_state is null)
+        if (_machine is null)
         {
             DeactivateOnIdle();
             throw new RunNotFoundException(RunId);
         }
 
-        return _state;
+        return _machine;
     }
 
-    private void MoveTo(RunStatus status)
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(state))]
+    private RunMachine? NewMachine(RunState? state) =>
+        state is null ? null : new RunMachine(state, this, time, _settings, logger);
+
+    /// <summary>
+    /// Records the trigger as a span, a child of the caller's (a service's span, or the parent run's attempt), and
+    /// returns its context: the attempts' spans hang under it, so a run tree is one trace.
+    /// </summary>
+    private string? TriggerSpan(TriggerRequest request, string taskId)
     {
-        var state = _state!;
-        RunTransitions.Ensure(state.Id, state.Status, status);
-        state.Status = status;
-        state.UpdatedAt = time.GetUtcNow();
+        ActivityContext.TryParse(request.TraceParent, null, isRemote: true, out var parent);
+        using var activity = OrleansTasksTelemetry.Source.StartActivity($"trigger {taskId}", ActivityKind.Producer, parent);
+        activity?.SetTag(OrleansTasksTelemetry.RunIdTag, RunId).SetTag(OrleansTasksTelemetry.TaskIdTag, taskId);
+        return activity?.Id ?? request.TraceParent;
     }
 
-    /// <summary>Saves the state and waits for the commit; <paramref name="wake"/> names suspended runs to make due in the same commit.</summary>
-    private Task SaveAsync(IReadOnlyList<string>? wake = null)
+    /// <summary>The run is final: answer the callers waiting for its end, and linger briefly for callers who ask moments later, then go.</summary>
+    private void OnFinished()
     {
-        _state!.Version++;
-        return store.SaveAsync(RunRow.From(_state) with { WakeRunIds = wake });
-    }
-
-    /// <summary>Saves the state without waiting; a later awaited save carries the same state and more if this one fails.</summary>
-    private void SaveInBackground()
-    {
-        _state!.Version++;
-        _ = ObserveAsync(store.SaveAsync(RunRow.From(_state)), _state.Id);
-
-        async Task ObserveAsync(Task save, string runId)
+        if (_finalWaiters is { Count: > 0 } waiters)
         {
-            try
+            var snapshot = _machine!.State.ToTaskRun();
+            _finalWaiters = null;
+            foreach (var waiter in waiters)
             {
-                await save;
-            }
-            catch (Exception exception)
-            {
-                LogBackgroundSaveFailed(exception, runId);
+                waiter.TrySetResult(snapshot);
             }
         }
+
+        DelayDeactivation(TimeSpan.FromMinutes(-1));
+        _timers[(int)RunTimer.Due]?.Dispose();
+        _timers[(int)RunTimer.Due] = this.RegisterGrainTimer(
+            static grain =>
+            {
+                grain.DeactivateOnIdle();
+                return Task.CompletedTask;
+            },
+            this,
+            new GrainTimerCreationOptions(s_finalLinger, Timeout.InfiniteTimeSpan));
     }
 
     /// <summary>Ends every long poll now with no answer; the callers poll again.</summary>
@@ -316,157 +722,18 @@ internal sealed partial class RunGrain(
         }
     }
 
-    private void NotifyFinal()
+    /// <summary>
+    /// Lets the activation go once it is idle; not while a caller long-polls for the run's end (the deactivation would
+    /// wait for that call, and hold up the resume queued behind it).
+    /// </summary>
+    private void LetActivationGo()
     {
-        if (_finalWaiters is not { Count: > 0 } waiters)
+        DelayDeactivation(TimeSpan.FromMinutes(-1));
+        if (_finalWaiters is not { Count: > 0 })
         {
-            return;
-        }
-
-        var snapshot = _state!.ToTaskRun();
-        _finalWaiters = null;
-        foreach (var waiter in waiters)
-        {
-            waiter.TrySetResult(snapshot);
+            DeactivateOnIdle();
         }
     }
 
-    private IQueueGrain Queue(RunState state) => GrainFactory.GetGrain<IQueueGrain>(state.Queue);
-
-    private IRunSupervisorGrain Supervisor => GrainFactory.GetGrain<IRunSupervisorGrain>(0);
-}
-
-/// <summary>The checks a trigger must pass before a run is created.</summary>
-internal static class TriggerValidation
-{
-    /// <exception cref="PayloadTooLargeException">The payload is over <see cref="TaskLimits.MaxPayloadBytes"/>.</exception>
-    /// <exception cref="InvalidTriggerException">The payload is not JSON, or an option is out of range.</exception>
-    public static void Validate(string taskId, string payloadJson, TriggerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(payloadJson);
-        var size = Encoding.UTF8.GetByteCount(payloadJson);
-        if (size > TaskLimits.MaxPayloadBytes)
-        {
-            throw new PayloadTooLargeException(taskId, size, TaskLimits.MaxPayloadBytes);
-        }
-
-        try
-        {
-            using var _ = JsonDocument.Parse(payloadJson);
-        }
-        catch (JsonException exception)
-        {
-            throw new InvalidTriggerException(taskId, $"the payload is not valid JSON ({exception.Message}).");
-        }
-
-        ValidateOptions(taskId, options);
-    }
-
-    public static void ValidateOptions(string taskId, TriggerOptions options)
-    {
-        if (options.Tags is { } tags)
-        {
-            if (tags.Count > TaskLimits.MaxTags)
-            {
-                throw new InvalidTriggerException(taskId, $"a run may have at most {TaskLimits.MaxTags} tags; {tags.Count} were given.");
-            }
-
-            foreach (var tag in tags)
-            {
-                if (string.IsNullOrEmpty(tag) || tag.Length > TaskLimits.MaxTagLength)
-                {
-                    throw new InvalidTriggerException(taskId, $"each tag must be 1 to {TaskLimits.MaxTagLength} characters; '{Shorten(tag)}' is {tag?.Length ?? 0}.");
-                }
-            }
-        }
-
-        if (options.MaxAttempts is < 1)
-        {
-            throw new InvalidTriggerException(taskId, $"MaxAttempts is {options.MaxAttempts}; it must be at least 1.");
-        }
-
-        if (options.MaxDuration is { } maxDuration && maxDuration < TaskLimits.MinMaxDuration)
-        {
-            throw new InvalidTriggerException(taskId, $"MaxDuration is {maxDuration}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds.");
-        }
-
-        if (options.Machine is { } machine && !Enum.IsDefined(machine))
-        {
-            throw new InvalidTriggerException(taskId, $"Machine is {(int)machine}, which is not a machine preset.");
-        }
-
-        if (options.Queue is { } queue && (string.IsNullOrWhiteSpace(queue) || queue.Length > QueueOptions.MaxNameLength))
-        {
-            throw new InvalidTriggerException(taskId, $"Queue must be 1 to {QueueOptions.MaxNameLength} characters and not blank; '{Shorten(queue)}' is {queue.Length}.");
-        }
-
-        if (options.ConcurrencyKey is { } key && (key.Length == 0 || key.Length > MaxConcurrencyKeyLength))
-        {
-            throw new InvalidTriggerException(taskId, $"ConcurrencyKey must be 1 to {MaxConcurrencyKeyLength} characters; it is {key.Length}.");
-        }
-
-        if (options.Priority is < 0 or > MaxPrioritySeconds)
-        {
-            throw new InvalidTriggerException(taskId, $"Priority is {options.Priority}; it must be between 0 and {MaxPrioritySeconds:N0} seconds (30 days).");
-        }
-
-        if (options.Delay is not null && options.DelayUntil is not null)
-        {
-            throw new InvalidTriggerException(taskId, "both Delay and DelayUntil are set; give one of them.");
-        }
-
-        if (options.Delay is { } delay && (delay < TimeSpan.Zero || delay > MaxDelay))
-        {
-            throw new InvalidTriggerException(taskId, $"Delay is {delay}; it must be between 0 and {MaxDelay.TotalDays:N0} days.");
-        }
-
-        if (options.Ttl is { } ttl && ttl != TimeSpan.Zero && ttl < TimeSpan.FromSeconds(1))
-        {
-            throw new InvalidTriggerException(taskId, $"Ttl is {ttl}; it must be at least 1 second, or zero for none.");
-        }
-
-        if (options.IdempotencyKey is { } idempotencyKey && (idempotencyKey.Length == 0 || idempotencyKey.Length > IdempotencyKeys.MaxKeyLength))
-        {
-            throw new InvalidTriggerException(taskId, $"IdempotencyKey must be 1 to {IdempotencyKeys.MaxKeyLength:N0} characters; it is {idempotencyKey.Length:N0}.");
-        }
-
-        if (options.IdempotencyKeyTtl is { } keyTtl && keyTtl < TimeSpan.FromSeconds(1))
-        {
-            throw new InvalidTriggerException(taskId, $"IdempotencyKeyTtl is {keyTtl}; it must be at least 1 second.");
-        }
-
-        if (options.IdempotencyKeyScope is { } scope && !Enum.IsDefined(scope))
-        {
-            throw new InvalidTriggerException(taskId, $"IdempotencyKeyScope is {(int)scope}, which is not a scope.");
-        }
-
-        if (options.Debounce is { } debounce)
-        {
-            if (string.IsNullOrEmpty(debounce.Key) || debounce.Key.Length > DebounceOptions.MaxKeyLength)
-            {
-                throw new InvalidTriggerException(taskId, $"Debounce.Key must be 1 to {DebounceOptions.MaxKeyLength} characters; it is {debounce.Key?.Length ?? 0}.");
-            }
-
-            if (debounce.Delay < TimeSpan.FromSeconds(1) || debounce.Delay > MaxDelay)
-            {
-                throw new InvalidTriggerException(taskId, $"Debounce.Delay is {debounce.Delay}; it must be between 1 second and {MaxDelay.TotalDays:N0} days.");
-            }
-
-            if (debounce.MaxDelay is { } maxDelay && maxDelay < debounce.Delay)
-            {
-                throw new InvalidTriggerException(taskId, $"Debounce.MaxDelay is {maxDelay}; it must be at least Debounce.Delay ({debounce.Delay}).");
-            }
-
-            if (!Enum.IsDefined(debounce.Mode))
-            {
-                throw new InvalidTriggerException(taskId, $"Debounce.Mode is {(int)debounce.Mode}, which is not a mode.");
-            }
-        }
-    }
-
-    private const int MaxConcurrencyKeyLength = 1024;
-    private const int MaxPrioritySeconds = 30 * 24 * 3600;
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
-
-    private static string Shorten(string? tag) => tag is null ? "" : tag.Length <= 40 ? tag : tag[..40] + "…";
+    private IQueueGrain Queue => GrainFactory.GetGrain<IQueueGrain>(_machine!.State.Queue);
 }

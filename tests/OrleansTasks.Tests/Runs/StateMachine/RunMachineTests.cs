@@ -1,0 +1,444 @@
+using OrleansTasks.Execution;
+using OrleansTasks.Journal;
+using OrleansTasks.Queues;
+using OrleansTasks.Runs;
+using OrleansTasks.Runs.StateMachine;
+using OrleansTasks.Waitpoints;
+
+namespace OrleansTasks.Tests.Runs.StateMachine;
+
+/// <summary>
+/// The run machine on a fake clock: Trigger.dev's status table walked event by event (DELAYED → QUEUED → DEQUEUED →
+/// EXECUTING ⇄ WAITING → final), retry timing, delays, time to live, waits and suspension, an owner lost with its
+/// silo, and late or duplicated messages that must never move a run backwards.
+/// </summary>
+public sealed class RunMachineTests
+{
+    private static readonly TimeSpan s_short = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_long = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public void Trigger_NoDelay_QueuesNowAndAsksForASlotInQueueTimeOrder()
+    {
+        var run = new MachineHarness(new TriggerOptions { Priority = 10, Ttl = TimeSpan.FromMinutes(1) });
+        var now = run.Clock.GetUtcNow();
+
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Equal("silo-a", run.State.Owner);
+        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds() - 10_000, now.AddMinutes(1)), run.AskedTicket);
+    }
+
+    [Fact]
+    public void Trigger_ShortDelay_IsHeldHereByATimer_ThenQueuesWithItsTtlCountingFromThen()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromMinutes(1) });
+
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Equal(new SetTimer(RunTimer.Due, s_short), run.Single<SetTimer>());
+        Assert.False(run.Has<AskForSlot>());
+
+        run.Advance(s_short);
+        run.Feed(run.Machine.Resume);
+
+        var now = run.Clock.GetUtcNow();
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds(), now.AddMinutes(1)), run.AskedTicket);
+    }
+
+    [Fact]
+    public void Trigger_LongDelay_IsWrittenSuspended_AndAnEarlyWakeWaitsAgain()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_long });
+        var due = run.Clock.GetUtcNow() + s_long;
+
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Null(run.State.Owner);
+        Assert.Equal(new ScheduleWake(due), run.Single<ScheduleWake>());
+        Assert.True(run.Has<LetGo>());
+
+        run.Advance(TimeSpan.FromMinutes(1));
+        run.Feed(run.Machine.Resume);
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Equal(due, run.State.WakeAt);
+    }
+
+    [Fact]
+    public void Reschedule_OnlyADelayedRun_AndToThePastQueuesAtOnce()
+    {
+        var delayed = new MachineHarness(new TriggerOptions { Delay = s_long });
+        delayed.Feed(() => delayed.Machine.Reschedule(delayed.Clock.GetUtcNow().AddSeconds(-1)));
+        Assert.Equal(RunStatus.Queued, delayed.State.Status);
+        Assert.True(delayed.Has<AskForSlot>());
+
+        var queued = new MachineHarness();
+        var error = Assert.Throws<InvalidRunOperationException>(() => queued.Machine.Reschedule(queued.Clock.GetUtcNow().AddMinutes(1)));
+        Assert.Contains("only a DELAYED run", error.Message);
+        Assert.Equal(RunStatus.Queued, queued.State.Status);
+    }
+
+    [Fact]
+    public void Grant_StartsAttemptOne_AndTheRecordGoesOutWithoutHoldingItUp()
+    {
+        var run = new MachineHarness();
+        run.Start();
+
+        var start = run.Single<StartExecution>();
+        Assert.Equal((1, 0), (start.Request.Attempt, start.Request.Execution));
+        Assert.Equal(new Persist(Await: false), run.Single<Persist>());
+        // DEQUEUED is passed through within the grant: the execution starts in the same turn.
+        Assert.Equal([RunStatus.Queued, RunStatus.Executing], run.Statuses);
+        Assert.Null(run.State.ExpiresAt);
+    }
+
+    [Fact]
+    public void Success_CompletesCommitted_MakesTheParentDueInTheSameWrite_ThenTellsIt()
+    {
+        var run = new MachineHarness(parentRunId: "run_parent", parentWaitKey: "0");
+        run.Start();
+        run.Report(AttemptOutcomeKind.Succeeded);
+
+        Assert.Equal(RunStatus.Completed, run.State.Status);
+        Assert.Equal("42", run.State.OutputJson);
+        Assert.Null(run.State.Owner);
+        var persist = run.Single<Persist>();
+        Assert.True(persist.Await);
+        Assert.Equal(["run_parent"], persist.WakeRuns!);
+        Assert.True(run.Has<ReleaseSlot>());
+        var notice = run.Single<NotifyWaiter>();
+        Assert.Equal(("run_parent", RunStatus.Completed), (notice.RunId, notice.Notification.Result.Status));
+        Assert.True(run.Last.IndexOf(persist) < run.Last.IndexOf(notice), "the parent is told only after the end is committed");
+        Assert.False(run.Has<RunFinalHooks>());
+    }
+
+    [Fact]
+    public void Failure_RetriesByThePolicy_AShortDelayHeldHere_ThenAFreshAttempt()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.StepDone(run.Op(JournalOpKind.Step, "0")));
+        run.Report(AttemptOutcomeKind.Failed);
+
+        var delay = MachineHarness.Retry.GetDelay(1, 0);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Equal(run.Clock.GetUtcNow() + delay, run.State.WakeAt);
+        Assert.Equal(new SetTimer(RunTimer.Due, delay), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Due));
+        Assert.True(run.Has<ReleaseSlot>());
+
+        // Granted before the retry is due (a stale grant): nothing starts.
+        run.Grant();
+        Assert.Single(run.State.Attempts);
+
+        run.Advance(delay);
+        run.Feed(run.Machine.Resume);
+        run.Start();
+        Assert.Equal(2, run.State.CurrentAttempt!.Number);
+        Assert.Empty(run.State.Journal);
+    }
+
+    [Fact]
+    public void Failure_TheExecutionsRetryTimeWins_AndTheLastAttemptFailsTheRun()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        var chosen = run.Clock.GetUtcNow().AddMinutes(30);
+        run.Report(AttemptOutcomeKind.Failed, retryAt: chosen);
+        Assert.Equal(chosen, run.State.WakeAt);
+        Assert.Null(run.State.Owner);
+        Assert.Equal(new ScheduleWake(chosen), run.Single<ScheduleWake>());
+
+        run.Advance(TimeSpan.FromMinutes(30));
+        run.Feed(run.Machine.Resume);
+        run.Start();
+        run.Report(AttemptOutcomeKind.Failed);
+        run.Advance(TimeSpan.FromMinutes(1));
+        run.Feed(run.Machine.Resume);
+        run.Start();
+        run.Report(AttemptOutcomeKind.Failed, retryAt: run.Clock.GetUtcNow().AddSeconds(5));
+
+        Assert.Equal(RunStatus.Failed, run.State.Status);
+        Assert.Equal(3, run.State.Attempts.Count);
+    }
+
+    [Fact]
+    public void Failure_NotRetryable_FailsAtOnce()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Report(AttemptOutcomeKind.Failed, retryable: false);
+        Assert.Equal(RunStatus.Failed, run.State.Status);
+    }
+
+    [Theory]
+    [InlineData(AttemptOutcomeKind.TimedOut, RunStatus.TimedOut)]
+    [InlineData(AttemptOutcomeKind.Canceled, RunStatus.Canceled)]
+    [InlineData(AttemptOutcomeKind.Succeeded, RunStatus.Completed)]
+    public void Report_EndsTheRunWithItsStatus(AttemptOutcomeKind kind, RunStatus expected)
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Report(kind);
+        Assert.Equal(expected, run.State.Status);
+        Assert.Equal(kind == AttemptOutcomeKind.Succeeded ? AttemptStatus.Completed : kind == AttemptOutcomeKind.TimedOut ? AttemptStatus.TimedOut : AttemptStatus.Canceled,
+            run.State.CurrentAttempt!.Status);
+    }
+
+    [Fact]
+    public void LateAndDuplicatedMessages_NeverMoveTheRunBackwards()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Report(AttemptOutcomeKind.Failed);
+        run.Advance(TimeSpan.FromMinutes(1));
+        run.Feed(run.Machine.Resume);
+        run.Start();
+
+        // Attempt 1's report again, a second grant, a stale execution's journal call.
+        run.Report(AttemptOutcomeKind.Succeeded, attempt: 1, execution: 0);
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.Empty(run.Last);
+        run.Grant();
+        Assert.Equal(2, run.State.Attempts.Count);
+        Assert.Equal(JournalOpResult.StaleExecution, run.Machine.Recorded(run.Op(JournalOpKind.Step, "0") with { Attempt = 1 }));
+
+        run.Report(AttemptOutcomeKind.Succeeded);
+        var finished = run.State.UpdatedAt;
+        foreach (var late in new Action[]
+        {
+            () => run.Machine.AttemptReported(new AttemptOutcome { Attempt = 2, Kind = AttemptOutcomeKind.Failed, EndedAt = run.Clock.GetUtcNow() }),
+            () => run.Machine.SlotGranted(run.Clock.GetUtcNow()),
+            run.Machine.Resume,
+            () => run.Machine.Cancel(codeStopsHere: false),
+            run.Machine.Expire,
+            () => run.Machine.ChildEnded(new ChildNotification("0", 0, new ChildRunResult("run_child", "task-b", RunStatus.Completed, "1", null))),
+        })
+        {
+            run.Feed(late);
+            Assert.Equal(RunStatus.Completed, run.State.Status);
+            Assert.Equal(finished, run.State.UpdatedAt);
+            Assert.DoesNotContain(run.Last, e => e is Persist or StartExecution or AskForSlot);
+        }
+
+        Assert.Equal(JournalOpResult.StaleExecution, run.Machine.Recorded(run.Op(JournalOpKind.Step, "9")));
+    }
+
+    [Fact]
+    public void Cancel_WhileQueued_GivesTheSlotBack_AndRunsTheFailureHooksHere()
+    {
+        var run = new MachineHarness();
+        run.Feed(() => run.Machine.Cancel(codeStopsHere: false));
+
+        Assert.Equal(RunStatus.Canceled, run.State.Status);
+        Assert.True(run.Has<ReleaseSlot>());
+        Assert.Equal(RunStatus.Canceled, run.Single<RunFinalHooks>().Request.FinalFailure!.Status);
+    }
+
+    [Fact]
+    public void Cancel_WhileExecutingHere_LeavesTheHooksToTheStoppingCode_AndCancelsChildrenItWaitsFor()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.ChildrenTriggered(run.Op(JournalOpKind.TriggerAndWait, "0"), [new RunHandle("run_c1", "task-b"), new RunHandle("run_c2", "task-b")],
+            ["task-b", "task-b"], "batch_1", new Dictionary<int, ChildRunResult> { [1] = new("run_c2", "task-b", RunStatus.Completed, "1", null) }));
+        run.Feed(() => run.Machine.Cancel(codeStopsHere: true));
+
+        Assert.Equal(RunStatus.Canceled, run.State.Status);
+        Assert.Equal(AttemptStatus.Canceled, run.State.CurrentAttempt!.Status);
+        Assert.False(run.Has<RunFinalHooks>());
+        Assert.Equal(new CancelChild("run_c1"), run.Single<CancelChild>());
+    }
+
+    [Fact]
+    public void Ttl_AGrantAfterItPassed_ExpiresTheRun_AndTheQueueSayingSoBeforeChangesNothing()
+    {
+        var run = new MachineHarness(new TriggerOptions { Ttl = TimeSpan.FromSeconds(10) });
+        run.Feed(run.Machine.Expire);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+
+        run.Advance(TimeSpan.FromSeconds(10));
+        run.Grant();
+        Assert.Equal(RunStatus.Expired, run.State.Status);
+        Assert.Empty(run.State.Attempts);
+        Assert.Equal(TaskRunErrorCodes.Expired, run.State.Error!.Code);
+    }
+
+    [Fact]
+    public void ShortTimedWait_KeepsTheSlotAndATimer_ThenDeliversItsEnd()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        var due = run.Clock.GetUtcNow() + s_short;
+        var result = run.Machine.TimedWaitStarted(run.Op(JournalOpKind.Wait, "0", due));
+        run.Feed(() => { });
+
+        Assert.Equal(JournalOpStatus.Pending, result.Status);
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.Equal(new SetTimer(RunTimer.Wait, s_short), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Wait));
+        Assert.False(run.Has<ReleaseSlot>());
+
+        run.Advance(s_short);
+        run.Feed(() => run.Machine.WaitTimerDue(run.Machine.CompleteDueTimedWaits()));
+        Assert.Equal("0", run.Single<DeliverResult>().Key);
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+    }
+
+    [Fact]
+    public void LongTimedWait_GivesTheSlotUp_SuspendsAtOnce_AndResumesAheadOfNewWork()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        var due = run.Clock.GetUtcNow() + s_long;
+        run.Feed(() => run.Machine.TimedWaitStarted(run.Op(JournalOpKind.Wait, "0", due)));
+
+        Assert.Equal(RunStatus.Waiting, run.State.Status);
+        Assert.True(run.Has<ReleaseSlot>());
+        Assert.Equal(new SetTimer(RunTimer.Suspend, TimeSpan.Zero), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Suspend));
+
+        run.Feed(run.Machine.SuspendTimerDue);
+        var suspend = run.Single<SuspendExecution>();
+        run.Report(AttemptOutcomeKind.Suspended, suspend.Attempt, suspend.Execution);
+        Assert.Null(run.State.Owner);
+        Assert.Equal(due, run.State.WakeAt);
+        Assert.Equal(new ScheduleWake(due), run.Single<ScheduleWake>());
+        Assert.True(run.Has<LetGo>());
+
+        run.Advance(s_long);
+        run.Feed(run.Machine.Resume);
+        Assert.Equal(new CheckWaits(WaitCheck.Resume), run.Single<CheckWaits>());
+        run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Resume, run.Machine.CompleteDueTimedWaits()));
+        Assert.Equal(run.State.QueueOrder - QueueOrders.ResumeCredit, run.AskedTicket.Order);
+        Assert.True(run.State.ResumeRequested);
+
+        run.Grant();
+        var replay = run.Single<StartExecution>().Request;
+        Assert.Equal((1, 1), (replay.Attempt, replay.Execution));
+        Assert.Equal(JournalOpStatus.Completed, replay.Journal["0"].Result.Status);
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+    }
+
+    [Fact]
+    public void ChildWait_WhileLive_TakesTheSlotBackWhenTheChildEnds_ThenDelivers()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.ChildrenTriggered(run.Op(JournalOpKind.TriggerAndWait, "0"), [new RunHandle("run_c1", "task-b")], ["task-b"], null, null));
+        Assert.Equal(RunStatus.Waiting, run.State.Status);
+        Assert.Equal(new SetTimer(RunTimer.Suspend, MachineHarness.SuspendThreshold), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Suspend));
+
+        // A notice for a child this wait does not have is ignored.
+        run.Feed(() => run.Machine.ChildEnded(new ChildNotification("0", 0, new ChildRunResult("run_other", "task-b", RunStatus.Completed, "1", null))));
+        Assert.Empty(run.Last);
+
+        run.Feed(() => run.Machine.ChildEnded(new ChildNotification("0", 0, new ChildRunResult("run_c1", "task-b", RunStatus.Completed, "1", null))));
+        Assert.True(run.Has<AskForSlot>());
+        run.Grant();
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.Equal("0", run.Single<DeliverResult>().Key);
+        Assert.False(run.Has<StartExecution>());
+    }
+
+    [Fact]
+    public void ChildWait_Suspended_RechecksItsChildrenAfterTheWrite_AndWakesToRecheckLater()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.ChildrenTriggered(run.Op(JournalOpKind.TriggerAndWait, "0"), [new RunHandle("run_c1", "task-b")], ["task-b"], null, null));
+        run.Advance(MachineHarness.SuspendThreshold);
+        run.Feed(run.Machine.SuspendTimerDue);
+        run.Report(AttemptOutcomeKind.Suspended);
+
+        Assert.Equal(run.Clock.GetUtcNow() + RunMachine.WaitRecheck, run.State.WakeAt);
+        Assert.True(run.Single<Persist>().Await);
+        Assert.Equal(new CheckWaits(WaitCheck.Suspended), run.Last[^1]);
+
+        // The child had ended before the write: found by the check, so the run asks for its slot at once.
+        run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Suspended, run.Machine.ChildFoundEnded("0", 0, new ChildRunResult("run_c1", "task-b", RunStatus.Failed, null, new TaskRunError("X", "x")))));
+        Assert.True(run.Has<AskForSlot>());
+        Assert.Equal(RunStatus.Waiting, run.State.Status);
+    }
+
+    [Fact]
+    public void TokenWait_TimesOutAtItsTimeout_WithTheTimeoutError()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        var token = new WaitpointToken { Id = "wp_1", Status = WaitpointStatus.Waiting, CreatedAt = run.Clock.GetUtcNow(), TimeoutAt = run.Clock.GetUtcNow() + s_short };
+        run.Feed(() => run.Machine.TokenWaitStarted(run.Op(JournalOpKind.WaitToken, "0"), token));
+        Assert.Equal(RunStatus.Waiting, run.State.Status);
+        Assert.Equal(new SetTimer(RunTimer.Wait, s_short), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Wait));
+
+        run.Advance(s_short);
+        Assert.Equal("0", Assert.Single(run.Machine.Waits.DueTokenWaits()).Key);
+        run.Feed(() => run.Machine.WaitTimerDue(run.Machine.TokenFoundSettled("0", token with { Status = WaitpointStatus.TimedOut })));
+        Assert.Equal(TaskRunErrorCodes.WaitpointTimedOut, run.State.Journal[0].Error!.Code);
+        Assert.True(run.Has<AskForSlot>());
+    }
+
+    [Fact]
+    public void OwnerLost_ReplaysTheAttempt_AndAfterFiveLossesTheAttemptCrashesAndRetries()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        for (var recovery = 1; recovery <= RunMachine.MaxCrashRecoveries; recovery++)
+        {
+            run.CodeStopped();
+            run.Feed(run.Machine.Resume);
+            run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Resume, completed: false));
+            Assert.Equal(recovery, run.Single<StartExecution>().Request.Execution);
+            Assert.Equal(recovery, run.State.CrashRecoveries);
+        }
+
+        run.CodeStopped();
+        run.Feed(run.Machine.Resume);
+        run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Resume, completed: false));
+        Assert.Equal(AttemptStatus.Crashed, run.State.Attempts[0].Status);
+        Assert.Equal(TaskRunErrorCodes.Crashed, run.State.Error!.Code);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+    }
+
+    [Fact]
+    public void HandOver_OnAGracefulStop_RecordsDrainedSteps_AndTheReplayIsNotACrash()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.CodeStopped();
+        run.Feed(() => run.Machine.HandOver([new RunContext.StepRecord("0", "charge", "\"ok\"")], "shutdown"));
+
+        Assert.Null(run.State.Owner);
+        Assert.Equal(run.Clock.GetUtcNow(), run.State.WakeAt);
+        Assert.True(run.Single<Persist>().Await);
+        Assert.Equal("\"ok\"", run.State.Journal.Single().ResultJson);
+
+        run.Feed(run.Machine.Resume);
+        run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Resume, completed: false));
+        Assert.Equal(0, run.State.CrashRecoveries);
+        Assert.Equal(1, run.Single<StartExecution>().Request.Execution);
+    }
+
+    [Fact]
+    public void Journal_AReplayGetsTheRecord_AndAnotherOperationAtThatPositionIsNonDeterminism()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.StepDone(run.Op(JournalOpKind.Step, "0") with { Name = "charge", ResultJson = "1" }));
+        Assert.True(run.Single<Persist>().Await);
+
+        Assert.Equal("1", run.Machine.Recorded(run.Op(JournalOpKind.Step, "0") with { Name = "charge" })!.ResultJson);
+        var error = Assert.Throws<NonDeterminismException>(() => run.Machine.Recorded(run.Op(JournalOpKind.Wait, "0")));
+        Assert.Contains("StepAsync(\"charge\")", error.Message);
+        Assert.Null(run.Machine.Recorded(run.Op(JournalOpKind.Step, "1")));
+    }
+
+    [Fact]
+    public void Machine_NotServedHere_MovesBeforeAskingForASlot()
+    {
+        var run = new MachineHarness();
+        run.ServesEveryMachine = false;
+        run.Feed(run.Machine.Resume);
+        Assert.True(run.Has<MoveToServingSilo>());
+        Assert.False(run.Has<AskForSlot>());
+
+        run.Feed(run.Machine.NoServingSilo);
+        Assert.Contains("no live silo serves", run.State.ToTaskRun().WaitingFor);
+        Assert.Equal(new SetTimer(RunTimer.MachineRecheck, RunMachine.MachineRecheck), run.Single<SetTimer>());
+    }
+}
