@@ -17,4 +17,10 @@ public static class TaskLimits
 
     /// <summary>The shortest maximum duration a task or trigger may set: 5 seconds.</summary>
     public static readonly TimeSpan MinMaxDuration = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many earlier attempts' journals a run keeps (the latest ones): 20.</summary>
+    public const int MaxAttemptJournals = 20;
+
+    /// <summary>How many entries of one earlier attempt's journal a run keeps (the first ones): 500.</summary>
+    public const int MaxAttemptJournalEntries = 500;
 }

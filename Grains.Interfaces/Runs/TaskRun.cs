@@ -137,6 +137,13 @@ public sealed record TaskRun
     [Id(31)]
     public string? DebounceKey { get; init; }
 
+    /// <summary>
+    /// The journals of the earlier attempts, oldest first (<see cref="Journal"/> is the current one's), so a run can be
+    /// shown attempt by attempt. Bounded: see <see cref="AttemptJournal"/>.
+    /// </summary>
+    [Id(32)]
+    public IReadOnlyList<AttemptJournal> History { get; init; } = [];
+
     /// <summary>Time from the first attempt's start to the final status; null until the run is final.</summary>
     public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
 

@@ -80,6 +80,9 @@ internal sealed class RunState
     /// <summary>The current attempt's durable operations. A new attempt starts with an empty journal.</summary>
     public List<JournalEntry> Journal { get; set; } = [];
 
+    /// <summary>The journals earlier attempts left, oldest first, bounded (<see cref="AttemptJournal"/>).</summary>
+    public List<AttemptJournal> History { get; set; } = [];
+
     /// <summary>Which execution of the current attempt runs: 0, then one more per replay.</summary>
     public int Execution { get; set; }
 
@@ -158,6 +161,7 @@ internal sealed class RunState
         RootRunId = RootRunId ?? Id,
         Depth = Depth,
         Journal = [.. Journal.Select(e => e.ToRecord())],
+        History = [.. History],
         ConcurrencyKey = ConcurrencyKey,
         Priority = Priority,
         DelayedUntil = Status == RunStatus.Delayed ? WakeAt : null,

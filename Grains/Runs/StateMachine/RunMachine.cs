@@ -689,6 +689,7 @@ internal sealed class RunMachine
         var now = Now;
         MoveTo(RunStatus.Dequeued);
         var number = state.Attempts.Count + 1;
+        KeepJournalOf(number - 1);
         state.Attempts.Add(new RunAttempt(number, AttemptStatus.Executing, now, EndedAt: null, Error: null, _host.Silo, grantedAt));
         state.StartedAt ??= now;
         state.ExpiresAt = null;
@@ -697,6 +698,23 @@ internal sealed class RunMachine
         state.CrashRecoveries = 0;
         StartExecution(replay: false);
         _logger.AttemptStarted(state.Id, number);
+    }
+
+    /// <summary>The attempt that ended leaves its journal to the run's history, bounded, before the next attempt starts afresh.</summary>
+    private void KeepJournalOf(int attempt)
+    {
+        var state = State;
+        if (attempt < 1)
+        {
+            return;
+        }
+
+        var kept = state.Journal.Count > TaskLimits.MaxAttemptJournalEntries ? state.Journal.GetRange(0, TaskLimits.MaxAttemptJournalEntries) : state.Journal;
+        state.History.Add(new AttemptJournal(attempt, [.. kept.Select(e => e.ToRecord())], state.Journal.Count - kept.Count));
+        if (state.History.Count > TaskLimits.MaxAttemptJournals)
+        {
+            state.History.RemoveAt(0);
+        }
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The run logs of every silo, shared as <see cref="Store"/> is, so any silo answers for any run's logs.</summary>
     internal InMemoryRunLogStore LogStore { get; } = new();
 
+    /// <summary>Every run update the silos handed on.</summary>
+    internal RecordedUpdates Updates { get; } = new();
+
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
 
     public ITaskClient Tasks => Cluster.Client.ServiceProvider.GetRequiredService<ITaskClient>();
@@ -49,6 +52,7 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(SiloCount);
         var store = Store;
         var logStore = LogStore;
+        var updates = Updates;
         var environmentLimit = EnvironmentLimit;
         var suspendThreshold = SuspendThresholdOfSilos;
         builder.ConfigureSilo((options, silo) =>
@@ -74,6 +78,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IRunStore>(store);
             ConfigureTasks(new OrleansTasksBuilder(silo.Services));
             silo.Services.AddSingleton<IRunLogStore>(logStore);
+            silo.Services.AddSingleton<Updates.IRunUpdateObserver>(updates);
         });
         // The test cluster calls its client as soon as it has started, so the client connects before the start ends.
         builder.ConfigureClient(client => client.AddOrleansTasksClient().Services.Configure<TaskClientOptions>(o => o.ConnectInBackground = false));

@@ -42,6 +42,13 @@ public sealed class StepTests(ClusterFixture fixture)
         Assert.Equal(2, run.GetOutput<int>());
         Assert.Equal(2, Probe.CountOf($"{key}:step"));
         Assert.Single(run.Journal);
+
+        // The first attempt's journal stays, attempt by attempt.
+        var first = Assert.Single(run.History);
+        Assert.Equal(1, first.Attempt);
+        var step = Assert.Single(first.Entries);
+        Assert.Equal(("Step", "count", true), (step.Kind, step.Name, step.Completed));
+        Assert.True(step.CompletedAt >= step.CreatedAt);
     }
 
     [Fact]

@@ -133,6 +133,32 @@ public sealed class RunMachineTests
         run.Start();
         Assert.Equal(2, run.State.CurrentAttempt!.Number);
         Assert.Empty(run.State.Journal);
+        Assert.Equal(1, Assert.Single(run.State.History).Attempt);
+        Assert.Equal("0", Assert.Single(run.State.History[0].Entries).Position);
+    }
+
+    [Fact]
+    public void History_KeepsTheLatestAttemptsJournals_EachBounded()
+    {
+        var run = new MachineHarness(new TriggerOptions { MaxAttempts = TaskLimits.MaxAttemptJournals + 3 });
+        for (var attempt = 1; attempt <= TaskLimits.MaxAttemptJournals + 2; attempt++)
+        {
+            run.Start();
+            var entries = attempt == TaskLimits.MaxAttemptJournals + 2 ? TaskLimits.MaxAttemptJournalEntries + 7 : 1;
+            for (var i = 0; i < entries; i++)
+            {
+                run.Feed(() => run.Machine.StepDone(run.Op(JournalOpKind.Step, i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            }
+
+            run.Report(AttemptOutcomeKind.Failed, retryAt: run.Clock.GetUtcNow());
+            run.Feed(run.Machine.Resume);
+        }
+
+        run.Start();
+        Assert.Equal(TaskLimits.MaxAttemptJournals, run.State.History.Count);
+        Assert.Equal(3, run.State.History[0].Attempt);
+        var last = run.State.History[^1];
+        Assert.Equal((TaskLimits.MaxAttemptJournals + 2, TaskLimits.MaxAttemptJournalEntries, 7), (last.Attempt, last.Entries.Count, last.Dropped));
     }
 
     [Fact]
