@@ -13,6 +13,7 @@ using OrleansTasks.Registry;
 using OrleansTasks.Storage;
 using OrleansTasks.Storage.Postgres;
 using OrleansTasks.Waitpoints;
+using OrleansTasks.Waitpoints.Postgres;
 
 namespace OrleansTasks.Hosting;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansTasks.Listing;
+using OrleansTasks.Queues;
 
 namespace OrleansTasks.Storage;
 
@@ -48,7 +49,7 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
     public Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<QueueEntry> entries = [.. _rows.Values
-            .Where(r => r.Owner is not null && r.Queue == queue && IsInQueue(r, now))
+            .Where(r => r.Queue == queue && QueueMembership.InQueue(r, now))
             .OrderBy(r => r.QueueOrder)
             .Select(r => new QueueEntry(r.Id, r.RunStatus, r.QueueOrder, r.ConcurrencyKey, r.ExpiresAt, r.ResumeRequested))];
         return Task.FromResult(entries);
@@ -57,7 +58,7 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
     public Task<IReadOnlyDictionary<string, int>> CountSlotHoldersAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyDictionary<string, int> counts = _rows.Values
-            .Where(r => r.Owner is not null && r.RunStatus.HoldsSlot())
+            .Where(QueueMembership.HoldsSlot)
             .GroupBy(r => r.Queue, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return Task.FromResult(counts);
@@ -73,7 +74,7 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
     public Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyList<string> queues = [.. _rows.Values
-            .Where(r => r.Owner is not null && (r.RunStatus == RunStatus.Queued || (r.RunStatus == RunStatus.Waiting && r.ResumeRequested)))
+            .Where(QueueMembership.InBacklog)
             .Select(r => r.Queue)
             .Distinct()];
         return Task.FromResult(queues);
@@ -117,12 +118,4 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
             .Select(RunSummaries.From)];
         return Task.FromResult(page);
     }
-
-    private static bool IsInQueue(RunRow row, DateTimeOffset now) => row.RunStatus switch
-    {
-        RunStatus.Queued => row.WakeAt is null || row.WakeAt <= now,
-        RunStatus.Dequeued or RunStatus.Executing => true,
-        RunStatus.Waiting => row.ResumeRequested,
-        _ => false,
-    };
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Orleans.Concurrency;
+using OrleansTasks.Debounce;
+using OrleansTasks.Idempotency;
 using OrleansTasks.Registry;
 using OrleansTasks.Runs;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansTasks.Queues;
 
 namespace OrleansTasks.Storage.Postgres;
 
@@ -62,15 +63,19 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private static readonly string s_loadQueue = $"""
+        SELECT id, status, queue_order, concurrency_key, expires_at, resume_requested FROM runs
+        WHERE service_id = $3 AND queue = $1 AND {QueueMembership.InQueueSql("$2")}
+        ORDER BY queue_order
+        """;
+
+    private static readonly string s_queuesWithBacklog = $"SELECT DISTINCT queue FROM runs WHERE service_id = $1 AND {QueueMembership.InBacklogSql}";
+
+    private static readonly string s_countSlotHolders = $"SELECT queue, count(*)::int FROM runs WHERE service_id = $1 AND {QueueMembership.HoldsSlotSql} GROUP BY queue";
+
     public async Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand("""
-            SELECT id, status, queue_order, concurrency_key, expires_at, resume_requested FROM runs
-            WHERE service_id = $3 AND queue = $1 AND owner IS NOT NULL
-              AND (status IN ('DEQUEUED', 'EXECUTING') OR (status = 'QUEUED' AND (wake_at IS NULL OR wake_at <= $2))
-                 OR (status = 'WAITING' AND resume_requested))
-            ORDER BY queue_order
-            """);
+        await using var command = _dataSource.CreateCommand(s_loadQueue);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = queue });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
         command.Parameters.Add(Service());
@@ -92,18 +97,14 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> FindQueuesWithBacklogAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand("SELECT DISTINCT queue FROM runs WHERE service_id = $1 AND owner IS NOT NULL AND (status = 'QUEUED' OR (status = 'WAITING' AND resume_requested))");
+        await using var command = _dataSource.CreateCommand(s_queuesWithBacklog);
         command.Parameters.Add(Service());
         return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyDictionary<string, int>> CountSlotHoldersAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand("""
-            SELECT queue, count(*)::int FROM runs
-            WHERE service_id = $1 AND owner IS NOT NULL AND status IN ('DEQUEUED', 'EXECUTING')
-            GROUP BY queue
-            """);
+        await using var command = _dataSource.CreateCommand(s_countSlotHolders);
         command.Parameters.Add(Service());
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -323,6 +323,41 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         return reader.GetInt64(0);
     }
 
+    [Fact]
+    public async Task QueueRules_TheTableAndTheInMemoryStore_HoldTheSameRuns()
+    {
+        // Every status, with and without an owner, due or not, asking to resume or not, in one queue of its own.
+        var queue = "rules-" + Guid.NewGuid().ToString("N");
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var memory = new InMemoryRunStore();
+        var order = 0L;
+        foreach (var status in Enum.GetValues<RunStatus>())
+        {
+            foreach (var owner in new[] { "silo", null })
+            {
+                foreach (var wakeAt in new DateTimeOffset?[] { null, now.AddMinutes(-1), now.AddMinutes(1) })
+                {
+                    foreach (var resume in new[] { false, true })
+                    {
+                        var state = NewState();
+                        (state.Status, state.Queue, state.Owner, state.WakeAt, state.ResumeRequested, state.QueueOrder) = (status, queue, owner, wakeAt, resume, ++order);
+                        var row = RunRow.From(state);
+                        Assert.True(await Store.TryInsertAsync(row));
+                        await memory.TryInsertAsync(row);
+                    }
+                }
+            }
+        }
+
+        var inTable = await Store.LoadQueueAsync(queue, now);
+        var inMemory = await memory.LoadQueueAsync(queue, now);
+        Assert.Equal(inMemory, inTable);
+        Assert.Equal(6 + 6 + 4 + 3, inTable.Count); // DEQUEUED, EXECUTING, QUEUED and due, WAITING to resume: owned ones only
+        Assert.Equal((await memory.CountSlotHoldersAsync())[queue], (await Store.CountSlotHoldersAsync())[queue]);
+        Assert.Contains(queue, await Store.FindQueuesWithBacklogAsync());
+        Assert.Contains(queue, await memory.FindQueuesWithBacklogAsync());
+    }
+
     private static RunRow NewRow() => RunRow.From(NewState());
 
     private static RunState NewState()

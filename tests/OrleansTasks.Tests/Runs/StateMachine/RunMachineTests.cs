@@ -77,6 +77,31 @@ public sealed class RunMachineTests
     }
 
     [Fact]
+    public void Debounce_PushesTheStartBack_NeverPastItsDeadline_AndTrailingTakesTheLatestPayload()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = TimeSpan.FromSeconds(3) });
+        run.State.DebounceDeadline = run.Clock.GetUtcNow().AddSeconds(4);
+
+        run.Advance(TimeSpan.FromSeconds(0.5));
+        Assert.True(run.Machine.Debounce(run.Clock.GetUtcNow().AddSeconds(3), trailing: null));
+        run.Feed(() => { });
+        Assert.Equal(run.Clock.GetUtcNow().AddSeconds(3), run.State.WakeAt);
+        Assert.Equal("{}", run.State.PayloadJson);
+
+        run.Advance(TimeSpan.FromSeconds(2));
+        var trailing = new DebouncedTrigger("""{"n":3}""", ["late"], MaxAttempts: 1, MaxDuration: null, MachinePreset.Small1x);
+        Assert.True(run.Machine.Debounce(run.Clock.GetUtcNow().AddSeconds(3), trailing));
+        run.Feed(() => { });
+        Assert.Equal(run.State.DebounceDeadline, run.State.WakeAt);
+        Assert.Equal(("""{"n":3}""", true, 1), (run.State.PayloadJson, run.State.PayloadChanged, run.State.MaxAttempts));
+
+        run.Advance(TimeSpan.FromSeconds(1.5));
+        run.Feed(run.Machine.Resume);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.False(run.Machine.Debounce(run.Clock.GetUtcNow().AddSeconds(3), trailing: null));
+    }
+
+    [Fact]
     public void Grant_StartsAttemptOne_AndTheRecordGoesOutWithoutHoldingItUp()
     {
         var run = new MachineHarness();

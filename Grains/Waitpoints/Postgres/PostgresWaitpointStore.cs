@@ -2,7 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace OrleansTasks.Waitpoints;
+namespace OrleansTasks.Waitpoints.Postgres;
 
 /// <summary>The <c>waitpoint_tokens</c> table. Tokens change rarely next to runs, so each write is its own statement.</summary>
 internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource, string serviceId) : IWaitpointStore
