@@ -20,7 +20,7 @@ public interface ITaskClient
     /// <param name="options">Trigger options; null for the task's defaults.</param>
     /// <param name="cancellationToken">Gives up waiting for the trigger to be accepted.</param>
     /// <returns>The new run's handle.</returns>
-    /// <exception cref="ArgumentException">The payload is not of the task's payload type.</exception>
+    /// <exception cref="InvalidRequestException">The payload is not of the task's payload type.</exception>
     /// <exception cref="PayloadValidationException">The payload breaks its type's validation rules; nothing was sent.</exception>
     /// <exception cref="PayloadTooLargeException">The payload is over 3 MB of JSON; nothing was sent.</exception>
     /// <exception cref="UnknownTaskException">No silo registered the task; no run exists.</exception>
@@ -36,7 +36,7 @@ public interface ITaskClient
 
     /// <summary>Triggers one run of <typeparamref name="TTask"/> per item, up to 1,000; every item is checked before any run is created.</summary>
     /// <exception cref="BatchTooLargeException">More than 1,000 items; nothing was sent.</exception>
-    /// <exception cref="ArgumentException">An item's payload is not of the task's payload type, or there are no items.</exception>
+    /// <exception cref="InvalidRequestException">An item's payload is not of the task's payload type, or there are no items.</exception>
     /// <exception cref="PayloadValidationException">An item's payload breaks its type's validation rules; nothing was sent.</exception>
     Task<BatchHandle> BatchTriggerAsync<TTask>(IEnumerable<BatchItem> items, CancellationToken cancellationToken = default)
         where TTask : ITaskDefinition;

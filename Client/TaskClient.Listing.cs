@@ -24,7 +24,7 @@ internal sealed partial class TaskClient
 
     public async Task<RunHandle> ReplayAsync(string runId, string? payloadJson = null, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         var original = await CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false);
         var request = new TriggerRequest
         {

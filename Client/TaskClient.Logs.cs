@@ -7,7 +7,7 @@ internal sealed partial class TaskClient
 {
     public Task<IReadOnlyList<RunLogEntry>> GetLogsAsync(string runId, int limit = 1000, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         RunLogLimits.ValidateLimit(limit, nameof(limit));
 
         // Reading is idempotent, so a call that may not have arrived is tried again.

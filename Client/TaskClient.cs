@@ -44,7 +44,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<RunHandle> TriggerAsync(string taskId, string payloadJson, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        Guard.NotBlank(taskId);
         ArgumentNullException.ThrowIfNull(payloadJson);
         var request = new TriggerRequest { TaskId = taskId, PayloadJson = payloadJson, Options = options ?? new TriggerOptions() };
         return TriggerCoreAsync(request, taskId, cancellationToken);
@@ -65,12 +65,12 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<BatchHandle> BatchTriggerAsync(string taskId, IEnumerable<JsonBatchItem> items, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        Guard.NotBlank(taskId);
         ArgumentNullException.ThrowIfNull(items);
         var requests = items.Select(item => new TriggerRequest
         {
             TaskId = taskId,
-            PayloadJson = item.PayloadJson ?? throw new ArgumentException("A batch item's PayloadJson is null; send \"null\" for an empty payload.", nameof(items)),
+            PayloadJson = item.PayloadJson ?? throw new InvalidRequestException("A batch item's PayloadJson is null; send \"null\" for an empty payload.", nameof(items)),
             Options = item.Options ?? new TriggerOptions(),
         }).ToList();
         return BatchTriggerCoreAsync(requests, taskId, cancellationToken);
@@ -78,19 +78,19 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<TaskRun> RetrieveAsync(string runId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         return CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken);
     }
 
     public Task<TaskRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         return CallAsync(() => grains.GetGrain<IRunGrain>(runId).CancelAsync(), cancellationToken);
     }
 
     public async Task<TaskRun> PollAsync(string runId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -104,7 +104,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         return CallAsync(() => grains.GetGrain<IRunGrain>(runId).RescheduleAsync(delayUntil), cancellationToken);
     }
 
@@ -125,8 +125,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<QueueInfo> OverrideConcurrencyLimitAsync(string name, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, QueueOptions.MaxConcurrencyLimit);
+        Guard.InRange(limit, 0, QueueOptions.MaxConcurrencyLimit);
         return CallAsync(() => Queue(name).OverrideConcurrencyLimitAsync(limit), cancellationToken);
     }
 
@@ -135,7 +134,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     private IQueueGrain Queue(string name)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Guard.NotBlank(name);
         return grains.GetGrain<IQueueGrain>(name);
     }
 
@@ -150,7 +149,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<WaitpointToken> CompleteTokenAsync(string tokenId, object? data, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        Guard.NotBlank(tokenId);
         var json = JsonSerializer.Serialize(data, data?.GetType() ?? typeof(object), TaskJson.Options);
         CheckPayloadSize(tokenId, json);
 
@@ -181,7 +180,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public Task<WaitpointToken> RetrieveTokenAsync(string tokenId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        Guard.NotBlank(tokenId);
         return CallAsync(() => grains.GetGrain<IWaitpointTokenGrain>(tokenId).GetAsync(), cancellationToken);
     }
 
@@ -233,7 +232,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
         if (requests.Count == 0)
         {
-            throw new ArgumentException("A batch trigger needs at least one item.", "items");
+            throw new InvalidRequestException("A batch trigger needs at least one item.", "items");
         }
 
         for (var i = 0; i < requests.Count; i++)
@@ -278,6 +277,11 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
                 var remaining = limit - time.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero)
                 {
+                    if (exception is StorageException)
+                    {
+                        throw; // The cluster answered: it is the database that stayed out of reach.
+                    }
+
                     throw new ClusterUnavailableException(time.GetElapsedTime(started), exception);
                 }
 
@@ -325,7 +329,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         var payloadType = s_payloadTypes.GetOrAdd(taskType, FindPayloadType);
         if (payload is not null && !payloadType.IsInstanceOfType(payload))
         {
-            throw new ArgumentException(
+            throw new InvalidRequestException(
                 $"Task {taskType.Name} takes a payload of type {payloadType.FullName}; it was given a {payload.GetType().FullName}.", nameof(payload));
         }
 
@@ -344,6 +348,6 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
             }
         }
 
-        throw new ArgumentException($"{taskType.FullName} does not derive from TaskDefinition<TPayload, TOutput>, so it cannot be triggered by type.", nameof(taskType));
+        throw new InvalidRequestException($"{taskType.FullName} does not derive from TaskDefinition<TPayload, TOutput>, so it cannot be triggered by type.", nameof(taskType));
     }
 }

@@ -20,7 +20,7 @@ public interface IQueuesClient
 
     /// <summary>Replaces the queue's concurrency limit (per concurrency key) until reset. Survives restarts.</summary>
     /// <exception cref="QueueNotFoundException">No queue has this name.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The limit is not between 0 and 100,000.</exception>
+    /// <exception cref="InvalidRequestException">The limit is not between 0 and 100,000.</exception>
     Task<QueueInfo> OverrideConcurrencyLimitAsync(string name, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Goes back to the limit the queue is defined with.</summary>

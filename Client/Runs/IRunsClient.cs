@@ -44,7 +44,7 @@ public interface IRunsClient
     /// <param name="cancellationToken">Gives up waiting for the answer.</param>
     /// <returns>The entries; empty if the run has written none.</returns>
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">
+    /// <exception cref="InvalidRequestException">
     /// <paramref name="limit"/> is outside 1 to 10,000. Thrown by this call, before anything is sent.
     /// </exception>
     Task<IReadOnlyList<RunLogEntry>> GetLogsAsync(string runId, int limit = 1000, CancellationToken cancellationToken = default);
@@ -58,7 +58,7 @@ public interface IRunsClient
     /// </summary>
     /// <param name="filter">Which runs; null for all.</param>
     /// <param name="cancellationToken">Stops reading.</param>
-    /// <exception cref="ArgumentException">
+    /// <exception cref="InvalidRequestException">
     /// The filter is invalid: <see cref="RunFilter.PageSize"/> outside 1 to 1,000, <see cref="RunFilter.From"/> not
     /// before <see cref="RunFilter.To"/>, an empty value in a list. Thrown by this call, before anything is sent.
     /// </exception>
@@ -91,7 +91,7 @@ public interface IRunsClient
     /// </summary>
     /// <param name="filter">Which runs; <c>new RunFilter()</c> for every unfinished run.</param>
     /// <param name="cancellationToken">Stops the action; runs already cancelled stay cancelled.</param>
-    /// <exception cref="ArgumentException">The filter is invalid, as for <see cref="ListAsync"/>.</exception>
+    /// <exception cref="InvalidRequestException">The filter is invalid, as for <see cref="ListAsync"/>.</exception>
     Task<BulkActionResult> CancelManyAsync(RunFilter filter, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -101,6 +101,6 @@ public interface IRunsClient
     /// </summary>
     /// <param name="filter">Which runs.</param>
     /// <param name="cancellationToken">Stops the action; runs already replayed stay replayed.</param>
-    /// <exception cref="ArgumentException">The filter is invalid, as for <see cref="ListAsync"/>.</exception>
+    /// <exception cref="InvalidRequestException">The filter is invalid, as for <see cref="ListAsync"/>.</exception>
     Task<BulkActionResult> ReplayManyAsync(RunFilter filter, CancellationToken cancellationToken = default);
 }

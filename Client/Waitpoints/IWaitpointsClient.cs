@@ -4,7 +4,7 @@ namespace OrleansTasks;
 public interface IWaitpointsClient
 {
     /// <summary>Creates a token (a run can then wait for it with <c>Wait.ForTokenAsync</c>).</summary>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="InvalidRequestException">An option is out of range.</exception>
     Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Completes the token with <paramref name="data"/> (serialized to JSON); the runs waiting for it resume with it.</summary>

@@ -4,7 +4,7 @@ namespace OrleansTasks.Batches;
 
 /// <summary>One batch trigger, keyed by batch id: it checks every item, then creates one run per item.</summary>
 [Alias("ot.IBatchGrain")]
-public interface IBatchGrain : IGrainWithStringKey
+internal interface IBatchGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Creates the runs of the batch, in item order. Run ids follow from the batch id and item index, so calling

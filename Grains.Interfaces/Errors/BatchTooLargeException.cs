@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.BatchTooLargeException")]
 public sealed class BatchTooLargeException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.BatchTooLarge;
+
     /// <summary>Creates the exception.</summary>
     public BatchTooLargeException(int itemCount, int limit)
         : base($"A batch may hold at most {limit:N0} items; this one has {itemCount:N0}. Split it into several batches.")

@@ -8,6 +8,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.ClusterUnavailableException")]
 public sealed class ClusterUnavailableException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.ClusterUnavailable;
+
     /// <summary>Creates the exception.</summary>
     public ClusterUnavailableException(TimeSpan triedFor, Exception? innerException)
         : base($"No silo answered for {triedFor.TotalSeconds:0.#} s ({innerException?.GetType().Name}: {innerException?.Message}). Check that at least one silo is running and reachable; calling again is safe.", innerException)

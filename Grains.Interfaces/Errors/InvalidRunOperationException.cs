@@ -7,6 +7,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.InvalidRunOperationException")]
 public sealed class InvalidRunOperationException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.InvalidRunOperation;
+
     /// <summary>Creates the exception.</summary>
     public InvalidRunOperationException(string runId, RunStatus status, string message)
         : base(message)

@@ -7,6 +7,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.InvalidTriggerException")]
 public sealed class InvalidTriggerException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.InvalidTrigger;
+
     /// <summary>Creates the exception.</summary>
     public InvalidTriggerException(string taskId, string reason)
         : base($"Trigger of task '{taskId}' refused: {reason}")

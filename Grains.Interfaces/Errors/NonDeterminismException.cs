@@ -7,6 +7,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.NonDeterminismException")]
 public sealed class NonDeterminismException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.NonDeterminism;
+
     /// <summary>Creates the exception.</summary>
     public NonDeterminismException(string runId, string position, string recorded, string attempted)
         : base($"Non-determinism in run {runId} at journal position {position}: the code now calls {attempted}, but the journal recorded {recorded} there. "

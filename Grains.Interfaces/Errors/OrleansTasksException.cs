@@ -13,6 +13,12 @@ public abstract class OrleansTasksException : Exception
     {
     }
 
+    /// <summary>
+    /// What went wrong, as a stable machine-readable code (one of <see cref="OrleansTasksErrorCodes"/>): branch on it
+    /// rather than on the message, which may change. The HTTP API maps codes to status codes.
+    /// </summary>
+    public abstract string Code { get; }
+
     /// <summary>Creates the exception with its message and cause.</summary>
     protected OrleansTasksException(string message, Exception? innerException)
         : base(message, innerException)

@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.PayloadTooLargeException")]
 public sealed class PayloadTooLargeException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.PayloadTooLarge;
+
     /// <summary>Creates the exception.</summary>
     public PayloadTooLargeException(string taskId, long sizeBytes, long limitBytes)
         : base($"The payload for task '{taskId}' is {sizeBytes:N0} bytes of JSON; the limit is {limitBytes:N0} bytes. Store large data elsewhere and pass a reference.")

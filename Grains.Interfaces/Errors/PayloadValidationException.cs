@@ -8,6 +8,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.PayloadValidationException")]
 public sealed class PayloadValidationException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.InvalidPayload;
+
     /// <summary>Creates the exception.</summary>
     public PayloadValidationException(string taskId, IReadOnlyList<string> errors)
         : base($"The payload of task '{taskId}' is not valid: {string.Join("; ", errors ?? [])}")

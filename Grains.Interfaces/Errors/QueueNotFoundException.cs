@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.QueueNotFoundException")]
 public sealed class QueueNotFoundException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.QueueNotFound;
+
     /// <summary>Creates the exception.</summary>
     public QueueNotFoundException(string queue)
         : base($"No queue named '{queue}' is defined; queues are defined by tasks (their Queue) and by AddQueue on the silo builder.")

@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.RunNotFoundException")]
 public sealed class RunNotFoundException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.RunNotFound;
+
     /// <summary>Creates the exception.</summary>
     public RunNotFoundException(string runId)
         : base($"No run with id '{runId}' exists.")

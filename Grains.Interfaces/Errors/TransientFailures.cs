@@ -16,6 +16,7 @@ internal static class TransientFailures
         ConnectionFailedException => true,
         GatewayTooBusyException => true,
         TimeoutException => true,
+        StorageException { IsTransient: true } => true, // the database was unreachable for a moment: every call may be sent again
         AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
         _ => false,
     };

@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.UnknownTaskException")]
 public sealed class UnknownTaskException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.UnknownTask;
+
     /// <summary>Creates the exception for a task id or task type name.</summary>
     public UnknownTaskException(string taskId)
         : base($"No task with id '{taskId}' is registered. Register it on the silo builder with AddTask<T>() or AddTasksFromAssembly(), and check the id for typos.")

@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.WaitpointNotFoundException")]
 public sealed class WaitpointNotFoundException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.WaitpointNotFound;
+
     /// <summary>Creates the exception.</summary>
     public WaitpointNotFoundException(string tokenId)
         : base($"No waitpoint token with id '{tokenId}' exists.")
@@ -20,6 +23,9 @@ public sealed class WaitpointNotFoundException : OrleansTasksException
 [GenerateSerializer, Alias("ot.WaitpointAlreadyCompletedException")]
 public sealed class WaitpointAlreadyCompletedException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.WaitpointAlreadyCompleted;
+
     /// <summary>Creates the exception.</summary>
     public WaitpointAlreadyCompletedException(string tokenId, WaitpointStatus status)
         : base(status == WaitpointStatus.TimedOut

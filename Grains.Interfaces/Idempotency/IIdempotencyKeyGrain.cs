@@ -7,7 +7,7 @@ namespace OrleansTasks.Idempotency;
 /// concurrent triggers with the key create exactly one run; it finds that run in the table when activated.
 /// </summary>
 [Alias("ot.IIdempotencyKeyGrain")]
-public interface IIdempotencyKeyGrain : IGrainWithStringKey
+internal interface IIdempotencyKeyGrain : IGrainWithStringKey
 {
     /// <summary>Returns the key's run if it holds (not expired, not failed), else creates <paramref name="runId"/>.</summary>
     [Alias("trigger")]

@@ -2,13 +2,13 @@ namespace OrleansTasks.Listing;
 
 /// <summary>Reads pages of runs for listing. Engine grain.</summary>
 [Alias("ot.IRunQueryGrain")]
-public interface IRunQueryGrain : IGrainWithIntegerKey
+internal interface IRunQueryGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Up to <see cref="RunFilter.PageSize"/> runs matching the filter, newest first (by creation time, then id), after
     /// the cursor; fewer only when there are no more.
     /// </summary>
-    /// <exception cref="ArgumentException">The filter is invalid: a page size outside 1 to 1,000, say.</exception>
+    /// <exception cref="InvalidRequestException">The filter is invalid: a page size outside 1 to 1,000, say.</exception>
     [Alias("list")]
     Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after);
 }

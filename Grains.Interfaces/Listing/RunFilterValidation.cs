@@ -3,19 +3,19 @@ namespace OrleansTasks.Listing;
 /// <summary>The checks a <see cref="RunFilter"/> must pass, on the client before any call and again on the silo.</summary>
 internal static class RunFilterValidation
 {
-    /// <exception cref="ArgumentException">A criterion is out of range; the message names it and says what to do.</exception>
+    /// <exception cref="InvalidRequestException">A criterion is out of range; the message names it and says what to do.</exception>
     public static void Validate(RunFilter filter, string parameterName = "filter")
     {
         ArgumentNullException.ThrowIfNull(filter, parameterName);
         if (filter.PageSize is < 1 or > RunFilter.MaxPageSize)
         {
-            throw new ArgumentException(
+            throw new InvalidRequestException(
                 $"RunFilter.PageSize is {filter.PageSize}; it must be between 1 and {RunFilter.MaxPageSize:N0} (default {RunFilter.DefaultPageSize}).", parameterName);
         }
 
         if (filter.From is { } from && filter.To is { } to && from >= to)
         {
-            throw new ArgumentException(
+            throw new InvalidRequestException(
                 $"RunFilter.From ({from:O}) is not before RunFilter.To ({to:O}); From is inclusive and To exclusive, so no run could match.", parameterName);
         }
 
@@ -23,7 +23,7 @@ internal static class RunFilterValidation
         {
             if (!Enum.IsDefined(status))
             {
-                throw new ArgumentException($"RunFilter.Statuses holds {(int)status}, which is not a run status.", parameterName);
+                throw new InvalidRequestException($"RunFilter.Statuses holds {(int)status}, which is not a run status.", parameterName);
             }
         }
 
@@ -32,12 +32,12 @@ internal static class RunFilterValidation
         CheckValues(filter.Queues, nameof(RunFilter.Queues), parameterName);
         if (filter.BatchId is { Length: 0 })
         {
-            throw new ArgumentException("RunFilter.BatchId is empty; leave it null to match runs of any batch.", parameterName);
+            throw new InvalidRequestException("RunFilter.BatchId is empty; leave it null to match runs of any batch.", parameterName);
         }
 
         if (filter.IdempotencyKey is { } key && (key.Length == 0 || key.Length > IdempotencyKeys.MaxKeyLength))
         {
-            throw new ArgumentException(
+            throw new InvalidRequestException(
                 $"RunFilter.IdempotencyKey must be 1 to {IdempotencyKeys.MaxKeyLength:N0} characters (null matches any run); it is {key.Length:N0}.", parameterName);
         }
     }
@@ -46,7 +46,7 @@ internal static class RunFilterValidation
     {
         if (values is not null && values.Any(string.IsNullOrEmpty))
         {
-            throw new ArgumentException($"RunFilter.{criterion} holds a null or empty value; give only non-empty values (or leave {criterion} null to match all).", parameterName);
+            throw new InvalidRequestException($"RunFilter.{criterion} holds a null or empty value; give only non-empty values (or leave {criterion} null to match all).", parameterName);
         }
     }
 }

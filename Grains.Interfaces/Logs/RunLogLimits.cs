@@ -6,12 +6,12 @@ internal static class RunLogLimits
     /// <summary>The most entries one query returns: 10,000.</summary>
     public const int MaxEntries = 10_000;
 
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is outside 1 to <see cref="MaxEntries"/>.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="limit"/> is outside 1 to <see cref="MaxEntries"/>.</exception>
     public static void ValidateLimit(int limit, string paramName = "limit")
     {
         if (limit is < 1 or > MaxEntries)
         {
-            throw new ArgumentOutOfRangeException(paramName, limit, $"A log query returns between 1 and {MaxEntries:N0} entries; {limit} was asked for.");
+            throw new InvalidRequestException($"A log query returns between 1 and {MaxEntries:N0} entries; {limit} was asked for.", paramName);
         }
     }
 }

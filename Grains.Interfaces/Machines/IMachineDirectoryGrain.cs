@@ -5,7 +5,7 @@ namespace OrleansTasks.Machines;
 /// again whenever membership changes (so a directory that moved with a dead silo is filled again at once).
 /// </summary>
 [Alias("ot.IMachineDirectoryGrain")]
-public interface IMachineDirectoryGrain : IGrainWithIntegerKey
+internal interface IMachineDirectoryGrain : IGrainWithIntegerKey
 {
     /// <summary>A silo says which presets it serves; an empty list serves every preset.</summary>
     [Alias("register")]

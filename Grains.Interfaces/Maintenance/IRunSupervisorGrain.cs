@@ -7,7 +7,7 @@ namespace OrleansTasks.Maintenance;
 /// a wait) has come, and runs whose silo died. It resumes them through their run grains. Engine grain.
 /// </summary>
 [Alias("ot.IRunSupervisorGrain")]
-public interface IRunSupervisorGrain : IGrainWithIntegerKey
+internal interface IRunSupervisorGrain : IGrainWithIntegerKey
 {
     /// <summary>Activates the supervisor if it is not running, and asks it to look for work now.</summary>
     [Alias("poke"), OneWay]

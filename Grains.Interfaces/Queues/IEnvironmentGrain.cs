@@ -8,7 +8,7 @@ namespace OrleansTasks.Queues;
 /// keeps reusing its permits while no other queue waits, so the common path costs the environment nothing.
 /// </summary>
 [Alias("ot.IEnvironmentGrain")]
-public interface IEnvironmentGrain : IGrainWithIntegerKey
+internal interface IEnvironmentGrain : IGrainWithIntegerKey
 {
     /// <summary>A queue says how many permits it holds and how many more it wants.</summary>
     [Alias("update"), OneWay]
@@ -29,7 +29,7 @@ public interface IEnvironmentGrain : IGrainWithIntegerKey
 /// <param name="Wanted">Permits it could use now beyond those it holds.</param>
 /// <param name="Head">The order of its best waiting run: queues are served best head first.</param>
 [GenerateSerializer, Alias("ot.PermitDemand")]
-public sealed record PermitDemand(
+internal sealed record PermitDemand(
     [property: Id(0)] string Queue,
     [property: Id(1)] Guid Epoch,
     [property: Id(2)] long Sequence,
@@ -46,7 +46,7 @@ public sealed record PermitDemand(
 /// <param name="Contended">True while other queues wait: permits freed are to be handed back rather than reused.</param>
 /// <param name="Free">Permits still free after this grant: while none are, a queue need not report that it wants more.</param>
 [GenerateSerializer, Alias("ot.PermitGrant")]
-public sealed record PermitGrant(
+internal sealed record PermitGrant(
     [property: Id(0)] long Generation,
     [property: Id(1)] Guid Epoch,
     [property: Id(2)] int Count,

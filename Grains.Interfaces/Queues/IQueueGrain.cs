@@ -9,7 +9,7 @@ namespace OrleansTasks.Queues;
 /// the queue leases from the <see cref="IEnvironmentGrain"/>.
 /// </summary>
 [Alias("ot.IQueueGrain")]
-public interface IQueueGrain : IGrainWithStringKey
+internal interface IQueueGrain : IGrainWithStringKey
 {
     /// <summary>Adds a run to its key's backlog; the queue grants it a slot through <c>IRunGrain.GrantSlotAsync</c>.</summary>
     [Alias("enqueue")]
@@ -50,7 +50,7 @@ public interface IQueueGrain : IGrainWithStringKey
 /// <param name="Order">Its place: milliseconds since the epoch at which it was queued, less its priority credit.</param>
 /// <param name="ExpiresAt">When it expires if it has not started (its TTL); null for never.</param>
 [GenerateSerializer, Alias("ot.QueueTicket")]
-public sealed record QueueTicket(
+internal sealed record QueueTicket(
     [property: Id(0)] string RunId,
     [property: Id(1)] string? ConcurrencyKey,
     [property: Id(2)] long Order,

@@ -2,7 +2,7 @@ namespace OrleansTasks.Runs;
 
 /// <summary>How an attempt's execution ended, as the executor reports it to the run grain. Engine wire type.</summary>
 [GenerateSerializer, Alias("ot.AttemptOutcomeKind")]
-public enum AttemptOutcomeKind
+internal enum AttemptOutcomeKind
 {
     /// <summary>The task returned an output.</summary>
     Succeeded = 1,
@@ -22,7 +22,7 @@ public enum AttemptOutcomeKind
 
 /// <summary>The end of one attempt, reported by the silo that executed it. Engine wire type.</summary>
 [GenerateSerializer, Alias("ot.AttemptOutcome")]
-public sealed record AttemptOutcome
+internal sealed record AttemptOutcome
 {
     /// <summary>The attempt number this outcome is for; a stale report for an older attempt is ignored.</summary>
     [Id(0)]

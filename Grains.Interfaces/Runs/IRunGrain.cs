@@ -7,7 +7,7 @@ namespace OrleansTasks.Runs;
 /// the current state, so a late or duplicated message can never move a run backwards.
 /// </summary>
 [Alias("ot.IRunGrain")]
-public interface IRunGrain : IGrainWithStringKey
+internal interface IRunGrain : IGrainWithStringKey
 {
     /// <summary>Creates the run, or returns the existing run's handle if this id was triggered before.</summary>
     /// <exception cref="UnknownTaskException">The task is not registered.</exception>

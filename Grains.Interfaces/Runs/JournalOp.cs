@@ -2,7 +2,7 @@ namespace OrleansTasks.Runs;
 
 /// <summary>The kinds of durable operation a run's journal records. Engine wire type.</summary>
 [GenerateSerializer, Alias("ot.JournalOpKind")]
-public enum JournalOpKind
+internal enum JournalOpKind
 {
     /// <summary><c>StepAsync</c>: a side effect and its result.</summary>
     Step = 1,
@@ -25,7 +25,7 @@ public enum JournalOpKind
 
 /// <summary>A durable operation an executing attempt asks its run grain to record (or to return the record of). Engine wire type.</summary>
 [GenerateSerializer, Alias("ot.JournalOp")]
-public sealed record JournalOp
+internal sealed record JournalOp
 {
     /// <summary>The attempt executing.</summary>
     [Id(0)]
@@ -70,7 +70,7 @@ public sealed record JournalOp
 
 /// <summary>Whether a journaled operation has its result. Engine wire type.</summary>
 [GenerateSerializer, Alias("ot.JournalOpStatus")]
-public enum JournalOpStatus
+internal enum JournalOpStatus
 {
     /// <summary>The result is here.</summary>
     Completed = 1,
@@ -84,7 +84,7 @@ public enum JournalOpStatus
 
 /// <summary>The answer to a <see cref="JournalOp"/>, or a delivery of a pending one's result. Engine wire type.</summary>
 [GenerateSerializer, Alias("ot.JournalOpResult")]
-public sealed record JournalOpResult
+internal sealed record JournalOpResult
 {
     /// <summary>Whether the result is here.</summary>
     [Id(0)]
@@ -138,4 +138,4 @@ public sealed record ChildRunResult(string RunId, string TaskId, RunStatus Statu
 /// <param name="Index">The child's index in that wait (0 for a single child).</param>
 /// <param name="Result">How the child ended.</param>
 [GenerateSerializer, Alias("ot.ChildNotification")]
-public sealed record ChildNotification(string Key, int Index, ChildRunResult Result);
+internal sealed record ChildNotification(string Key, int Index, ChildRunResult Result);

@@ -4,7 +4,7 @@ namespace OrleansTasks.Runs;
 /// What a client sends to create a run. Engine wire type: services use <c>ITaskClient</c>, which builds it.
 /// </summary>
 [GenerateSerializer, Alias("ot.TriggerRequest")]
-public sealed record TriggerRequest
+internal sealed record TriggerRequest
 {
     /// <summary>The task id; null when <see cref="TaskType"/> names the task instead.</summary>
     [Id(0)]

@@ -8,7 +8,7 @@ namespace OrleansTasks.Triggering;
 /// so it costs no extra network hop; plain triggers go straight to their run grain.
 /// </summary>
 [Alias("ot.ITriggerGateway")]
-public interface ITriggerGateway : IGrainWithIntegerKey
+internal interface ITriggerGateway : IGrainWithIntegerKey
 {
     /// <summary>Triggers, creating the run as <paramref name="runId"/> unless the key matches an existing run.</summary>
     [Alias("trigger")]

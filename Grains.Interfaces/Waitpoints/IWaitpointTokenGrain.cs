@@ -2,7 +2,7 @@ namespace OrleansTasks.Waitpoints;
 
 /// <summary>One waitpoint token, keyed by its id: its state and the runs waiting for it. Engine grain.</summary>
 [Alias("ot.IWaitpointTokenGrain")]
-public interface IWaitpointTokenGrain : IGrainWithStringKey
+internal interface IWaitpointTokenGrain : IGrainWithStringKey
 {
     /// <summary>Creates the token if it does not exist; returns it either way.</summary>
     [Alias("create")]
@@ -31,7 +31,7 @@ public interface IWaitpointTokenGrain : IGrainWithStringKey
 
 /// <summary>The token an idempotency key stands for, while the key lives. Keyed by the key. Engine grain.</summary>
 [Alias("ot.IWaitpointKeyGrain")]
-public interface IWaitpointKeyGrain : IGrainWithStringKey
+internal interface IWaitpointKeyGrain : IGrainWithStringKey
 {
     /// <summary>The live token created with this key, or a new one.</summary>
     [Alias("get-or-create")]
@@ -40,7 +40,7 @@ public interface IWaitpointKeyGrain : IGrainWithStringKey
 
 /// <summary>Reads pages of tokens for listing. Engine grain.</summary>
 [Alias("ot.IWaitpointQueryGrain")]
-public interface IWaitpointQueryGrain : IGrainWithIntegerKey
+internal interface IWaitpointQueryGrain : IGrainWithIntegerKey
 {
     /// <summary>Up to <paramref name="limit"/> tokens matching the filter, newest first, after the cursor.</summary>
     [Alias("list")]

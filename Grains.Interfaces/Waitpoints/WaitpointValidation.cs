@@ -6,34 +6,34 @@ internal static class WaitpointValidation
     /// <summary>The longest idempotency key: 2,048 characters (Trigger.dev's limit).</summary>
     public const int MaxIdempotencyKeyLength = 2048;
 
-    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    /// <exception cref="InvalidRequestException">An option is out of range; the message names it.</exception>
     public static void Validate(WaitTokenOptions options)
     {
         if (options.Timeout is { } timeout && timeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"WaitTokenOptions.Timeout is {timeout}; it must be positive (leave it null for the default of 10 minutes).", nameof(options));
+            throw new InvalidRequestException($"WaitTokenOptions.Timeout is {timeout}; it must be positive (leave it null for the default of 10 minutes).", nameof(options));
         }
 
         if (options.IdempotencyKeyTtl is { } ttl && ttl <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"WaitTokenOptions.IdempotencyKeyTtl is {ttl}; it must be positive.", nameof(options));
+            throw new InvalidRequestException($"WaitTokenOptions.IdempotencyKeyTtl is {ttl}; it must be positive.", nameof(options));
         }
 
         if (options.IdempotencyKey is { } key && (key.Length == 0 || key.Length > MaxIdempotencyKeyLength))
         {
-            throw new ArgumentException($"WaitTokenOptions.IdempotencyKey must be 1 to {MaxIdempotencyKeyLength} characters; it is {key.Length}.", nameof(options));
+            throw new InvalidRequestException($"WaitTokenOptions.IdempotencyKey must be 1 to {MaxIdempotencyKeyLength} characters; it is {key.Length}.", nameof(options));
         }
 
         if (options.Tags is { } tags)
         {
             if (tags.Count > TaskLimits.MaxTags)
             {
-                throw new ArgumentException($"A token may have at most {TaskLimits.MaxTags} tags; {tags.Count} were given.", nameof(options));
+                throw new InvalidRequestException($"A token may have at most {TaskLimits.MaxTags} tags; {tags.Count} were given.", nameof(options));
             }
 
             if (tags.Any(t => string.IsNullOrEmpty(t) || t.Length > TaskLimits.MaxTagLength))
             {
-                throw new ArgumentException($"Each token tag must be 1 to {TaskLimits.MaxTagLength} characters.", nameof(options));
+                throw new InvalidRequestException($"Each token tag must be 1 to {TaskLimits.MaxTagLength} characters.", nameof(options));
             }
         }
     }

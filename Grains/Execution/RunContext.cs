@@ -127,7 +127,7 @@ internal sealed class RunContext : TaskContext
 
     public override Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Guard.NotBlank(name);
         ArgumentNullException.ThrowIfNull(action);
         var key = Allocate("StepAsync");
         return StepCoreAsync(key, name, action);
@@ -185,7 +185,7 @@ internal sealed class RunContext : TaskContext
         var op = NewOp(key, JournalOpKind.Wait, isDuration ? "for" : "until") with { DueAt = until };
         if (throwIfInThePast && until < _time.GetUtcNow() && Recorded(key, op.Kind, op.Name) is null)
         {
-            throw new ArgumentOutOfRangeException(nameof(until), until, $"{until:O} is in the past.");
+            throw new InvalidRequestException($"{until:O} is in the past.", nameof(until));
         }
 
         return RunAsync(op);
@@ -207,7 +207,7 @@ internal sealed class RunContext : TaskContext
 
     protected internal override Task<(bool Ok, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        Guard.NotBlank(tokenId);
         var key = Allocate("Wait.ForTokenAsync");
         return WaitCoreAsync(NewOp(key, JournalOpKind.WaitToken, "token") with { TokenId = tokenId });
 
@@ -553,7 +553,7 @@ internal sealed class RunContext : TaskContext
 
         if (list.Count == 0)
         {
-            throw new ArgumentException("A batch trigger needs at least one item.", nameof(items));
+            throw new InvalidRequestException("A batch trigger needs at least one item.", nameof(items));
         }
 
         return list;

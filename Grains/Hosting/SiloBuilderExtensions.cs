@@ -60,7 +60,9 @@ public static class SiloBuilderExtensions
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RunLogCleaner>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
-            services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
+
+            // A database failure reaches callers as StorageException, never as the provider's exception.
+            builder.AddIncomingGrainCallFilter<StorageFailureFilter>();
         }
 
         configure?.Invoke(new OrleansTasksBuilder(services));

@@ -17,7 +17,7 @@ internal sealed class RunLogQueryGrain(RunLogWriter writer, IRunLogStore logs, I
     public async Task<IReadOnlyList<RunLogEntry>> GetLogsAsync(string runId, int limit)
     {
         // Checked again here: a caller need not be our client.
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         RunLogLimits.ValidateLimit(limit);
         try
         {

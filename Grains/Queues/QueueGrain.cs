@@ -160,7 +160,7 @@ internal sealed partial class QueueGrain(
         EnsureDefined();
         if (limit is < 0 or > QueueOptions.MaxConcurrencyLimit)
         {
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, $"A concurrency limit must be between 0 and {QueueOptions.MaxConcurrencyLimit:N0}.");
+            throw new InvalidRequestException($"A concurrency limit must be between 0 and {QueueOptions.MaxConcurrencyLimit:N0}.", nameof(limit));
         }
 
         settings.State.LimitOverride = limit;

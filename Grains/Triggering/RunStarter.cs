@@ -60,7 +60,7 @@ internal sealed class TriggerGateway(TaskRegistry registry) : Grain, ITriggerGat
     public Task<RunHandle> TriggerAsync(TriggerRequest request, string runId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        Guard.NotBlank(runId);
         return RunStarter.TriggerAsync(GrainFactory, registry, request, runId);
     }
 }

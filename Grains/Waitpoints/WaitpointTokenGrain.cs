@@ -55,7 +55,7 @@ internal sealed class WaitpointTokenGrain(IWaitpointStore store, Storage.IRunSto
         }
         catch (JsonException exception)
         {
-            throw new ArgumentException($"The data to complete waitpoint token {Id} with is not valid JSON ({exception.Message}).", nameof(dataJson));
+            throw new InvalidRequestException($"The data to complete waitpoint token {Id} with is not valid JSON ({exception.Message}).", nameof(dataJson));
         }
 
         state.Status = WaitpointStatus.Completed;

@@ -36,7 +36,7 @@ public sealed record BatchTaskItem
     /// <summary>An item for the task with id <paramref name="taskId"/>.</summary>
     public static BatchTaskItem ForId(string taskId, object? payload, TriggerOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(taskId);
+        Guard.NotBlank(taskId);
         return new(taskId, null, Serialize(payload), options);
     }
 

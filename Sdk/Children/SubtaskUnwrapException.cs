@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.SubtaskUnwrapException")]
 public sealed class SubtaskUnwrapException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.SubtaskFailed;
+
     /// <summary>Creates the exception.</summary>
     public SubtaskUnwrapException(string taskId, string runId, TaskRunError error)
         : base($"Child run {runId} of task '{taskId}' did not succeed: {error}")

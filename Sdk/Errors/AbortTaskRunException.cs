@@ -6,6 +6,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.AbortTaskRunException")]
 public sealed class AbortTaskRunException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.TaskAborted;
+
     /// <summary>Creates the exception with the reason the run is aborted.</summary>
     public AbortTaskRunException(string message)
         : base(message)

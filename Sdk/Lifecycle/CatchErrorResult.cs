@@ -31,10 +31,10 @@ public sealed record CatchErrorResult
     public static CatchErrorResult RetryAtTime(DateTimeOffset at) => new() { RetryAt = at };
 
     /// <summary>Retries after <paramref name="delay"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="delay"/> is negative.</exception>
     public static CatchErrorResult RetryAfter(TimeSpan delay)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        Guard.NotNegative(delay);
         return new() { RetryDelay = delay };
     }
 

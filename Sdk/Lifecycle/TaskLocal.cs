@@ -11,7 +11,7 @@ namespace OrleansTasks;
 public sealed class TaskLocal<T>(string name)
 {
     /// <summary>The name given at creation.</summary>
-    public string Name { get; } = string.IsNullOrWhiteSpace(name) ? throw new ArgumentException("A task local needs a name.", nameof(name)) : name;
+    public string Name { get; } = string.IsNullOrWhiteSpace(name) ? throw new InvalidRequestException("A task local needs a name.", nameof(name)) : name;
 
     /// <inheritdoc />
     public override string ToString() => Name;

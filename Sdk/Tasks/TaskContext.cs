@@ -74,7 +74,7 @@ public abstract class TaskContext
     /// </summary>
     public async Task<T> TraceAsync<T>(string name, Func<System.Diagnostics.Activity?, Task<T>> action)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        Guard.NotBlank(name);
         ArgumentNullException.ThrowIfNull(action);
         using var activity = OrleansTasksTelemetry.Source.StartActivity(name);
         activity?.SetTag(OrleansTasksTelemetry.RunIdTag, RunId);

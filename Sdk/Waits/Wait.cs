@@ -8,17 +8,17 @@ namespace OrleansTasks;
 public static class Wait
 {
     /// <summary>Waits for <paramref name="duration"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="duration"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">Called outside a running task.</exception>
     public static Task ForAsync(TimeSpan duration)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        Guard.NotNegative(duration);
         var context = TaskContext.Require("Wait.ForAsync");
         return context.WaitUntilAsync(DateTimeOffset.UtcNow + duration, isDuration: true);
     }
 
     /// <summary>Waits until <paramref name="until"/>. A moment in the past returns at once, or throws if asked to.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="until"/> has passed and <paramref name="throwIfInThePast"/> is true.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="until"/> has passed and <paramref name="throwIfInThePast"/> is true.</exception>
     /// <exception cref="InvalidOperationException">Called outside a running task.</exception>
     public static Task UntilAsync(DateTimeOffset until, bool throwIfInThePast = false)
     {
@@ -38,7 +38,7 @@ public static class Wait
     /// <exception cref="InvalidOperationException">Called outside a running task.</exception>
     public static Task<WaitResult<T>> ForTokenAsync<T>(string tokenId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);
+        Guard.NotBlank(tokenId);
 
         // Not async on purpose: the journal position is taken in the caller's flow (see TaskContext).
         var waiting = TaskContext.Require("Wait.ForTokenAsync").WaitForTokenAsync(tokenId);

@@ -4,6 +4,9 @@ namespace OrleansTasks;
 [GenerateSerializer, Alias("ot.WaitpointTimeoutException")]
 public sealed class WaitpointTimeoutException : OrleansTasksException
 {
+    /// <inheritdoc/>
+    public override string Code => OrleansTasksErrorCodes.WaitpointTimedOut;
+
     /// <summary>Creates the exception.</summary>
     public WaitpointTimeoutException(string tokenId)
         : base($"Waitpoint token {tokenId} timed out before it was completed.")

@@ -86,7 +86,7 @@ public sealed class BatchTriggerTests(ClusterFixture fixture)
     [Fact]
     public async Task BatchTriggerAsync_NoItems_IsAnArgumentError()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _tasks.BatchTriggerAsync<EchoTask>([]));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.BatchTriggerAsync<EchoTask>([]));
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public class ClusterFixture : IAsyncLifetime
                     }))
                 .AddMemoryGrainStorageAsDefault()
                 .UseInMemoryReminderService();
-            silo.Services.AddSingleton<IRunStore>(store);
+            silo.Services.AddSingleton<IRunStore>(new FaultyRunStore(store));
             ConfigureTasks(new OrleansTasksBuilder(silo.Services));
             silo.Services.AddSingleton<IRunLogStore>(logStore);
             silo.Services.AddSingleton<Updates.IRunUpdateObserver>(updates);

@@ -61,7 +61,7 @@ public sealed class WaitTests(ClusterFixture fixture)
 
         Assert.Equal(RunStatus.Completed, ok.Status);
         Assert.Equal(RunStatus.Failed, failed.Status);
-        Assert.Equal(typeof(ArgumentOutOfRangeException).FullName, failed.Error!.Type);
+        Assert.Equal(typeof(InvalidRequestException).FullName, failed.Error!.Type);
     }
 
     [Fact]

@@ -136,8 +136,8 @@ public sealed class BulkActionTests(ClusterFixture fixture)
     [Fact]
     public async Task BulkActions_InvalidFilter_ThrowBeforeAnythingIsDone()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _tasks.Runs.CancelManyAsync(new RunFilter { PageSize = 0 }));
-        await Assert.ThrowsAsync<ArgumentException>(() => _tasks.Runs.ReplayManyAsync(new RunFilter { PageSize = 1001 }));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Runs.CancelManyAsync(new RunFilter { PageSize = 0 }));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Runs.ReplayManyAsync(new RunFilter { PageSize = 1001 }));
         await Assert.ThrowsAsync<ArgumentNullException>(() => _tasks.Runs.ReplayManyAsync(null!));
     }
 }

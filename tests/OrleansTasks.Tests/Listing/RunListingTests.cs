@@ -76,11 +76,11 @@ public sealed class RunListingTests(ClusterFixture fixture)
     public void ListAsync_PageSizeOutOfRange_ThrowsAtTheCall(int pageSize)
     {
         // The sequence is never read: the call itself must refuse.
-        var exception = Assert.Throws<ArgumentException>(() => _tasks.Runs.ListAsync(new RunFilter { PageSize = pageSize }));
+        var exception = Assert.Throws<InvalidRequestException>(() => _tasks.Runs.ListAsync(new RunFilter { PageSize = pageSize }));
 
         Assert.Contains("PageSize", exception.Message, StringComparison.Ordinal);
         Assert.Contains("1 and 1,000", exception.Message, StringComparison.Ordinal);
-        Assert.Equal("filter", exception.ParamName);
+        Assert.Equal("filter", exception.Parameter);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class RunListingTests(ClusterFixture fixture)
     {
         var now = DateTimeOffset.UtcNow;
 
-        var exception = Assert.Throws<ArgumentException>(() => _tasks.Runs.ListAsync(new RunFilter { From = now, To = now }));
+        var exception = Assert.Throws<InvalidRequestException>(() => _tasks.Runs.ListAsync(new RunFilter { From = now, To = now }));
 
         Assert.Contains("From", exception.Message, StringComparison.Ordinal);
     }
@@ -96,7 +96,7 @@ public sealed class RunListingTests(ClusterFixture fixture)
     [Fact]
     public void ListAsync_EmptyTag_ThrowsAtTheCall()
     {
-        var exception = Assert.Throws<ArgumentException>(() => _tasks.Runs.ListAsync(new RunFilter { Tags = ["ok", ""] }));
+        var exception = Assert.Throws<InvalidRequestException>(() => _tasks.Runs.ListAsync(new RunFilter { Tags = ["ok", ""] }));
 
         Assert.Contains("Tags", exception.Message, StringComparison.Ordinal);
     }
@@ -106,7 +106,7 @@ public sealed class RunListingTests(ClusterFixture fixture)
     {
         var grain = fixture.Grains.GetGrain<IRunQueryGrain>(0);
 
-        var exception = await Assert.ThrowsAsync<ArgumentException>(() => grain.ListAsync(new RunFilter { PageSize = 5000 }, null));
+        var exception = await Assert.ThrowsAsync<InvalidRequestException>(() => grain.ListAsync(new RunFilter { PageSize = 5000 }, null));
 
         Assert.Contains("PageSize", exception.Message, StringComparison.Ordinal);
     }

@@ -28,9 +28,9 @@ public sealed class RunLogQueryTests(ClusterFixture fixture)
     [InlineData(10_001)]
     public async Task GetLogsAsync_LimitOutOfRange_ThrowsArgumentOutOfRange(int limit)
     {
-        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _tasks.Runs.GetLogsAsync(NewRunId(), limit, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Runs.GetLogsAsync(NewRunId(), limit, TestContext.Current.CancellationToken));
 
-        Assert.Equal("limit", error.ParamName);
+        Assert.Equal("limit", error.Parameter);
     }
 
     [Fact]

@@ -144,7 +144,7 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
         var reset = await _tasks.Queues.ResetConcurrencyLimitAsync("ordered");
         Assert.Equal(1, reset.ConcurrencyLimit);
         Assert.Null(reset.OverriddenConcurrencyLimit);
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _tasks.Queues.OverrideConcurrencyLimitAsync("ordered", -1));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Queues.OverrideConcurrencyLimitAsync("ordered", -1));
     }
 }
 

@@ -144,7 +144,7 @@ public sealed class TriggerTests(ClusterFixture fixture)
     [Fact]
     public async Task TriggerAsync_TypedWithWrongPayloadType_ThrowsBeforeSending()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => _tasks.TriggerAsync<EchoTask>(new SleepPayload(TimeSpan.Zero)));
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.TriggerAsync<EchoTask>(new SleepPayload(TimeSpan.Zero)));
 
         Assert.Contains(nameof(EchoPayload), error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(SleepPayload), error.Message, StringComparison.Ordinal);

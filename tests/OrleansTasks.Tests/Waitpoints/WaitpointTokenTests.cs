@@ -94,7 +94,7 @@ public sealed class WaitpointTokenTests(ClusterFixture fixture)
     [Fact]
     public async Task CreateTokenAsync_BadOptions_AreRefusedNamingTheSetting()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => _tasks.Waitpoints.CreateTokenAsync(new WaitTokenOptions { Timeout = TimeSpan.Zero }));
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Waitpoints.CreateTokenAsync(new WaitTokenOptions { Timeout = TimeSpan.Zero }));
 
         Assert.Contains("Timeout", error.Message, StringComparison.Ordinal);
     }

@@ -220,11 +220,12 @@ public sealed class RunMachineTests
     }
 
     [Theory]
-    [InlineData(AttemptOutcomeKind.TimedOut, RunStatus.TimedOut)]
-    [InlineData(AttemptOutcomeKind.Canceled, RunStatus.Canceled)]
-    [InlineData(AttemptOutcomeKind.Succeeded, RunStatus.Completed)]
-    public void Report_EndsTheRunWithItsStatus(AttemptOutcomeKind kind, RunStatus expected)
+    [InlineData(nameof(AttemptOutcomeKind.TimedOut), RunStatus.TimedOut)]
+    [InlineData(nameof(AttemptOutcomeKind.Canceled), RunStatus.Canceled)]
+    [InlineData(nameof(AttemptOutcomeKind.Succeeded), RunStatus.Completed)]
+    public void Report_EndsTheRunWithItsStatus(string outcome, RunStatus expected)
     {
+        var kind = Enum.Parse<AttemptOutcomeKind>(outcome);
         var run = new MachineHarness();
         run.Start();
         run.Report(kind);
