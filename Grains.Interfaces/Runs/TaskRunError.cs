@@ -40,7 +40,7 @@ public static class TaskRunErrorCodes
     public const string MaxDurationExceeded = "MAX_DURATION_EXCEEDED";
 
     /// <summary>The run was cancelled.</summary>
-    public const string Cancelled = "TASK_RUN_CANCELLED";
+    public const string Canceled = "TASK_RUN_CANCELLED";
 
     /// <summary>The silo executing the attempt died or shut down.</summary>
     public const string Crashed = "TASK_RUN_CRASHED";

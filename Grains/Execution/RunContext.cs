@@ -179,6 +179,8 @@ internal sealed class RunContext : TaskContext
         }
     }
 
+    protected internal override TimeProvider Time => _time;
+
     protected internal override Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast = false)
     {
         var key = Allocate(isDuration ? "Wait.ForAsync" : "Wait.UntilAsync");
@@ -205,7 +207,7 @@ internal sealed class RunContext : TaskContext
         }
     }
 
-    protected internal override Task<(bool Ok, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId)
+    protected internal override Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId)
     {
         Guard.NotBlank(tokenId);
         var key = Allocate("Wait.ForTokenAsync");
@@ -561,7 +563,7 @@ internal sealed class RunContext : TaskContext
 
     private static TaskRunResult ToResult(ChildRunResult child) => new()
     {
-        Ok = child.Status == RunStatus.Completed,
+        IsSuccess = child.Status == RunStatus.Completed,
         RunId = child.RunId,
         TaskId = child.TaskId,
         Status = child.Status,

@@ -285,7 +285,7 @@ internal sealed partial class AttemptPipeline
 
         if (_running.IsCancelRequested)
         {
-            var cancelled = TaskRunError.FromException(exception, TaskRunErrorCodes.Cancelled);
+            var cancelled = TaskRunError.FromException(exception, TaskRunErrorCodes.Canceled);
             await EndedHooksAsync(new TaskFailure(RunStatus.Canceled, cancelled, exception), null, null).ConfigureAwait(false);
             return Outcome(AttemptOutcomeKind.Canceled, error: cancelled, retryable: false);
         }
@@ -375,7 +375,7 @@ internal sealed partial class AttemptPipeline
 
         var result = new TaskRunResult
         {
-            Ok = failure is null,
+            IsSuccess = failure is null,
             RunId = _request.RunId,
             TaskId = _request.TaskId,
             Status = failure?.Status ?? RunStatus.Completed,

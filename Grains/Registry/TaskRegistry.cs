@@ -122,7 +122,7 @@ internal sealed class TaskRegistry
         }
 
         owner = $"Task '{task.Id}' ({type.FullName})";
-        var retry = task.Retry ?? defaults.Retry;
+        var retry = task.RetryPolicy ?? defaults.Retry;
         var queue = task.Queue ?? new QueueOptions();
         retry.Validate(owner);
         queue.Validate(owner);

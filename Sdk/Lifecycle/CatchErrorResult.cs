@@ -1,8 +1,9 @@
 namespace OrleansTasks;
 
 /// <summary>
-/// What <c>CatchErrorAsync</c> decides about a failed attempt (Trigger.dev's <c>catchError</c> return value). Returning
-/// null, or <see cref="AsPlanned"/>, keeps the retry policy's decision.
+/// What <c>CatchErrorAsync</c> decides about a failed attempt, with Trigger.dev's <c>catchError</c> words:
+/// <c>new CatchErrorResult { SkipRetrying = true }</c>, <c>{ RetryAt = … }</c>, <c>{ RetryDelay = … }</c>, and
+/// <c>{ Error = … }</c> to record another error. Returning null, or <see cref="AsPlanned"/>, keeps the retry policy's decision.
 /// </summary>
 /// <remarks>
 /// A retry never goes past the run's maximum attempts: on the last attempt a retry decision ends the run all the same.
@@ -19,29 +20,21 @@ public sealed record CatchErrorResult
     public DateTimeOffset? RetryAt { get; init; }
 
     /// <summary>Retry after this delay instead of the policy's.</summary>
-    public TimeSpan? RetryDelay { get; init; }
+    /// <exception cref="InvalidRequestException">The delay is negative.</exception>
+    public TimeSpan? RetryDelay
+    {
+        get;
+        init
+        {
+            if (value is { } delay)
+            {
+                Guard.NotNegative(delay, nameof(RetryDelay));
+            }
+
+            field = value;
+        }
+    }
 
     /// <summary>The error to record instead of the one thrown: its type, message and stack reach the run.</summary>
     public Exception? Error { get; init; }
-
-    /// <summary>Ends the run now, recording <paramref name="error"/> (or the original error) as its error.</summary>
-    public static CatchErrorResult SkipRetry(Exception? error = null) => new() { SkipRetrying = true, Error = error };
-
-    /// <summary>Retries at <paramref name="at"/>.</summary>
-    public static CatchErrorResult RetryAtTime(DateTimeOffset at) => new() { RetryAt = at };
-
-    /// <summary>Retries after <paramref name="delay"/>.</summary>
-    /// <exception cref="InvalidRequestException"><paramref name="delay"/> is negative.</exception>
-    public static CatchErrorResult RetryAfter(TimeSpan delay)
-    {
-        Guard.NotNegative(delay);
-        return new() { RetryDelay = delay };
-    }
-
-    /// <summary>Keeps the policy's decision but records <paramref name="error"/> instead of the error thrown.</summary>
-    public static CatchErrorResult Replace(Exception error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        return new() { Error = error };
-    }
 }

@@ -13,7 +13,7 @@ public interface ITaskDefinition
     string? Description { get; }
 
     /// <summary>How failed attempts are retried; null for the silo's default.</summary>
-    RetryOptions? Retry { get; }
+    RetryOptions? RetryPolicy { get; }
 
     /// <summary>The queue the task's runs go through, and its concurrency limit.</summary>
     QueueOptions Queue { get; }

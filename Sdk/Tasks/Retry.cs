@@ -5,12 +5,8 @@ namespace OrleansTasks;
 /// <summary>
 /// Retries a block of code inside a run, without failing the attempt (Trigger.dev's <c>retry.onThrow</c>). The delays
 /// are in memory: use it for short, transient failures; a failure that needs minutes belongs to the task's
-/// <c>Retry</c> policy.
+/// <c>RetryPolicy</c>.
 /// </summary>
-/// <remarks>
-/// Inside a task class, <c>Retry</c> names the task's retry policy property; write <c>OrleansTasks.Retry.OnThrowAsync</c>
-/// there (or add <c>using static OrleansTasks.Retry;</c>).
-/// </remarks>
 public static class Retry
 {
     /// <summary>

@@ -154,9 +154,12 @@ public abstract class TaskContext
     /// </summary>
     protected internal abstract Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast = false);
 
+    /// <summary>The clock of the silo running the attempt: waits for a duration count from its now.</summary>
+    protected internal virtual TimeProvider Time => TimeProvider.System;
+
     /// <summary>Creates a waitpoint token; <see cref="Wait.CreateTokenAsync"/> is the way to call it.</summary>
     protected internal abstract Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options);
 
     /// <summary>Waits for a token; <see cref="Wait.ForTokenAsync{T}(string)"/> is the way to call it.</summary>
-    protected internal abstract Task<(bool Ok, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId);
+    protected internal abstract Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId);
 }

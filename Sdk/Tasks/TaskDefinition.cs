@@ -11,7 +11,7 @@ namespace OrleansTasks;
 /// public sealed class SendEmail : TaskDefinition&lt;EmailPayload, EmailResult&gt;
 /// {
 ///     public override string Id =&gt; "send-email";
-///     public override RetryOptions Retry =&gt; new() { MaxAttempts = 5 };
+///     public override RetryOptions RetryPolicy =&gt; new() { MaxAttempts = 5 };
 ///
 ///     public override async Task&lt;EmailResult&gt; RunAsync(EmailPayload payload, TaskContext context, CancellationToken cancellationToken)
 ///     {
@@ -37,7 +37,7 @@ public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinitio
     /// How failed attempts are retried. Default: null, the silo's default (<c>OrleansTasks:Defaults:Retry</c>), which is
     /// <see cref="RetryOptions.Default"/> (3 attempts, 1 s to 60 s, factor 2, randomized) unless configured.
     /// </summary>
-    public virtual RetryOptions? Retry => null;
+    public virtual RetryOptions? RetryPolicy => null;
 
     /// <summary>The queue and its concurrency limit. Default: a queue named after the task id, with no limit.</summary>
     public virtual QueueOptions Queue => new();
@@ -59,7 +59,7 @@ public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinitio
     public Type OutputType => typeof(TOutput);
 
     /// <summary>
-    /// Runs one attempt. Return the output; throw to fail the attempt (it is retried by <see cref="Retry"/>),
+    /// Runs one attempt. Return the output; throw to fail the attempt (it is retried by <see cref="RetryPolicy"/>),
     /// or throw <see cref="AbortTaskRunException"/> to fail the run with no further attempts.
     /// </summary>
     /// <param name="payload">The payload the run was triggered with.</param>

@@ -14,7 +14,7 @@ public static class Wait
     {
         Guard.NotNegative(duration);
         var context = TaskContext.Require("Wait.ForAsync");
-        return context.WaitUntilAsync(DateTimeOffset.UtcNow + duration, isDuration: true);
+        return context.WaitUntilAsync(context.Time.GetUtcNow() + duration, isDuration: true);
     }
 
     /// <summary>Waits until <paramref name="until"/>. A moment in the past returns at once, or throws if asked to.</summary>
@@ -33,7 +33,7 @@ public static class Wait
     public static Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions? options = null) =>
         TaskContext.Require("Wait.CreateTokenAsync").CreateTokenAsync(options ?? new WaitTokenOptions());
 
-    /// <summary>Waits until the token is completed (with its data) or times out (not <c>Ok</c>).</summary>
+    /// <summary>Waits until the token is completed (with its data) or times out (not <c>IsSuccess</c>).</summary>
     /// <exception cref="WaitpointNotFoundException">No token has this id.</exception>
     /// <exception cref="InvalidOperationException">Called outside a running task.</exception>
     public static Task<WaitResult<T>> ForTokenAsync<T>(string tokenId)
@@ -44,14 +44,14 @@ public static class Wait
         var waiting = TaskContext.Require("Wait.ForTokenAsync").WaitForTokenAsync(tokenId);
         return Typed(waiting, tokenId);
 
-        static async Task<WaitResult<T>> Typed(Task<(bool Ok, string? OutputJson, TaskRunError? Error)> result, string tokenId)
+        static async Task<WaitResult<T>> Typed(Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> result, string tokenId)
         {
             var (ok, outputJson, error) = await result.ConfigureAwait(false);
             return new WaitResult<T>(tokenId, ok, outputJson, error);
         }
     }
 
-    /// <summary>Waits until the token is completed (with its data) or times out (not <c>Ok</c>).</summary>
+    /// <summary>Waits until the token is completed (with its data) or times out (not <c>IsSuccess</c>).</summary>
     public static Task<WaitResult<T>> ForTokenAsync<T>(WaitpointToken token)
     {
         ArgumentNullException.ThrowIfNull(token);

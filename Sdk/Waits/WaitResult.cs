@@ -9,7 +9,7 @@ public sealed class WaitResult<T>
     internal WaitResult(string tokenId, bool ok, string? outputJson, TaskRunError? error)
     {
         TokenId = tokenId;
-        Ok = ok;
+        IsSuccess = ok;
         OutputJson = outputJson;
         Error = error;
         Output = ok && outputJson is not null ? JsonSerializer.Deserialize<T>(outputJson, TaskJson.Options) : default;
@@ -19,18 +19,18 @@ public sealed class WaitResult<T>
     public string TokenId { get; }
 
     /// <summary>True when the token was completed; false when it timed out.</summary>
-    public bool Ok { get; }
+    public bool IsSuccess { get; }
 
-    /// <summary>The completion data, when <see cref="Ok"/>.</summary>
+    /// <summary>The completion data, when <see cref="IsSuccess"/>.</summary>
     public T? Output { get; }
 
     /// <summary>The completion data as JSON.</summary>
     public string? OutputJson { get; }
 
-    /// <summary>The timeout error, when not <see cref="Ok"/>.</summary>
+    /// <summary>The timeout error, when not <see cref="IsSuccess"/>.</summary>
     public TaskRunError? Error { get; }
 
     /// <summary>The completion data, or <see cref="WaitpointTimeoutException"/>.</summary>
     /// <exception cref="WaitpointTimeoutException">The token timed out.</exception>
-    public T Unwrap() => Ok ? Output! : throw new WaitpointTimeoutException(TokenId);
+    public T Unwrap() => IsSuccess ? Output! : throw new WaitpointTimeoutException(TokenId);
 }

@@ -10,7 +10,7 @@ internal sealed class ChaosFlakyTask : TaskDefinition<ChaosPayload, bool>
 
     public override string Id => TaskId;
 
-    public override RetryOptions Retry => new() { MaxAttempts = 2 };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 2 };
 
     public override Task<bool> RunAsync(ChaosPayload payload, TaskContext context, CancellationToken cancellationToken) =>
         context.Attempt == 1

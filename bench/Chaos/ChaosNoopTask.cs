@@ -7,7 +7,7 @@ internal sealed class ChaosNoopTask : TaskDefinition<ChaosPayload, bool>
 
     public override string Id => TaskId;
 
-    public override RetryOptions Retry => RetryOptions.None;
+    public override RetryOptions RetryPolicy => RetryOptions.None;
 
     public override Task<bool> RunAsync(ChaosPayload payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(true);
 }

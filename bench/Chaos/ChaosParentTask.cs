@@ -7,7 +7,7 @@ internal sealed class ChaosParentTask(ChaosChildTask child) : TaskDefinition<Cha
 
     public override string Id => TaskId;
 
-    public override RetryOptions Retry => RetryOptions.None;
+    public override RetryOptions RetryPolicy => RetryOptions.None;
 
     public override async Task<bool> RunAsync(ChaosPayload payload, TaskContext context, CancellationToken cancellationToken)
     {

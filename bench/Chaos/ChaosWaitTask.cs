@@ -9,7 +9,7 @@ internal sealed class ChaosWaitTask(NpgsqlDataSource database) : TaskDefinition<
 
     public override string Id => TaskId;
 
-    public override RetryOptions Retry => RetryOptions.None;
+    public override RetryOptions RetryPolicy => RetryOptions.None;
 
     public override async Task<bool> RunAsync(ChaosWaitPayload payload, TaskContext context, CancellationToken cancellationToken)
     {

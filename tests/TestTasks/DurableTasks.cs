@@ -231,7 +231,7 @@ public sealed class TokenWaitTask : TaskDefinition<TokenPayload, TokenOutput>
     {
         var token = await Wait.CreateTokenAsync(new WaitTokenOptions { Timeout = payload.Timeout, Tags = [payload.Key], IdempotencyKey = payload.IdempotencyKey });
         var result = await Wait.ForTokenAsync<Approval>(token);
-        return new TokenOutput(token.Id, result.Ok, result.Output?.ApprovedBy, result.Error?.Code);
+        return new TokenOutput(token.Id, result.IsSuccess, result.Output?.ApprovedBy, result.Error?.Code);
     }
 }
 
@@ -267,7 +267,7 @@ public sealed class StepThenFailTask : TaskDefinition<KeyPayload, int>
 {
     public override string Id => "step-then-fail";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(50), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(50), Randomize = false };
 
     public override async Task<int> RunAsync(KeyPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
@@ -315,7 +315,7 @@ public sealed class StepKeyTask : TaskDefinition<KeyPayload, string>
 
     public override string Id => "step-key";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
 
     public override async Task<string> RunAsync(KeyPayload payload, TaskContext context, CancellationToken cancellationToken)
     {

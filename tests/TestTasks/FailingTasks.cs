@@ -7,7 +7,7 @@ public sealed class AlwaysFailsTask : TaskDefinition<EmptyPayload, string>
 
     public override string Id => "always-fails";
 
-    public override RetryOptions Retry => Policy;
+    public override RetryOptions RetryPolicy => Policy;
 
     public override Task<string> RunAsync(EmptyPayload payload, TaskContext context, CancellationToken cancellationToken) =>
         throw new InvalidOperationException($"attempt {context.Attempt} failed on purpose");
@@ -18,7 +18,7 @@ public sealed class SucceedsOnAttemptTask : TaskDefinition<SucceedsOnPayload, in
 {
     public override string Id => "succeeds-on-attempt";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 5, MinDelay = TimeSpan.FromMilliseconds(50), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 5, MinDelay = TimeSpan.FromMilliseconds(50), Randomize = false };
 
     public override Task<int> RunAsync(SucceedsOnPayload payload, TaskContext context, CancellationToken cancellationToken) =>
         context.Attempt < payload.Attempt
@@ -31,7 +31,7 @@ public sealed class AbortingTask : TaskDefinition<EmptyPayload, string>
 {
     public override string Id => "aborting";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
 
     public override Task<string> RunAsync(EmptyPayload payload, TaskContext context, CancellationToken cancellationToken) =>
         throw new AbortTaskRunException("the input can never succeed");
@@ -42,7 +42,7 @@ public sealed class SlowRetryTask : TaskDefinition<SlowRetryPayload, int>
 {
     public override string Id => "slow-retry";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromSeconds(8), MaxDelay = TimeSpan.FromMinutes(5), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromSeconds(8), MaxDelay = TimeSpan.FromMinutes(5), Randomize = false };
 
     public override Task<int> RunAsync(SlowRetryPayload payload, TaskContext context, CancellationToken cancellationToken) =>
         context.Attempt == 1 ? throw new InvalidOperationException("first attempt fails; the retry is 8 s away") : Task.FromResult(context.Attempt);

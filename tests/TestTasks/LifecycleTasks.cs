@@ -32,7 +32,7 @@ public sealed class HookedTask : TaskDefinition<HookPayload, string>
 {
     public override string Id => "hooks-task";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
 
     public override async Task MiddlewareAsync(HookPayload payload, TaskContext context, Func<Task> next, CancellationToken cancellationToken)
     {
@@ -103,10 +103,10 @@ public sealed class HookedTask : TaskDefinition<HookPayload, string>
         Record(context, $"catchError({error.RetryAt is not null})");
         return Task.FromResult(payload.CatchError switch
         {
-            "skip" => CatchErrorResult.SkipRetry(),
-            "retry-after" => CatchErrorResult.RetryAfter(TimeSpan.FromSeconds(1.5)),
-            "retry-at" => CatchErrorResult.RetryAtTime(DateTimeOffset.UtcNow.AddSeconds(1.5)),
-            "replace" => CatchErrorResult.Replace(new TimeoutException($"replaced in attempt {context.Attempt}")),
+            "skip" => new CatchErrorResult { SkipRetrying = true },
+            "retry-after" => new CatchErrorResult { RetryDelay = TimeSpan.FromSeconds(1.5) },
+            "retry-at" => new CatchErrorResult { RetryAt = DateTimeOffset.UtcNow.AddSeconds(1.5) },
+            "replace" => new CatchErrorResult { Error = new TimeoutException($"replaced in attempt {context.Attempt}") },
             _ => null,
         });
     }
@@ -121,7 +121,7 @@ public sealed class HookedTask : TaskDefinition<HookPayload, string>
         Recorded(context, $"onFailure({failure.Status.ToWireName()})");
 
     public override Task OnCompleteAsync(HookPayload payload, TaskRunResult<string> result, TaskContext context, CancellationToken cancellationToken) =>
-        Recorded(context, $"onComplete({result.Ok})");
+        Recorded(context, $"onComplete({result.IsSuccess})");
 
     public override Task CleanupAsync(HookPayload payload, TaskContext context, CancellationToken cancellationToken) => Recorded(context, "cleanup");
 
@@ -195,10 +195,10 @@ public sealed class RetryBlockTask : TaskDefinition<RetryBlockPayload, string>
 {
     public override string Id => "retry-block";
 
-    public override RetryOptions Retry => RetryOptions.None;
+    public override RetryOptions RetryPolicy => RetryOptions.None;
 
     public override Task<string> RunAsync(RetryBlockPayload payload, TaskContext context, CancellationToken cancellationToken) =>
-        OrleansTasks.Retry.OnThrowAsync(
+        Retry.OnThrowAsync(
             attempt => attempt <= payload.Failures ? throw new InvalidOperationException($"try {attempt} failed") : Task.FromResult($"ok on try {attempt}"),
             new RetryOptions { MaxAttempts = payload.MaxTries, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false },
             cancellationToken);
@@ -239,7 +239,7 @@ public sealed class ValidatedOrderTask : TaskDefinition<OrderPayload, string>
 {
     public override string Id => "validated-order";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
 
     public override Task<string> RunAsync(OrderPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
@@ -253,7 +253,7 @@ public sealed class InvalidChildTriggerTask(ValidatedOrderTask orders) : TaskDef
 {
     public override string Id => "invalid-child-trigger";
 
-    public override RetryOptions Retry => RetryOptions.None;
+    public override RetryOptions RetryPolicy => RetryOptions.None;
 
     public override async Task<string> RunAsync(EmptyPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
@@ -276,7 +276,7 @@ public sealed class LoggingTask : TaskDefinition<LoggingPayload, string>
 {
     public override string Id => "logging-task";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 2, MinDelay = TimeSpan.FromMilliseconds(10), Randomize = false };
 
     public override async Task<string> RunAsync(LoggingPayload payload, TaskContext context, CancellationToken cancellationToken)
     {

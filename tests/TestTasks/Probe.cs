@@ -36,11 +36,11 @@ public static class Probe
 
     public static void Started(string key) => Signal(s_started, key);
 
-    public static void Cancelled(string key) => Signal(s_cancelled, key);
+    public static void Canceled(string key) => Signal(s_cancelled, key);
 
     public static Task WhenStarted(string key) => Completion(s_started, key).Task;
 
-    public static Task WhenCancelled(string key) => Completion(s_cancelled, key).Task;
+    public static Task WhenCanceled(string key) => Completion(s_cancelled, key).Task;
 
     private static void Signal(ConcurrentDictionary<string, TaskCompletionSource> map, string key)
     {

@@ -17,7 +17,7 @@ public sealed class CooperativeSleepTask : TaskDefinition<SleepPayload, string>
         }
         catch (OperationCanceledException)
         {
-            Probe.Cancelled(payload.Key);
+            Probe.Canceled(payload.Key);
             throw;
         }
     }
@@ -43,7 +43,7 @@ public sealed class SlowFirstAttemptTask : TaskDefinition<SleepPayload, string>
 {
     public override string Id => "slow-first-attempt";
 
-    public override RetryOptions Retry => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(500), Randomize = false };
+    public override RetryOptions RetryPolicy => new() { MaxAttempts = 3, MinDelay = TimeSpan.FromMilliseconds(500), Randomize = false };
 
     public override async Task<string> RunAsync(SleepPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
@@ -82,7 +82,7 @@ public sealed class CancellableWaitTask : TaskDefinition<CancellableWaitPayload,
         }
         catch (OperationCanceledException)
         {
-            Probe.Cancelled(payload.Key);
+            Probe.Canceled(payload.Key);
             throw;
         }
     }

@@ -173,7 +173,7 @@ internal sealed class RunMachine
             CloseAttempt(AttemptStatus.Canceled, error: null);
         }
 
-        _logger.Cancelled(State.Id, State.Status.ToWireName());
+        _logger.Canceled(State.Id, State.Status.ToWireName());
         Finish(RunStatus.Canceled, outputJson: null, error: null);
     }
 
@@ -874,7 +874,7 @@ internal sealed class RunMachine
             return;
         }
 
-        error ??= new TaskRunError("OrleansTasks.RunCanceled", "The run was cancelled.", Code: TaskRunErrorCodes.Cancelled);
+        error ??= new TaskRunError("OrleansTasks.RunCanceled", "The run was cancelled.", Code: TaskRunErrorCodes.Canceled);
         Emit(new RunFinalHooks(Request(State, new Dictionary<string, RecordedOp>(), new TaskFailure(status, error, Exception: null))));
     }
 

@@ -18,7 +18,7 @@ internal static partial class RunMachineLog
     public static partial void RetryScheduled(this ILogger logger, string runId, int attempt, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} cancelled while {Status}.")]
-    public static partial void Cancelled(this ILogger logger, string runId, string status);
+    public static partial void Canceled(this ILogger logger, string runId, string status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} of run {RunId} crashed: {Why}.")]
     public static partial void AttemptCrashed(this ILogger logger, string runId, int attempt, string why);

@@ -164,7 +164,7 @@ public sealed class RegistrationTests
     {
         public override string Id => "own-settings";
 
-        public override RetryOptions Retry => new() { MaxAttempts = 2 };
+        public override RetryOptions RetryPolicy => new() { MaxAttempts = 2 };
 
         public override TimeSpan? MaxDuration => TimeSpan.FromSeconds(30);
 
@@ -260,7 +260,7 @@ public sealed class RegistrationTests
     {
         public override string Id => "bad-retry";
 
-        public override RetryOptions Retry => new() { MaxAttempts = 0 };
+        public override RetryOptions RetryPolicy => new() { MaxAttempts = 0 };
     }
 
     private sealed class BadQueueTask : NoOp

@@ -38,7 +38,7 @@ public sealed class CancelTests(ClusterFixture fixture)
 
         Assert.Equal(RunStatus.Canceled, cancelled.Status);
         Assert.Equal(AttemptStatus.Canceled, Assert.Single(cancelled.Attempts).Status);
-        await Probe.WhenCancelled(key).Within(s_timeout, "the task to see its token fire");
+        await Probe.WhenCanceled(key).Within(s_timeout, "the task to see its token fire");
         var run = await _tasks.Runs.RetrieveAsync(handle.Id);
         Assert.Equal(RunStatus.Canceled, run.Status);
         Assert.Single(run.Attempts);

@@ -24,7 +24,7 @@ public sealed class LiveWaitCancelTests(LiveWaitFixture fixture)
 
         Assert.Equal(RunStatus.Canceled, cancelled.Status);
         // Before the fix the wait ignored the cancellation: the code stayed parked until the cancel timeout abandoned it.
-        await Probe.WhenCancelled(key).Within(s_timeout, "the wait to throw OperationCanceledException");
+        await Probe.WhenCanceled(key).Within(s_timeout, "the wait to throw OperationCanceledException");
         var run = await _tasks.Runs.RetrieveAsync(handle.Id);
         Assert.Equal(RunStatus.Canceled, run.Status);
         Assert.Equal(AttemptStatus.Canceled, Assert.Single(run.Attempts).Status);

@@ -22,7 +22,7 @@ public sealed class TimeoutTests(ClusterFixture fixture)
         Assert.Single(run.Attempts);
         Assert.Equal(AttemptStatus.TimedOut, run.Attempts[0].Status);
         Assert.Equal(TaskRunErrorCodes.MaxDurationExceeded, run.Error!.Code);
-        await Probe.WhenCancelled(key).Within(s_timeout, "the task to see its token fire");
+        await Probe.WhenCanceled(key).Within(s_timeout, "the task to see its token fire");
     }
 
     [Fact]
