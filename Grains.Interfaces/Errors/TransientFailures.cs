@@ -16,6 +16,10 @@ internal static class TransientFailures
         ConnectionFailedException => true,
         GatewayTooBusyException => true,
         TimeoutException => true,
+
+        // Orleans gives up on a message that could not be placed in time ("Message expired before placement could
+        // complete") as a cancellation with no token: the cluster was busy or reconfiguring, not the caller cancelling.
+        OperationCanceledException { CancellationToken.CanBeCanceled: false } => true,
         StorageException { IsTransient: true } => true, // the database was unreachable for a moment: every call may be sent again
         AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
         _ => false,

@@ -39,6 +39,9 @@ internal sealed class RunMachine
     private List<RunEffect> _effects = [];
     private bool _suspendTimerArmed;
 
+    /// <summary>Set while the event being handled has listed an execution to start; cleared when its effects are taken.</summary>
+    private bool _startingExecution;
+
     /// <summary>Set when a cancel reached the attempt's code running here: the execution runs the final hooks as it stops.</summary>
     private bool _executionRunsFinalHooks;
 
@@ -59,8 +62,12 @@ internal sealed class RunMachine
     /// <summary>The number of the attempt whose code is executing (here or anywhere), or null.</summary>
     public int? ExecutingAttempt => State.CurrentAttempt is { Status: AttemptStatus.Executing } attempt ? attempt.Number : null;
 
-    /// <summary>Whether the current execution of the attempt runs on this silo now.</summary>
-    public bool IsLive => State.CurrentAttempt is { Status: AttemptStatus.Executing } attempt && _host.IsRunning(State.Id, attempt.Number, State.Execution);
+    /// <summary>
+    /// Whether the current execution of the attempt runs on this silo now: it is running, or this event has just
+    /// started it (the grain starts it once the event's effects are carried out).
+    /// </summary>
+    public bool IsLive => State.CurrentAttempt is { Status: AttemptStatus.Executing } attempt
+        && (_startingExecution || _host.IsRunning(State.Id, attempt.Number, State.Execution));
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
@@ -69,6 +76,7 @@ internal sealed class RunMachine
     {
         var effects = _effects;
         _effects = [];
+        _startingExecution = false;
         return effects;
     }
 
@@ -745,6 +753,7 @@ internal sealed class RunMachine
         Emit(KeepAlive.Instance);
         var journal = state.Journal.ToDictionary(e => e.Key, e => new RecordedOp(e.Kind, e.Name, e.ToResult(), e.Unwound), StringComparer.Ordinal);
         Emit(new StartExecution(Request(state, journal)));
+        _startingExecution = true;
         UpdateWaits();
     }
 

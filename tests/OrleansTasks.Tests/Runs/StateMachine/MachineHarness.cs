@@ -49,6 +49,7 @@ internal sealed class MachineHarness : IRunHost
 
     public bool Serves(MachinePreset machine) => ServesEveryMachine;
 
+    /// <summary>Only executions the grain has started: one listed by the event being handled is not running yet.</summary>
     public bool IsRunning(string runId, int attempt, int execution) => _running.Contains((attempt, execution));
 
     /// <summary>Feeds an event and carries out what a grain would of its effects on this fake silo: executions start and stop here.</summary>

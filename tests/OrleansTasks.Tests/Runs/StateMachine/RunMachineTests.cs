@@ -389,6 +389,28 @@ public sealed class RunMachineTests
     }
 
     [Fact]
+    public void Replay_WithAChildStillPending_GivesTheSlotUpAndSuspendsAgainAfterTheThreshold()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.ChildrenTriggered(run.Op(JournalOpKind.TriggerAndWait, "0"), [new RunHandle("run_c1", "task-b")], ["task-b"], null, null));
+        run.Feed(() => run.Machine.ChildrenTriggered(run.Op(JournalOpKind.TriggerAndWait, "1"), [new RunHandle("run_c2", "task-b")], ["task-b"], null, null));
+        run.Feed(run.Machine.SuspendTimerDue);
+        run.Report(AttemptOutcomeKind.Suspended);
+        run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Suspended, completed: false));
+
+        // The first child ends: the run replays, and the second is still pending.
+        run.Feed(() => run.Machine.ChildEnded(new ChildNotification("0", 0, new ChildRunResult("run_c1", "task-b", RunStatus.Completed, "1", null))));
+        run.Feed(() => run.Machine.WaitsChecked(WaitCheck.Resume, completed: true));
+        run.Grant();
+
+        Assert.True(run.Has<StartExecution>());
+        Assert.Equal(RunStatus.Waiting, run.State.Status);
+        Assert.True(run.Has<ReleaseSlot>());
+        Assert.Equal(new SetTimer(RunTimer.Suspend, MachineHarness.SuspendThreshold), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Suspend));
+    }
+
+    [Fact]
     public void ChildWait_Suspended_RechecksItsChildrenAfterTheWrite_AndWakesToRecheckLater()
     {
         var run = new MachineHarness();
