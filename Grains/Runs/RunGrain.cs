@@ -548,8 +548,9 @@ internal sealed partial class RunGrain(
     /// <summary>Brings every pending wait up to date from its source; true if any completed.</summary>
     private async Task<bool> CheckWaitsAsync(RunMachine machine)
     {
+        // Every pending token is asked below, so a token wait past its timeout needs no question of its own here.
         var pending = machine.Waits.Pending();
-        var completed = await CompleteDueWaitsAsync(machine);
+        var completed = machine.CompleteDueTimedWaits();
         foreach (var (key, index, childId) in machine.Waits.UnfinishedChildren().ToList())
         {
             var child = await GrainFactory.GetGrain<IRunGrain>(childId).GetAsync();

@@ -409,10 +409,7 @@ internal sealed class RunMachine
         {
             if (state.FindEntry(step.Key) is null)
             {
-                var entry = NewEntry(step.Key, JournalOpKind.Step, step.Name);
-                Waits.Complete(entry);
-                entry.ResultJson = step.ResultJson;
-                state.Journal.Add(entry);
+                AddStep(step.Key, step.Name, step.ResultJson);
             }
         }
 
@@ -509,12 +506,19 @@ internal sealed class RunMachine
     /// <summary>A step's side effect is done: its record is committed before the attempt goes on (a step must not run twice).</summary>
     public JournalOpResult StepDone(JournalOp op)
     {
-        var entry = NewEntry(op.Key, op.Kind, op.Name);
-        Waits.Complete(entry);
-        entry.ResultJson = op.ResultJson;
-        State.Journal.Add(entry);
+        var entry = AddStep(op.Key, op.Name, op.ResultJson);
         Save(commit: true);
         return entry.ToResult();
+    }
+
+    /// <summary>Records a step whose side effect is done, with its result.</summary>
+    private JournalEntry AddStep(string key, string name, string? resultJson)
+    {
+        var entry = NewEntry(key, JournalOpKind.Step, name);
+        Waits.Complete(entry);
+        entry.ResultJson = resultJson;
+        State.Journal.Add(entry);
+        return entry;
     }
 
     public JournalOpResult TimedWaitStarted(JournalOp op)
@@ -580,7 +584,7 @@ internal sealed class RunMachine
 
         entry.Seq = State.Journal.Count;
         State.Journal.Add(entry);
-        foreach (var (index, result) in ended ?? new Dictionary<int, ChildRunResult>())
+        foreach (var (index, result) in ended ?? (IEnumerable<KeyValuePair<int, ChildRunResult>>)[])
         {
             Waits.RecordChildResult(entry.Key, index, result);
         }
