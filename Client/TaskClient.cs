@@ -22,7 +22,6 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     private const int TokenPageSize = 100;
 
     private static readonly TimeSpan s_pollSlice = TimeSpan.FromSeconds(20);
-    private static readonly ConcurrentDictionary<Type, Type> s_payloadTypes = new();
 
     public IRunsClient Runs => this;
 
@@ -30,16 +29,18 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
 
     public IQueuesClient Queues => this;
 
-    public Task<RunHandle> TriggerAsync<TTask>(object? payload, TriggerOptions? options = null, CancellationToken cancellationToken = default)
-        where TTask : ITaskDefinition
+    public ITaskReference<TTask> For<TTask>()
+        where TTask : ITaskDefinition => new TaskReference<TTask>(this);
+
+    internal Task<RunHandle> TriggerTypedAsync(Type taskType, Type payloadType, object? payload, TriggerOptions? options, CancellationToken cancellationToken)
     {
         var request = new TriggerRequest
         {
-            TaskType = typeof(TTask).FullName,
-            PayloadJson = SerializePayload(typeof(TTask), payload),
+            TaskType = taskType.FullName,
+            PayloadJson = SerializePayload(taskType, payloadType, payload),
             Options = options ?? new TriggerOptions(),
         };
-        return TriggerCoreAsync(request, typeof(TTask).Name, cancellationToken);
+        return TriggerCoreAsync(request, taskType.Name, cancellationToken);
     }
 
     public Task<RunHandle> TriggerAsync(string taskId, string payloadJson, TriggerOptions? options = null, CancellationToken cancellationToken = default)
@@ -50,17 +51,16 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         return TriggerCoreAsync(request, taskId, cancellationToken);
     }
 
-    public Task<BatchHandle> BatchTriggerAsync<TTask>(IEnumerable<BatchItem> items, CancellationToken cancellationToken = default)
-        where TTask : ITaskDefinition
+    internal Task<BatchHandle> BatchTriggerTypedAsync(
+        Type taskType, Type payloadType, IEnumerable<(object? Payload, TriggerOptions? Options)> items, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(items);
         var requests = items.Select(item => new TriggerRequest
         {
-            TaskType = typeof(TTask).FullName,
-            PayloadJson = SerializePayload(typeof(TTask), item.Payload),
+            TaskType = taskType.FullName,
+            PayloadJson = SerializePayload(taskType, payloadType, item.Payload),
             Options = item.Options ?? new TriggerOptions(),
         }).ToList();
-        return BatchTriggerCoreAsync(requests, typeof(TTask).Name, cancellationToken);
+        return BatchTriggerCoreAsync(requests, taskType.Name, cancellationToken);
     }
 
     public Task<BatchHandle> BatchTriggerAsync(string taskId, IEnumerable<JsonBatchItem> items, CancellationToken cancellationToken = default)
@@ -324,30 +324,10 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         }
     }
 
-    private static string SerializePayload(Type taskType, object? payload)
+    private static string SerializePayload(Type taskType, Type payloadType, object? payload)
     {
-        var payloadType = s_payloadTypes.GetOrAdd(taskType, FindPayloadType);
-        if (payload is not null && !payloadType.IsInstanceOfType(payload))
-        {
-            throw new InvalidRequestException(
-                $"Task {taskType.Name} takes a payload of type {payloadType.FullName}; it was given a {payload.GetType().FullName}.", nameof(payload));
-        }
-
         // The client knows the task's type here, so a payload that breaks its rules is refused before anything is sent.
         Validation.PayloadValidation.ThrowIfInvalid(taskType.Name, payloadType, payload);
         return JsonSerializer.Serialize(payload, payloadType, TaskJson.Options);
-    }
-
-    private static Type FindPayloadType(Type taskType)
-    {
-        for (var current = taskType; current is not null; current = current.BaseType)
-        {
-            if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(TaskDefinition<,>))
-            {
-                return current.GetGenericArguments()[0];
-            }
-        }
-
-        throw new InvalidRequestException($"{taskType.FullName} does not derive from TaskDefinition<TPayload, TOutput>, so it cannot be triggered by type.", nameof(taskType));
     }
 }

@@ -34,7 +34,7 @@ internal static class ChildScenario
         {
             while (Interlocked.Increment(ref next) < runs)
             {
-                var handle = await tasks.TriggerAsync<ParentTask>(new NoOpPayload());
+                var handle = await tasks.For<ParentTask>().TriggerAsync(new NoOpPayload());
                 if ((await tasks.Runs.PollAsync(handle.Id)).Status != RunStatus.Completed)
                 {
                     Interlocked.Increment(ref failures);

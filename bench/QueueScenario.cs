@@ -50,7 +50,7 @@ internal static class QueueScenario
             while ((i = Interlocked.Increment(ref next)) < runs)
             {
                 var key = $"tenant-{i % keys}";
-                var handle = await tasks.TriggerAsync<KeyedTask>(new KeyedPayload(key, hold), new TriggerOptions { ConcurrencyKey = key });
+                var handle = await tasks.For<KeyedTask>().TriggerAsync(new KeyedPayload(key, hold), new TriggerOptions { ConcurrencyKey = key });
                 handles.Add(handle.Id);
             }
         }));

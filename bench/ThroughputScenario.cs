@@ -54,7 +54,7 @@ internal static class ThroughputScenario
             while (Interlocked.Increment(ref next) < runs)
             {
                 var called = Stopwatch.GetTimestamp();
-                var handle = await tasks.TriggerAsync<NoOpTask>(new NoOpPayload());
+                var handle = await tasks.For<NoOpTask>().TriggerAsync(new NoOpPayload());
                 triggered[handle.Id] = new Trigger(called, Stopwatch.GetTimestamp());
                 var run = await tasks.Runs.PollAsync(handle.Id);
                 if (run.Status != RunStatus.Completed)

@@ -31,7 +31,7 @@ internal static class WaitsScenario
 
         // Warm the suspend and resume paths (JIT, pools) with a small batch, so the figures describe the steady state.
         WaitingTask.Expected = Math.Min(runs, 1000);
-        await Task.WhenAll(Enumerable.Range(0, WaitingTask.Expected).Select(_ => cluster.Tasks.TriggerAsync<WaitingTask>(new WaitPayload(2))));
+        await Task.WhenAll(Enumerable.Range(0, WaitingTask.Expected).Select(_ => cluster.Tasks.For<WaitingTask>().TriggerAsync(new WaitPayload(2))));
         await WaitingTask.AllResumed.Task;
         await Task.Delay(TimeSpan.FromSeconds(1));
         WaitingTask.Reset(runs);
@@ -48,7 +48,7 @@ internal static class WaitsScenario
         {
             while (Interlocked.Increment(ref next) < runs)
             {
-                handles.Add((await cluster.Tasks.TriggerAsync<WaitingTask>(new WaitPayload(waitSeconds))).Id);
+                handles.Add((await cluster.Tasks.For<WaitingTask>().TriggerAsync(new WaitPayload(waitSeconds))).Id);
             }
         }));
         var triggerSeconds = clock.Elapsed.TotalSeconds;

@@ -21,6 +21,20 @@ public interface IRunsClient
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     Task<TaskRun> PollAsync(string runId, CancellationToken cancellationToken = default);
 
+    /// <summary>The run as it is now, with its output typed by the handle a typed trigger returned.</summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    async Task<TaskRun<TOutput>> RetrieveAsync<TOutput>(RunHandle<TOutput> handle, CancellationToken cancellationToken = default) =>
+        new(await RetrieveAsync(Checked(handle).Id, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Waits until the run is final and returns it, with its output typed by the handle a typed trigger returned.</summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    async Task<TaskRun<TOutput>> PollAsync<TOutput>(RunHandle<TOutput> handle, CancellationToken cancellationToken = default) =>
+        new(await PollAsync(Checked(handle).Id, cancellationToken).ConfigureAwait(false));
+
+    private static RunHandle Checked(RunHandle? handle) =>
+        handle ?? throw new InvalidRequestException("The run handle is null.", nameof(handle));
+
     /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delayUntil"/>; a moment in the past queues it now.</summary>
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>

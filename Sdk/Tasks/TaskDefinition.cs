@@ -69,8 +69,14 @@ public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinitio
 
     /// <summary>Triggers a run of this task from inside another task's run (a child), without waiting.</summary>
     /// <exception cref="InvalidOperationException">Called outside a running task; use <c>ITaskClient</c> there.</exception>
-    public Task<RunHandle> TriggerAsync(TPayload payload, TriggerOptions? options = null) =>
-        TaskContext.Require($"{GetType().Name}.TriggerAsync").TriggerAsync(Item(payload, options));
+    public Task<RunHandle<TOutput>> TriggerAsync(TPayload payload, TriggerOptions? options = null)
+    {
+        // Not async on purpose: the journal position is taken in the caller's flow (see TaskContext).
+        var triggering = TaskContext.Require($"{GetType().Name}.TriggerAsync").TriggerAsync(Item(payload, options));
+        return Typed(triggering);
+
+        static async Task<RunHandle<TOutput>> Typed(Task<RunHandle> handle) => RunHandle<TOutput>.From(await handle.ConfigureAwait(false));
+    }
 
     /// <summary>Triggers a run of this task from inside another task's run and waits for it to end.</summary>
     /// <exception cref="InvalidOperationException">Called outside a running task; use <c>ITaskClient</c> there.</exception>
@@ -84,10 +90,13 @@ public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinitio
     }
 
     /// <summary>Triggers up to 1,000 runs of this task from inside another task's run, without waiting.</summary>
-    public Task<BatchHandle> BatchTriggerAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null)
+    public Task<BatchHandle<TOutput>> BatchTriggerAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(payloads);
-        return TaskContext.Require($"{GetType().Name}.BatchTriggerAsync").BatchTriggerAsync(payloads.Select(p => Item(p, options)));
+        var triggering = TaskContext.Require($"{GetType().Name}.BatchTriggerAsync").BatchTriggerAsync(payloads.Select(p => Item(p, options)));
+        return Typed(triggering);
+
+        static async Task<BatchHandle<TOutput>> Typed(Task<BatchHandle> batch) => BatchHandle<TOutput>.From(await batch.ConfigureAwait(false));
     }
 
     /// <summary>Triggers up to 1,000 runs of this task from inside another task's run and waits for all; results in payload order.</summary>

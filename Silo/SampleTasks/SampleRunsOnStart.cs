@@ -23,9 +23,9 @@ internal sealed partial class SampleRunsOnStart(
         }
 
         await WhenStartedAsync(stoppingToken);
-        var hello = await tasks.TriggerAsync<HelloWorldTask>(new HelloPayload("world"), cancellationToken: stoppingToken);
-        var flaky = await tasks.TriggerAsync<FailsTwiceTask>(new FailsTwicePayload(), cancellationToken: stoppingToken);
-        var slow = await tasks.TriggerAsync<OneMinuteTask>(new OneMinutePayload(), cancellationToken: stoppingToken);
+        var hello = await tasks.For<HelloWorldTask>().TriggerAsync(new HelloPayload("world"), cancellationToken: stoppingToken);
+        var flaky = await tasks.For<FailsTwiceTask>().TriggerAsync(new FailsTwicePayload(), cancellationToken: stoppingToken);
+        var slow = await tasks.For<OneMinuteTask>().TriggerAsync(new OneMinutePayload(), cancellationToken: stoppingToken);
         LogTriggered(hello.Id, flaky.Id, slow.Id);
 
         await Task.WhenAll(

@@ -70,10 +70,10 @@ internal sealed class ChaosLoad(ITaskClient tasks, double rate)
         {
             var handle = kind switch
             {
-                0 => await tasks.TriggerAsync<ChaosNoopTask>(new ChaosPayload(), s_options, cancellationToken).ConfigureAwait(false),
-                1 => await tasks.TriggerAsync<ChaosWaitTask>(new ChaosWaitPayload(Random.Shared.Next(3, 9)), s_options, cancellationToken).ConfigureAwait(false),
-                2 => await tasks.TriggerAsync<ChaosParentTask>(new ChaosPayload(), s_options, cancellationToken).ConfigureAwait(false),
-                _ => await tasks.TriggerAsync<ChaosFlakyTask>(new ChaosPayload(), s_options, cancellationToken).ConfigureAwait(false),
+                0 => await tasks.For<ChaosNoopTask>().TriggerAsync(new ChaosPayload(), s_options, cancellationToken).ConfigureAwait(false),
+                1 => await tasks.For<ChaosWaitTask>().TriggerAsync(new ChaosWaitPayload(Random.Shared.Next(3, 9)), s_options, cancellationToken).ConfigureAwait(false),
+                2 => await tasks.For<ChaosParentTask>().TriggerAsync(new ChaosPayload(), s_options, cancellationToken).ConfigureAwait(false),
+                _ => await tasks.For<ChaosFlakyTask>().TriggerAsync(new ChaosPayload(), s_options, cancellationToken).ConfigureAwait(false),
             };
             _triggered.Enqueue(new ChaosTrigger(handle.Id, taskId));
         }

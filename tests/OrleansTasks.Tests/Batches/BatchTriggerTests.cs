@@ -14,9 +14,9 @@ public sealed class BatchTriggerTests(ClusterFixture fixture)
     [Fact]
     public async Task BatchTriggerAsync_Typed_CreatesOneRunPerItemInItemOrder()
     {
-        var items = Enumerable.Range(0, 25).Select(i => new BatchItem(new EchoPayload(i), new TriggerOptions { Tags = [$"item:{i}"] }));
+        var items = Enumerable.Range(0, 25).Select(i => new BatchItem<EchoPayload>(new EchoPayload(i), new TriggerOptions { Tags = [$"item:{i}"] }));
 
-        var batch = await _tasks.BatchTriggerAsync<EchoTask>(items);
+        var batch = await _tasks.For<EchoTask>().BatchTriggerAsync(items);
         var runs = await Task.WhenAll(batch.Runs.Select(r => _tasks.Runs.PollAsync(r.Id))).Within(s_timeout, "the batch's runs");
 
         Assert.StartsWith("batch_", batch.BatchId, StringComparison.Ordinal);
@@ -45,9 +45,9 @@ public sealed class BatchTriggerTests(ClusterFixture fixture)
     public async Task BatchTriggerAsync_MoreThan1000Items_RefusedBeforeAnythingIsCreated()
     {
         var before = fixture.Store.Count;
-        var items = Enumerable.Range(0, TaskLimits.MaxBatchItems + 1).Select(i => new BatchItem(new EchoPayload(i)));
+        var items = Enumerable.Range(0, TaskLimits.MaxBatchItems + 1).Select(i => new BatchItem<EchoPayload>(new EchoPayload(i)));
 
-        var error = await Assert.ThrowsAsync<BatchTooLargeException>(() => _tasks.BatchTriggerAsync<EchoTask>(items));
+        var error = await Assert.ThrowsAsync<BatchTooLargeException>(() => _tasks.For<EchoTask>().BatchTriggerAsync(items));
 
         Assert.Equal(1001, error.ItemCount);
         Assert.Equal(1000, error.Limit);
@@ -86,7 +86,7 @@ public sealed class BatchTriggerTests(ClusterFixture fixture)
     [Fact]
     public async Task BatchTriggerAsync_NoItems_IsAnArgumentError()
     {
-        await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.BatchTriggerAsync<EchoTask>([]));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.For<EchoTask>().BatchTriggerAsync(Array.Empty<EchoPayload>()));
     }
 
     [Fact]

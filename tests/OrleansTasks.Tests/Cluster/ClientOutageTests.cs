@@ -17,13 +17,13 @@ public sealed class ClientOutageTests
         await using var cluster = await PostgresCluster.StartAsync(silos: 1);
         await using var client = await PostgresClusterClient.ConnectAsync(cluster.Database.ConnectionString, cluster.ServiceId,
             o => o.RetryTransientFailuresFor = TimeSpan.FromSeconds(3));
-        var handle = await client.Tasks.TriggerAsync<EchoTask>(new EchoPayload(1));
+        var handle = await client.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1));
         Assert.Equal(RunStatus.Completed, (await client.Tasks.Runs.PollAsync(handle.Id).Within(TimeSpan.FromSeconds(30), "the run")).Status);
 
         cluster.Silos[0].Kill();
 
         var trigger = await Assert.ThrowsAsync<ClusterUnavailableException>(
-            () => client.Tasks.TriggerAsync<EchoTask>(new EchoPayload(2)).Within(TimeSpan.FromSeconds(60), "the trigger to give up"));
+            () => client.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(2)).Within(TimeSpan.FromSeconds(60), "the trigger to give up"));
         var retrieve = await Assert.ThrowsAsync<ClusterUnavailableException>(
             () => client.Tasks.Runs.RetrieveAsync(handle.Id).Within(TimeSpan.FromSeconds(60), "the read to give up"));
         Assert.IsAssignableFrom<OrleansTasksException>(trigger);
@@ -40,13 +40,13 @@ public sealed class ClientOutageTests
             o => o.RetryTransientFailuresFor = TimeSpan.FromSeconds(2), waitForSilo: false);
 
         var refused = await Assert.ThrowsAsync<ClusterUnavailableException>(
-            () => impatient.Tasks.TriggerAsync<EchoTask>(new EchoPayload(1)).Within(TimeSpan.FromSeconds(60), "the trigger to give up"));
+            () => impatient.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1)).Within(TimeSpan.FromSeconds(60), "the trigger to give up"));
         // The whole bound, give or take a timer tick.
         Assert.True(refused.TriedFor >= TimeSpan.FromSeconds(1.9), $"gave up after {refused.TriedFor}");
         Assert.NotNull(refused.InnerException);
 
         // A patient call made before any silo exists completes once one comes.
-        var trigger = cluster.Tasks.TriggerAsync<EchoTask>(new EchoPayload(2));
+        var trigger = cluster.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(2));
         Assert.False(trigger.IsCompleted);
         await cluster.StartSiloAsync();
         var handle = await trigger.Within(TimeSpan.FromSeconds(90), "the waiting trigger once a silo started");

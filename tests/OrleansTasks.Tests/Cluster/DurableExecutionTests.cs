@@ -19,7 +19,7 @@ public sealed class DurableExecutionTests : IDisposable
     public async Task SiloKilledDuringWaitFor_RunContinuesOnTheOtherSiloAndEachStepRunsOnce()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);
-        var handle = await cluster.Tasks.TriggerAsync<StepWaitStepTask>(new StepWaitPayload("wait", TimeSpan.FromSeconds(8), File: _steps));
+        var handle = await cluster.Tasks.For<StepWaitStepTask>().TriggerAsync(new StepWaitPayload("wait", TimeSpan.FromSeconds(8), File: _steps));
         var waiting = await Eventually.Poll(
             () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),
             r => r.Journal.Any(e => e is { Kind: "Wait", Completed: false }),
@@ -38,7 +38,7 @@ public sealed class DurableExecutionTests : IDisposable
     public async Task SiloKilledRightAfterAStepCompletes_TheStepIsNotRunAgain()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);
-        var handle = await cluster.Tasks.TriggerAsync<StepWaitStepTask>(
+        var handle = await cluster.Tasks.For<StepWaitStepTask>().TriggerAsync(
             new StepWaitPayload("step", TimeSpan.FromMilliseconds(100), PauseAfterFirstStep: TimeSpan.FromSeconds(4), File: _steps));
         var stepped = await Eventually.Poll(
             () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),
@@ -58,7 +58,7 @@ public sealed class DurableExecutionTests : IDisposable
     public async Task SiloStoppedGracefullyDuringAStep_TheStepIsRecordedAndNotRunAgain()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);
-        var handle = await cluster.Tasks.TriggerAsync<StepWaitStepTask>(
+        var handle = await cluster.Tasks.For<StepWaitStepTask>().TriggerAsync(
             new StepWaitPayload("graceful", TimeSpan.FromMilliseconds(100), File: _steps, StepDuration: TimeSpan.FromSeconds(3)));
         await Eventually.Poll(
             () => Task.FromResult(File.Exists(_steps) ? File.ReadAllLines(_steps) : []),
@@ -83,7 +83,7 @@ public sealed class DurableExecutionTests : IDisposable
     public async Task SiloKilledDuringTriggerAndWait_ParentFinishesRightAndTheChildIsTriggeredOnce()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);
-        var handle = await cluster.Tasks.TriggerAsync<ParentTask>(new ParentPayload("single", 7, ChildHold: TimeSpan.FromSeconds(5)));
+        var handle = await cluster.Tasks.For<ParentTask>().TriggerAsync(new ParentPayload("single", 7, ChildHold: TimeSpan.FromSeconds(5)));
         var waiting = await Eventually.Poll(
             () => cluster.Tasks.Runs.RetrieveAsync(handle.Id),
             r => r.Journal.Any(e => e is { Kind: "TriggerAndWait", Completed: false }),

@@ -15,9 +15,9 @@ public sealed class PostgresClusterTests
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 1);
         var first = cluster.Silos[0];
-        var completed = await cluster.Tasks.TriggerAsync<EchoTask>(new EchoPayload(11, "before the restart"));
+        var completed = await cluster.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(11, "before the restart"));
         await cluster.Tasks.Runs.PollAsync(completed.Id).Within(s_timeout, "the echo run");
-        var retrying = await cluster.Tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
+        var retrying = await cluster.Tasks.For<SlowRetryTask>().TriggerAsync(new SlowRetryPayload());
         await WaitForRetryAsync(cluster, retrying);
 
         first.Kill();
@@ -39,7 +39,7 @@ public sealed class PostgresClusterTests
     public async Task SuspendedRetry_LongerThanTheSuspendThreshold_IsWokenByAColdStartedSilo()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 1, new Dictionary<string, string> { ["OrleansTasks__SuspendThreshold"] = "00:00:02" });
-        var retrying = await cluster.Tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
+        var retrying = await cluster.Tasks.For<SlowRetryTask>().TriggerAsync(new SlowRetryPayload());
         await WaitForRetryAsync(cluster, retrying);
 
         cluster.Silos[0].Kill();
@@ -56,7 +56,7 @@ public sealed class PostgresClusterTests
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);
 
         var handles = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            cluster.Tasks.TriggerAsync<LimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(300), i))));
+            cluster.Tasks.For<LimitedTask>().TriggerAsync(new HoldPayload(TimeSpan.FromMilliseconds(300), i))));
         var runs = await Task.WhenAll(handles.Select(h => cluster.Tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "30 limited runs");
 
         Assert.All(runs, r => Assert.Equal(RunStatus.Completed, r.Status));

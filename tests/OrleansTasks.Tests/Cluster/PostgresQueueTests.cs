@@ -37,7 +37,7 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
     {
         await cluster.Tasks.Queues.PauseAsync("pool");
         await cluster.Tasks.Queues.OverrideConcurrencyLimitAsync("ordered", 4);
-        var delayed = await cluster.Tasks.TriggerAsync<EchoTask>(new EchoPayload(42), new TriggerOptions { Delay = TimeSpan.FromSeconds(4) });
+        var delayed = await cluster.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(42), new TriggerOptions { Delay = TimeSpan.FromSeconds(4) });
         Assert.Equal(RunStatus.Delayed, (await cluster.Tasks.Runs.RetrieveAsync(delayed.Id)).Status);
 
         cluster.Silos[0].Kill();
@@ -60,9 +60,9 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
         var hold = TimeSpan.FromMilliseconds(150);
         var handles = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => (i % 4) switch
         {
-            0 or 1 => tasks.TriggerAsync<TenantTask>(new TenantPayload(key, $"t{i % 3}", hold, i), new TriggerOptions { ConcurrencyKey = $"t{i % 3}" }),
-            2 => tasks.TriggerAsync<PoolTaskA>(new PoolPayload(key, hold, i)),
-            _ => tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, i, hold)),
+            0 or 1 => tasks.For<TenantTask>().TriggerAsync(new TenantPayload(key, $"t{i % 3}", hold, i), new TriggerOptions { ConcurrencyKey = $"t{i % 3}" }),
+            2 => tasks.For<PoolTaskA>().TriggerAsync(new PoolPayload(key, hold, i)),
+            _ => tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, i, hold)),
         }));
         var runs = await Task.WhenAll(handles.Select(h => tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the limited runs");
 
@@ -83,13 +83,13 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
     private static async Task PriorityOrdersAsync(ITaskClient tasks)
     {
         var key = Guid.NewGuid().ToString("N");
-        var blocker = await tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, 0, TimeSpan.FromSeconds(1)));
+        var blocker = await tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, 0, TimeSpan.FromSeconds(1)));
         await Eventually.Poll(() => tasks.Runs.RetrieveAsync(blocker.Id), r => r.Status == RunStatus.Executing, s_timeout, "the blocker to start");
         int?[] priorities = [null, 5, null, 60, 5];
         var handles = new List<RunHandle>();
         for (var i = 0; i < priorities.Length; i++)
         {
-            handles.Add(await tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, i + 1), new TriggerOptions { Priority = priorities[i] }));
+            handles.Add(await tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, i + 1), new TriggerOptions { Priority = priorities[i] }));
         }
 
         var runs = await Task.WhenAll(handles.Select(h => tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the prioritised runs");
@@ -99,8 +99,8 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
 
     private static async Task TtlExpiresAsync(ITaskClient tasks)
     {
-        var expiring = await tasks.TriggerAsync<PausedTask>(new EmptyPayload(), new TriggerOptions { Ttl = TimeSpan.FromSeconds(1) });
-        var started = await tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Ttl = TimeSpan.FromSeconds(30) });
+        var expiring = await tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Ttl = TimeSpan.FromSeconds(1) });
+        var started = await tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Ttl = TimeSpan.FromSeconds(30) });
 
         var expired = await tasks.Runs.PollAsync(expiring.Id).Within(s_timeout, "the run to expire");
         Assert.Equal(RunStatus.Expired, expired.Status);
@@ -112,7 +112,7 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
     {
         var key = Guid.NewGuid().ToString("N");
         var handles = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ =>
-            tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key })));
+            tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key })));
 
         var id = Assert.Single(handles.Select(h => h.Id).Distinct());
         Assert.Equal(RunStatus.Completed, (await tasks.Runs.PollAsync(id).Within(s_timeout, "the one keyed run")).Status);
@@ -121,7 +121,7 @@ public sealed class PostgresQueueTests(ITestOutputHelper output)
     private static async Task RateLimitHoldsAsync(ITaskClient tasks)
     {
         var key = Guid.NewGuid().ToString("N");
-        var handles = await Task.WhenAll(Enumerable.Range(0, 9).Select(i => tasks.TriggerAsync<RatedTask>(new KeyPayload($"{key}-{i}"))));
+        var handles = await Task.WhenAll(Enumerable.Range(0, 9).Select(i => tasks.For<RatedTask>().TriggerAsync(new KeyPayload($"{key}-{i}"))));
         var runs = await Task.WhenAll(handles.Select(h => tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the rated runs");
 
         var starts = runs.Select(r => r.Attempts[0].DequeuedAt!.Value).Order().ToList();

@@ -12,7 +12,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     [Fact]
     public async Task TriggerAndWaitAsync_ReturnsTheChildsOutputAndRecordsTheTree()
     {
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("single", 21));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("single", 21));
 
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
         var output = parent.GetOutput<ParentOutput>()!;
@@ -33,7 +33,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     public async Task TriggerAndWaitAsync_ChildOutlastsTheHoldTime_ParentSuspendsAndResumesByReplay()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("single", 4, key, ChildHold: TimeSpan.FromSeconds(3)));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("single", 4, key, ChildHold: TimeSpan.FromSeconds(3)));
 
         await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Status == RunStatus.Waiting, s_timeout, "the parent to wait");
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
@@ -46,7 +46,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     [Fact]
     public async Task SubtaskUnwrap_ChildFailed_ThrowsWithTheChildsTaskRunAndError()
     {
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("failing-child"));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("failing-child"));
 
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
         var notes = parent.GetOutput<ParentOutput>()!.Notes;
@@ -61,7 +61,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     [Fact]
     public async Task BatchTriggerAndWaitAsync_MixedTasks_ResultsInItemOrder()
     {
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("batch", 5));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("batch", 5));
 
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
         var output = parent.GetOutput<ParentOutput>()!;
@@ -78,7 +78,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     public async Task TriggerAsync_InsideATask_FireAndForgetIsNotTriggeredAgainOnReplay()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("fire-and-forget", 3, key, WaitAfter: TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("fire-and-forget", 3, key, WaitAfter: TimeSpan.FromSeconds(2)));
 
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
         var childId = parent.GetOutput<ParentOutput>()!.Notes[0];
@@ -95,7 +95,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     public async Task BatchTriggerAsync_InsideATask_CreatesTheChildrenOnceAcrossAReplay()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("batch-fire-and-forget", Key: key, WaitAfter: TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("batch-fire-and-forget", Key: key, WaitAfter: TimeSpan.FromSeconds(2)));
 
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
         var notes = parent.GetOutput<ParentOutput>()!.Notes;
@@ -110,7 +110,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     [Fact]
     public async Task TriggerAndWaitAsync_ParentAndChildrenOnAQueueLimitedToOne_NeverDeadlocks()
     {
-        var handle = await _tasks.TriggerAsync<RecursiveTask>(new DepthPayload(4));
+        var handle = await _tasks.For<RecursiveTask>().TriggerAsync(new DepthPayload(4));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "a tree of five runs on one slot");
 
@@ -121,7 +121,7 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     [Fact]
     public async Task CancelAsync_ParentWaitingForAChild_CancelsTheChildToo()
     {
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("single", 1, Guid.NewGuid().ToString(), ChildHold: TimeSpan.FromMinutes(5)));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("single", 1, Guid.NewGuid().ToString(), ChildHold: TimeSpan.FromMinutes(5)));
         var waiting = await Eventually.Poll(
             () => _tasks.Runs.RetrieveAsync(handle.Id),
             r => r.Status == RunStatus.Waiting && r.Journal.Count == 1,

@@ -10,7 +10,7 @@ public sealed class DeterminismTests(ClusterFixture fixture)
     public async Task Replay_CodeMakesADifferentOperation_RunFailsNamingThePositionAndBothOperations()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await fixture.Tasks.TriggerAsync<NonDeterministicTask>(new KeyPayload(key));
+        var handle = await fixture.Tasks.For<NonDeterministicTask>().TriggerAsync(new KeyPayload(key));
 
         var run = await fixture.Tasks.Runs.PollAsync(handle.Id).Within(TimeSpan.FromSeconds(30), "the run");
 

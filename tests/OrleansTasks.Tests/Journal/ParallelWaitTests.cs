@@ -13,7 +13,7 @@ public sealed class ParallelWaitTests(ClusterFixture fixture)
     public async Task WhenAll_TwoChildrenAndALongWait_SuspendsReplaysAndEachChildRunsOnce()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("parallel", 10, key, WaitAfter: TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("parallel", 10, key, WaitAfter: TimeSpan.FromSeconds(2)));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
 
@@ -27,7 +27,7 @@ public sealed class ParallelWaitTests(ClusterFixture fixture)
     public async Task WhenAll_TwoFlowsOfStepWaitStep_ReplayGivesEachOperationItsPositionAndStepsRunOnce()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<ParentTask>(new ParentPayload("branches", Key: key, WaitAfter: TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("branches", Key: key, WaitAfter: TimeSpan.FromSeconds(2)));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
 

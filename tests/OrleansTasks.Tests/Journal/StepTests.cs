@@ -13,7 +13,7 @@ public sealed class StepTests(ClusterFixture fixture)
     public async Task StepAsync_AcrossASuspendingWait_EachStepRunsOnceAndReplayReturnsItsRecordedResult()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<StepWaitStepTask>(new StepWaitPayload(key, TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<StepWaitStepTask>().TriggerAsync(new StepWaitPayload(key, TimeSpan.FromSeconds(2)));
 
         var suspended = await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Status == RunStatus.Waiting, s_timeout, "the run to suspend in its wait");
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
@@ -33,7 +33,7 @@ public sealed class StepTests(ClusterFixture fixture)
     public async Task StepAsync_RetryAfterAFailure_IsAFreshAttemptThatRunsTheStepAgain()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<StepThenFailTask>(new KeyPayload(key));
+        var handle = await _tasks.For<StepThenFailTask>().TriggerAsync(new KeyPayload(key));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -55,7 +55,7 @@ public sealed class StepTests(ClusterFixture fixture)
     public async Task CancelAsync_RunSuspendedInALongWait_IsCanceledAndNeverResumes()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<StepWaitStepTask>(new StepWaitPayload(key, TimeSpan.FromSeconds(3)));
+        var handle = await _tasks.For<StepWaitStepTask>().TriggerAsync(new StepWaitPayload(key, TimeSpan.FromSeconds(3)));
         await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Status == RunStatus.Waiting, s_timeout, "the run to suspend");
 
         var cancelled = await _tasks.Runs.CancelAsync(handle.Id);
@@ -74,7 +74,7 @@ public sealed class StepTests(ClusterFixture fixture)
     public async Task StepIdempotencyKey_SameForTheStepOnEveryAttempt_DistinctPerStep_RefusedOutsideAStep()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<StepKeyTask>(new KeyPayload(key));
+        var handle = await _tasks.For<StepKeyTask>().TriggerAsync(new KeyPayload(key));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -90,7 +90,7 @@ public sealed class StepTests(ClusterFixture fixture)
     [Fact]
     public async Task StepAsync_DurableOperationInsideAStep_FailsTheRunWithAClearError()
     {
-        var handle = await _tasks.TriggerAsync<NestedStepTask>(new KeyPayload("nested"), new TriggerOptions { MaxAttempts = 1 });
+        var handle = await _tasks.For<NestedStepTask>().TriggerAsync(new KeyPayload("nested"), new TriggerOptions { MaxAttempts = 1 });
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 

@@ -64,7 +64,7 @@ public sealed class ErrorHandlingTests(LifecycleFixture fixture)
     [Fact]
     public async Task RetryOnThrow_BlockFailsThenSucceeds_RunCompletesInOneAttempt()
     {
-        var handle = await _tasks.TriggerAsync<RetryBlockTask>(new RetryBlockPayload(Failures: 2, MaxTries: 3));
+        var handle = await _tasks.For<RetryBlockTask>().TriggerAsync(new RetryBlockPayload(Failures: 2, MaxTries: 3));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -76,7 +76,7 @@ public sealed class ErrorHandlingTests(LifecycleFixture fixture)
     [Fact]
     public async Task RetryOnThrow_BlockFailsEveryTry_AttemptFailsWithTheLastError()
     {
-        var handle = await _tasks.TriggerAsync<RetryBlockTask>(new RetryBlockPayload(Failures: 5, MaxTries: 3));
+        var handle = await _tasks.For<RetryBlockTask>().TriggerAsync(new RetryBlockPayload(Failures: 5, MaxTries: 3));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -92,7 +92,7 @@ public sealed class ErrorHandlingTests(LifecycleFixture fixture)
 
     private async Task<TaskRun> RunAsync(string catchError)
     {
-        var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload("fail", catchError));
+        var handle = await _tasks.For<HookedTask>().TriggerAsync(new HookPayload("fail", catchError));
         return await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, $"the run ({catchError})");
     }
 }

@@ -81,7 +81,7 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
     public async Task CancelWhileExecuting_RunsOnCancelThenFailureHooksWithCanceled()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload("sleep", Key: key));
+        var handle = await _tasks.For<HookedTask>().TriggerAsync(new HookPayload("sleep", Key: key));
         await Probe.WhenStarted(key).Within(s_timeout, "the attempt to start");
 
         await _tasks.Runs.CancelAsync(handle.Id);
@@ -103,7 +103,7 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
         var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
         {
             var key = Guid.NewGuid().ToString();
-            var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload(i % 2 == 0 ? "sleep" : "late", Key: key));
+            var handle = await _tasks.For<HookedTask>().TriggerAsync(new HookPayload(i % 2 == 0 ? "sleep" : "late", Key: key));
             await Probe.WhenStarted(key).Within(s_timeout, "the attempt to start");
             return handle.Id;
         }));
@@ -127,7 +127,7 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
     [Fact]
     public async Task CancelWhileDelayed_StillRunsFailureHooksWithCanceled()
     {
-        var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload("succeed"), new TriggerOptions { Delay = TimeSpan.FromMinutes(10) });
+        var handle = await _tasks.For<HookedTask>().TriggerAsync(new HookPayload("succeed"), new TriggerOptions { Delay = TimeSpan.FromMinutes(10) });
 
         await _tasks.Runs.CancelAsync(handle.Id);
 
@@ -176,7 +176,7 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
 
     private async Task<TaskRun> RunAsync(HookPayload payload, TriggerOptions? options = null)
     {
-        var handle = await _tasks.TriggerAsync<HookedTask>(payload, options);
+        var handle = await _tasks.For<HookedTask>().TriggerAsync(payload, options);
         return await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, $"the {payload.Mode} run");
     }
 }

@@ -21,7 +21,7 @@ public sealed class PayloadValidationTests(LifecycleFixture fixture)
     [Fact]
     public async Task TypedTrigger_InvalidPayload_RefusedListingEveryRule()
     {
-        var error = await Assert.ThrowsAsync<PayloadValidationException>(() => _tasks.TriggerAsync<ValidatedOrderTask>(Invalid));
+        var error = await Assert.ThrowsAsync<PayloadValidationException>(() => _tasks.For<ValidatedOrderTask>().TriggerAsync(Invalid));
 
         Assert.Contains(error.Errors, e => e.StartsWith("Email:", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Lines[0].Sku:", StringComparison.Ordinal));
@@ -35,7 +35,7 @@ public sealed class PayloadValidationTests(LifecycleFixture fixture)
     {
         var payload = new OrderPayload { Email = "a@b.example", Quantity = 1, Lines = [new() { Sku = "A" }, new() { Sku = "B" }] };
 
-        var error = await Assert.ThrowsAsync<PayloadValidationException>(() => _tasks.TriggerAsync<ValidatedOrderTask>(payload));
+        var error = await Assert.ThrowsAsync<PayloadValidationException>(() => _tasks.For<ValidatedOrderTask>().TriggerAsync(payload));
 
         Assert.Equal("Lines: An order cannot have more lines than its quantity.", Assert.Single(error.Errors));
     }
@@ -59,7 +59,7 @@ public sealed class PayloadValidationTests(LifecycleFixture fixture)
     [Fact]
     public async Task ValidPayload_Runs()
     {
-        var handle = await _tasks.TriggerAsync<ValidatedOrderTask>(new OrderPayload { Email = "a@b.example", Quantity = 2, Lines = [new() { Sku = "A" }] });
+        var handle = await _tasks.For<ValidatedOrderTask>().TriggerAsync(new OrderPayload { Email = "a@b.example", Quantity = 2, Lines = [new() { Sku = "A" }] });
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -69,7 +69,7 @@ public sealed class PayloadValidationTests(LifecycleFixture fixture)
     [Fact]
     public async Task ChildTriggerFromATask_InvalidPayload_RefusedAtTheCall()
     {
-        var handle = await _tasks.TriggerAsync<InvalidChildTriggerTask>(new EmptyPayload());
+        var handle = await _tasks.For<InvalidChildTriggerTask>().TriggerAsync(new EmptyPayload());
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 

@@ -13,7 +13,7 @@ public sealed class RunLogTests(LifecycleFixture fixture)
     [Fact]
     public async Task Logs_AcrossASuspendingWait_EachLineStoredOnceInOrder()
     {
-        var handle = await _tasks.TriggerAsync<LoggingTask>(new LoggingPayload("widget"));
+        var handle = await _tasks.For<LoggingTask>().TriggerAsync(new LoggingPayload("widget"));
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
         Assert.Equal(RunStatus.Completed, run.Status);
 
@@ -36,7 +36,7 @@ public sealed class RunLogTests(LifecycleFixture fixture)
     [Fact]
     public async Task Logs_OfARetriedRun_CarryTheirAttempt()
     {
-        var handle = await _tasks.TriggerAsync<LoggingTask>(new LoggingPayload("gadget", FailFirst: true));
+        var handle = await _tasks.For<LoggingTask>().TriggerAsync(new LoggingPayload("gadget", FailFirst: true));
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
         Assert.Equal(RunStatus.Completed, run.Status);
 
@@ -50,7 +50,7 @@ public sealed class RunLogTests(LifecycleFixture fixture)
     [Fact]
     public async Task Logs_HookThatThrows_IsLoggedToTheRun()
     {
-        var handle = await _tasks.TriggerAsync<HookedTask>(new HookPayload("succeed", Key: "throw-in-on-success"));
+        var handle = await _tasks.For<HookedTask>().TriggerAsync(new HookPayload("succeed", Key: "throw-in-on-success"));
         await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
         var logs = await _tasks.Runs.GetLogsAsync(handle.Id);

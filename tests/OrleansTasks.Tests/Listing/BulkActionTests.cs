@@ -18,16 +18,16 @@ public sealed class BulkActionTests(ClusterFixture fixture)
         var queued = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            queued.Add((await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), new TriggerOptions { Tags = [target] })).Id);
+            queued.Add((await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Tags = [target] })).Id);
         }
 
         var others = new List<string>();
         for (var i = 0; i < 2; i++)
         {
-            others.Add((await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), new TriggerOptions { Tags = [bystander] })).Id);
+            others.Add((await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Tags = [bystander] })).Id);
         }
 
-        var finished = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Tags = [target] });
+        var finished = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Tags = [target] });
         await _tasks.Runs.PollAsync(finished.Id).Within(s_timeout, "the echo run");
 
         var result = await _tasks.Runs.CancelManyAsync(new RunFilter { Tags = [target] });
@@ -55,7 +55,7 @@ public sealed class BulkActionTests(ClusterFixture fixture)
     public async Task CancelManyAsync_OnlyFinalStatusesAsked_MatchesNothing()
     {
         var tag = RunListingTests.NewTag();
-        var queued = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), new TriggerOptions { Tags = [tag] });
+        var queued = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Tags = [tag] });
 
         var result = await _tasks.Runs.CancelManyAsync(new RunFilter { Tags = [tag], Statuses = [RunStatus.Completed, RunStatus.Failed] });
 
@@ -71,7 +71,7 @@ public sealed class BulkActionTests(ClusterFixture fixture)
         var originals = new List<string>();
         for (var i = 0; i < 4; i++)
         {
-            var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(i), new TriggerOptions { Tags = [tag] });
+            var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(i), new TriggerOptions { Tags = [tag] });
             await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "an original run");
             originals.Add(handle.Id);
         }
@@ -101,7 +101,7 @@ public sealed class BulkActionTests(ClusterFixture fixture)
     public async Task ReplayManyAsync_ARunThatCannotBeReplayed_ReportedWhileTheOthersAreReplayed()
     {
         var tag = RunListingTests.NewTag();
-        var good = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Tags = [tag] });
+        var good = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Tags = [tag] });
         await _tasks.Runs.PollAsync(good.Id).Within(s_timeout, "the echo run");
 
         // A run of a task no silo registers any more (its code was removed since).

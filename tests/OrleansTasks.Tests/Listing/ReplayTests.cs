@@ -13,7 +13,7 @@ public sealed class ReplayTests(ClusterFixture fixture)
     public async Task ReplayAsync_SamePayload_NewRunOfTheTaskLinkedToTheOriginalWhichIsUntouched()
     {
         var options = new TriggerOptions { Tags = ["replay", RunListingTests.NewTag()], ConcurrencyKey = "tenant-9", Machine = MachinePreset.Medium1x };
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(11, "again"), options);
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(11, "again"), options);
         var original = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the original run");
 
         var replay = await _tasks.Runs.ReplayAsync(handle.Id);
@@ -42,7 +42,7 @@ public sealed class ReplayTests(ClusterFixture fixture)
     [Fact]
     public async Task ReplayAsync_NewPayload_RunsWithIt()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Tags = ["replay-new"] });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Tags = ["replay-new"] });
         await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the original run");
 
         var replay = await _tasks.Runs.ReplayAsync(handle.Id, """{"value":2,"text":"edited"}""");
@@ -57,7 +57,7 @@ public sealed class ReplayTests(ClusterFixture fixture)
     [Fact]
     public async Task ReplayAsync_OptionsGiven_UsedInsteadOfTheOriginals()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(3), new TriggerOptions { Tags = ["first"], Machine = MachinePreset.Large1x });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(3), new TriggerOptions { Tags = ["first"], Machine = MachinePreset.Large1x });
         await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the original run");
 
         var replay = await _tasks.Runs.ReplayAsync(handle.Id, options: new TriggerOptions { Tags = ["second"] });
@@ -71,7 +71,7 @@ public sealed class ReplayTests(ClusterFixture fixture)
     [Fact]
     public async Task ReplayAsync_UnfinishedOriginal_ReplayedAndOriginalStaysQueued()
     {
-        var handle = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload());
+        var handle = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload());
 
         var replay = await _tasks.Runs.ReplayAsync(handle.Id);
 
@@ -92,7 +92,7 @@ public sealed class ReplayTests(ClusterFixture fixture)
     [Fact]
     public async Task ReplayAsync_InvalidPayload_ThrowsInvalidTrigger()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(4));
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(4));
 
         await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.Runs.ReplayAsync(handle.Id, "{not json"));
     }

@@ -18,7 +18,7 @@ public sealed class RunListingTests(ClusterFixture fixture)
         var triggered = new List<string>();
         for (var i = 0; i < 23; i++)
         {
-            triggered.Add((await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), new TriggerOptions { Tags = [tag] })).Id);
+            triggered.Add((await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Tags = [tag] })).Id);
         }
 
         var listed = await ToListAsync(_tasks.Runs.ListAsync(new RunFilter { Tags = [tag], PageSize = 5 }));
@@ -35,8 +35,8 @@ public sealed class RunListingTests(ClusterFixture fixture)
     public async Task ListAsync_ByStatusAndTask_FindsTheFinishedRuns()
     {
         var tag = NewTag();
-        var completed = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Tags = [tag] });
-        var failed = await _tasks.TriggerAsync<AbortingTask>(new EmptyPayload(), new TriggerOptions { Tags = [tag] });
+        var completed = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Tags = [tag] });
+        var failed = await _tasks.For<AbortingTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Tags = [tag] });
         await _tasks.Runs.PollAsync(completed.Id).Within(s_timeout, "the echo run");
         await _tasks.Runs.PollAsync(failed.Id).Within(s_timeout, "the aborting run");
 
@@ -57,8 +57,8 @@ public sealed class RunListingTests(ClusterFixture fixture)
     public async Task ListAsync_ByIdempotencyKeyAsTriggered_FindsThatRun()
     {
         var key = "listing-" + Guid.NewGuid().ToString("N");
-        var keyed = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(5), new TriggerOptions { IdempotencyKey = key });
-        await _tasks.TriggerAsync<EchoTask>(new EchoPayload(6), new TriggerOptions { IdempotencyKey = key + "-other" });
+        var keyed = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(5), new TriggerOptions { IdempotencyKey = key });
+        await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(6), new TriggerOptions { IdempotencyKey = key + "-other" });
 
         var listed = await ToListAsync(_tasks.Runs.ListAsync(new RunFilter { IdempotencyKey = key }));
         var byHash = await ToListAsync(_tasks.Runs.ListAsync(new RunFilter { IdempotencyKey = IdempotencyKeys.Hash(key, IdempotencyKeyScope.Global, null, 0) }));

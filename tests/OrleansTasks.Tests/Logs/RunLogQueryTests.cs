@@ -36,7 +36,7 @@ public sealed class RunLogQueryTests(ClusterFixture fixture)
     [Fact]
     public async Task GetLogsAsync_RunWithoutEntries_Empty()
     {
-        var run = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), cancellationToken: TestContext.Current.CancellationToken);
+        var run = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Empty(await _tasks.Runs.GetLogsAsync(run.Id, cancellationToken: TestContext.Current.CancellationToken));
         await _tasks.Runs.CancelAsync(run.Id, TestContext.Current.CancellationToken);
@@ -45,7 +45,7 @@ public sealed class RunLogQueryTests(ClusterFixture fixture)
     [Fact]
     public async Task GetLogsAsync_EntriesJustAppendedOnTheSilo_ReturnedInTheOrderWritten()
     {
-        var run = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), cancellationToken: TestContext.Current.CancellationToken);
+        var run = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), cancellationToken: TestContext.Current.CancellationToken);
         var writer = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<RunLogWriter>();
         var entries = Enumerable.Range(0, 5).Select(i => Entry(run.Id, 1, $"0:{4 - i}")).ToList();
 

@@ -21,11 +21,11 @@ public sealed class DebounceTests(ClusterFixture fixture)
     {
         var key = Guid.NewGuid().ToString("N");
         var debounce = new DebounceOptions { Key = key, Delay = s_window, Mode = mode };
-        var first = await _tasks.TriggerAsync<CountingTask>(new KeyPayload($"{key}:first"), new TriggerOptions { Debounce = debounce });
+        var first = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload($"{key}:first"), new TriggerOptions { Debounce = debounce });
         var dueFirst = (await _tasks.Runs.RetrieveAsync(first.Id)).DelayedUntil!.Value;
 
-        var middle = await _tasks.TriggerAsync<CountingTask>(new KeyPayload($"{key}:middle"), new TriggerOptions { Debounce = debounce });
-        var last = await _tasks.TriggerAsync<CountingTask>(new KeyPayload($"{key}:last"), new TriggerOptions { Debounce = debounce, Tags = ["last"] });
+        var middle = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload($"{key}:middle"), new TriggerOptions { Debounce = debounce });
+        var last = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload($"{key}:last"), new TriggerOptions { Debounce = debounce, Tags = ["last"] });
 
         Assert.Equal(first.Id, middle.Id);
         Assert.Equal(first.Id, last.Id);
@@ -41,7 +41,7 @@ public sealed class DebounceTests(ClusterFixture fixture)
         Assert.Equal(key, run.DebounceKey);
 
         // Once the run has started, the key makes a new run.
-        var next = await _tasks.TriggerAsync<CountingTask>(new KeyPayload($"{key}:next"), new TriggerOptions { Debounce = debounce });
+        var next = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload($"{key}:next"), new TriggerOptions { Debounce = debounce });
         Assert.NotEqual(first.Id, next.Id);
         await _tasks.Runs.CancelAsync(next.Id);
     }
@@ -52,9 +52,9 @@ public sealed class DebounceTests(ClusterFixture fixture)
         // MaxDelay equal to Delay: the first trigger's start is already the bound, so no later trigger moves it.
         var key = Guid.NewGuid().ToString("N");
         var debounce = new DebounceOptions { Key = key, Delay = s_window, MaxDelay = s_window };
-        var first = await _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { Debounce = debounce });
+        var first = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { Debounce = debounce });
         var run = await _tasks.Runs.RetrieveAsync(first.Id);
-        await _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { Debounce = debounce });
+        await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { Debounce = debounce });
 
         Assert.Equal(run.DelayedUntil, (await _tasks.Runs.RetrieveAsync(first.Id)).DelayedUntil);
         Assert.InRange(run.DelayedUntil!.Value, run.CreatedAt + s_window - TimeSpan.FromSeconds(5), run.CreatedAt + s_window);
@@ -64,11 +64,11 @@ public sealed class DebounceTests(ClusterFixture fixture)
     [Fact]
     public async Task BadDebounceOptions_AreRefused()
     {
-        await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.TriggerAsync<CountingTask>(new KeyPayload("x"),
+        await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.For<CountingTask>().TriggerAsync(new KeyPayload("x"),
             new TriggerOptions { Debounce = new DebounceOptions { Key = "k", Delay = TimeSpan.FromMilliseconds(10) } }));
-        await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.TriggerAsync<CountingTask>(new KeyPayload("x"),
+        await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.For<CountingTask>().TriggerAsync(new KeyPayload("x"),
             new TriggerOptions { Debounce = new DebounceOptions { Key = new string('k', 513), Delay = TimeSpan.FromSeconds(1) } }));
-        var error = await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.TriggerAsync<CountingTask>(new KeyPayload("x"),
+        var error = await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.For<CountingTask>().TriggerAsync(new KeyPayload("x"),
             new TriggerOptions { Debounce = new DebounceOptions { Key = "k", Delay = TimeSpan.FromSeconds(1) }, Delay = TimeSpan.FromSeconds(1) }));
         Assert.Contains("Debounce sets the delay", error.Message, StringComparison.Ordinal);
     }

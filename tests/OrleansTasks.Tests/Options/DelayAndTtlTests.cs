@@ -16,7 +16,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     {
         var delay = TimeSpan.FromMilliseconds(delayMs);
         var before = DateTimeOffset.UtcNow;
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(7), new TriggerOptions { Delay = delay });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(7), new TriggerOptions { Delay = delay });
 
         var delayed = await _tasks.Runs.RetrieveAsync(handle.Id);
         Assert.Equal(RunStatus.Delayed, delayed.Status);
@@ -33,11 +33,11 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     public async Task DelayUntil_AMoment_AndBothDelayFormsTogetherAreRefused()
     {
         var at = DateTimeOffset.UtcNow.AddMilliseconds(500);
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { DelayUntil = at });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { DelayUntil = at });
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
         Assert.True(run.StartedAt >= at);
 
-        var error = await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.TriggerAsync<EchoTask>(
+        var error = await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.For<EchoTask>().TriggerAsync(
             new EchoPayload(1), new TriggerOptions { DelayUntil = at, Delay = TimeSpan.FromSeconds(1) }));
         Assert.Contains("Delay and DelayUntil", error.Message, StringComparison.Ordinal);
     }
@@ -45,7 +45,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     [Fact]
     public async Task Reschedule_MovesADelayedRun_AndRefusesAnyOtherStatus()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(3), new TriggerOptions { Delay = TimeSpan.FromHours(1) });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(3), new TriggerOptions { Delay = TimeSpan.FromHours(1) });
         Assert.Equal(RunStatus.Delayed, (await _tasks.Runs.RetrieveAsync(handle.Id)).Status);
 
         var moved = await _tasks.Runs.RescheduleAsync(handle.Id, TimeSpan.FromMilliseconds(500));
@@ -62,7 +62,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     [Fact]
     public async Task CancelADelayedRun_EndsItWithoutRunning()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(4), new TriggerOptions { Delay = TimeSpan.FromHours(1) });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(4), new TriggerOptions { Delay = TimeSpan.FromHours(1) });
         var cancelled = await _tasks.Runs.CancelAsync(handle.Id);
         Assert.Equal(RunStatus.Canceled, cancelled.Status);
         Assert.Empty(cancelled.Attempts);
@@ -72,7 +72,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     public async Task Ttl_ARunNotStartedInTime_Expires()
     {
         // The paused queue never grants a slot, so the run waits until its time to live runs out.
-        var handle = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload(), new TriggerOptions { Ttl = TimeSpan.FromSeconds(1) });
+        var handle = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload(), new TriggerOptions { Ttl = TimeSpan.FromSeconds(1) });
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run to expire");
 
         Assert.Equal(RunStatus.Expired, run.Status);
@@ -85,7 +85,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     [Fact]
     public async Task Ttl_CountsFromTheEndOfTheDelay_AndARunThatStartsInTimeCompletes()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(5), new TriggerOptions { Delay = TimeSpan.FromSeconds(2), Ttl = TimeSpan.FromSeconds(1) });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(5), new TriggerOptions { Delay = TimeSpan.FromSeconds(2), Ttl = TimeSpan.FromSeconds(1) });
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the delayed run with a TTL");
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(TimeSpan.FromSeconds(1), run.Ttl);
@@ -97,7 +97,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     public async Task Priority_OutOfRange_IsRefused(int priority)
     {
         var error = await Assert.ThrowsAsync<InvalidTriggerException>(() =>
-            _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Priority = priority }));
+            _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Priority = priority }));
         Assert.Contains("Priority", error.Message, StringComparison.Ordinal);
     }
 
@@ -105,7 +105,7 @@ public sealed class DelayAndTtlTests(ClusterFixture fixture)
     public async Task Ttl_BelowOneSecond_IsRefused()
     {
         var error = await Assert.ThrowsAsync<InvalidTriggerException>(() =>
-            _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Ttl = TimeSpan.FromMilliseconds(10) }));
+            _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Ttl = TimeSpan.FromMilliseconds(10) }));
         Assert.Contains("Ttl", error.Message, StringComparison.Ordinal);
     }
 }

@@ -14,7 +14,7 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     {
         var key = Guid.NewGuid().ToString("N");
         var handles = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ =>
-            _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key })));
+            _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key })));
 
         var id = Assert.Single(handles.Select(h => h.Id).Distinct());
         Assert.Single(handles, h => !h.IsCached);
@@ -28,16 +28,16 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     public async Task CompletedRun_KeepsItsKey_ButAnotherTaskOrAnotherKeyMakesANewRun()
     {
         var key = Guid.NewGuid().ToString("N");
-        var first = await _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key });
+        var first = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key });
         await _tasks.Runs.PollAsync(first.Id).Within(s_timeout, "the first run");
 
-        var again = await _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key });
+        var again = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key });
         Assert.Equal(first.Id, again.Id);
         Assert.True(again.IsCached);
 
-        var otherTask = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { IdempotencyKey = key });
+        var otherTask = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { IdempotencyKey = key });
         Assert.NotEqual(first.Id, otherTask.Id);
-        var otherKey = await _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key + "-2" });
+        var otherKey = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key + "-2" });
         Assert.NotEqual(first.Id, otherKey.Id);
     }
 
@@ -46,10 +46,10 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     {
         var key = Guid.NewGuid().ToString("N");
         var options = new TriggerOptions { IdempotencyKey = key, MaxAttempts = 1 };
-        var first = await _tasks.TriggerAsync<AlwaysFailsTask>(new EmptyPayload(), options);
+        var first = await _tasks.For<AlwaysFailsTask>().TriggerAsync(new EmptyPayload(), options);
         Assert.Equal(RunStatus.Failed, (await _tasks.Runs.PollAsync(first.Id).Within(s_timeout, "the failing run")).Status);
 
-        var second = await _tasks.TriggerAsync<AlwaysFailsTask>(new EmptyPayload(), options);
+        var second = await _tasks.For<AlwaysFailsTask>().TriggerAsync(new EmptyPayload(), options);
         Assert.NotEqual(first.Id, second.Id);
         Assert.False(second.IsCached);
     }
@@ -59,12 +59,12 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     {
         var key = Guid.NewGuid().ToString("N");
         var options = new TriggerOptions { IdempotencyKey = key, IdempotencyKeyTtl = TimeSpan.FromSeconds(1) };
-        var first = await _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), options);
+        var first = await _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), options);
         var run = await _tasks.Runs.PollAsync(first.Id).Within(s_timeout, "the first run");
         Assert.Equal(run.CreatedAt + TimeSpan.FromSeconds(1), run.IdempotencyKeyExpiresAt);
 
         // Until the key runs out, a trigger returns the first run; then it makes a new one.
-        var second = await Eventually.Poll(() => _tasks.TriggerAsync<CountingTask>(new KeyPayload(key), options), h => h.Id != first.Id, s_timeout, "the key to run out");
+        var second = await Eventually.Poll(() => _tasks.For<CountingTask>().TriggerAsync(new KeyPayload(key), options), h => h.Id != first.Id, s_timeout, "the key to run out");
         Assert.False(second.IsCached);
         Assert.True(DateTimeOffset.UtcNow >= run.IdempotencyKeyExpiresAt);
     }
@@ -73,7 +73,7 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     public async Task KeyOver2048Characters_IsRefusedAndNoRunIsMade()
     {
         var error = await Assert.ThrowsAsync<InvalidTriggerException>(() =>
-            _tasks.TriggerAsync<CountingTask>(new KeyPayload("x"), new TriggerOptions { IdempotencyKey = new string('k', 2049) }));
+            _tasks.For<CountingTask>().TriggerAsync(new KeyPayload("x"), new TriggerOptions { IdempotencyKey = new string('k', 2049) }));
         Assert.Contains("2,048", error.Message, StringComparison.Ordinal);
     }
 
@@ -81,11 +81,11 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     public async Task BatchItemsWithOneKey_ShareOneRun()
     {
         var key = Guid.NewGuid().ToString("N");
-        var batch = await _tasks.BatchTriggerAsync<CountingTask>(
+        var batch = await _tasks.For<CountingTask>().BatchTriggerAsync(
         [
-            new BatchItem(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key }),
-            new BatchItem(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key }),
-            new BatchItem(new KeyPayload(key)),
+            new BatchItem<KeyPayload>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key }),
+            new BatchItem<KeyPayload>(new KeyPayload(key), new TriggerOptions { IdempotencyKey = key }),
+            new BatchItem<KeyPayload>(new KeyPayload(key)),
         ]);
 
         Assert.Equal(2, batch.Runs.Select(r => r.Id).Distinct().Count());
@@ -99,7 +99,7 @@ public sealed class IdempotencyTests(TwoSiloClusterFixture fixture)
     public async Task InsideATask_TheSecondTriggerWithTheKey_WaitsForTheFirstChild(IdempotencyKeyScope scope)
     {
         var key = Guid.NewGuid().ToString("N");
-        var handle = await _tasks.TriggerAsync<KeyedParentTask>(new KeyedParentPayload(key, scope));
+        var handle = await _tasks.For<KeyedParentTask>().TriggerAsync(new KeyedParentPayload(key, scope));
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent");
 
         Assert.Equal(RunStatus.Completed, run.Status);

@@ -16,7 +16,7 @@ public sealed class ConcurrencyTests(TwoSiloClusterFixture fixture)
     {
         Probe.Reset("limited");
         var handles = await Task.WhenAll(Enumerable.Range(0, 60).Select(i =>
-            _tasks.TriggerAsync<LimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(40), i))));
+            _tasks.For<LimitedTask>().TriggerAsync(new HoldPayload(TimeSpan.FromMilliseconds(40), i))));
 
         var runs = await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "60 limited runs");
 
@@ -35,7 +35,7 @@ public sealed class ConcurrencyTests(TwoSiloClusterFixture fixture)
     {
         Probe.Reset("unlimited");
         var handles = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            _tasks.TriggerAsync<UnlimitedTask>(new HoldPayload(TimeSpan.FromMilliseconds(500), i))));
+            _tasks.For<UnlimitedTask>().TriggerAsync(new HoldPayload(TimeSpan.FromMilliseconds(500), i))));
 
         await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "30 unlimited runs");
 
@@ -56,7 +56,7 @@ public sealed class QueueOrderTests(ClusterFixture fixture)
         var handles = new List<RunHandle>();
         for (var i = 0; i < 12; i++)
         {
-            handles.Add(await fixture.Tasks.TriggerAsync<OneAtATimeTask>(new HoldPayload(TimeSpan.FromMilliseconds(20), i)));
+            handles.Add(await fixture.Tasks.For<OneAtATimeTask>().TriggerAsync(new HoldPayload(TimeSpan.FromMilliseconds(20), i)));
         }
 
         await Task.WhenAll(handles.Select(h => fixture.Tasks.Runs.PollAsync(h.Id))).Within(TimeSpan.FromSeconds(30), "the runs");

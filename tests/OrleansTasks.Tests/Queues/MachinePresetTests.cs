@@ -24,7 +24,7 @@ public sealed class MachinePresetTests(MachineFixture fixture, ITestOutputHelper
     private async Task<TaskRun[]> RunManyAsync(MachinePreset machine)
     {
         var handles = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
-            _tasks.TriggerAsync<EchoTask>(new EchoPayload(i), new TriggerOptions { Machine = machine })));
+            _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(i), new TriggerOptions { Machine = machine })));
         var runs = await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the runs");
         Assert.All(runs, r => Assert.Equal(RunStatus.Completed, r.Status));
         Assert.All(runs, r => Assert.Equal(machine, r.Machine));
@@ -35,7 +35,7 @@ public sealed class MachinePresetTests(MachineFixture fixture, ITestOutputHelper
     [Fact]
     public async Task ARunWhosePresetNoSiloServes_WaitsQueuedAndSaysWhy()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Machine = MachinePreset.Large2x });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Machine = MachinePreset.Large2x });
 
         var run = await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.WaitingFor is not null, s_timeout, "the run to say why it waits");
         Assert.Equal(RunStatus.Queued, run.Status);

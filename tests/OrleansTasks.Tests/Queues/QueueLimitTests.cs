@@ -15,8 +15,8 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
     {
         var key = Guid.NewGuid().ToString("N");
         var handles = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => i % 2 == 0
-            ? _tasks.TriggerAsync<PoolTaskA>(new PoolPayload(key, TimeSpan.FromMilliseconds(60), i))
-            : _tasks.TriggerAsync<PoolTaskB>(new PoolPayload(key, TimeSpan.FromMilliseconds(60), i))));
+            ? _tasks.For<PoolTaskA>().TriggerAsync(new PoolPayload(key, TimeSpan.FromMilliseconds(60), i))
+            : _tasks.For<PoolTaskB>().TriggerAsync(new PoolPayload(key, TimeSpan.FromMilliseconds(60), i))));
 
         var runs = await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the pool runs");
 
@@ -29,13 +29,13 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
     [Fact]
     public async Task TriggerNamingAQueue_RunsInIt_AndAnUndefinedQueueIsRefused()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), new TriggerOptions { Queue = "pool" });
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Queue = "pool" });
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run on the pool queue");
         Assert.Equal("pool", run.Queue);
         Assert.Equal("pool", run.GetOutput<EchoOutput>()!.Queue);
 
         var error = await Assert.ThrowsAsync<InvalidTriggerException>(() =>
-            _tasks.TriggerAsync<EchoTask>(new EchoPayload(2), new TriggerOptions { Queue = "no-such-queue" }));
+            _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(2), new TriggerOptions { Queue = "no-such-queue" }));
         Assert.Contains("'no-such-queue' is not defined", error.Message, StringComparison.Ordinal);
     }
 
@@ -47,7 +47,7 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
         var handles = await Task.WhenAll(Enumerable.Range(0, 32).Select(i =>
         {
             var tenant = tenants[i % tenants.Length];
-            return _tasks.TriggerAsync<TenantTask>(
+            return _tasks.For<TenantTask>().TriggerAsync(
                 new TenantPayload(key, tenant, TimeSpan.FromMilliseconds(80), i),
                 new TriggerOptions { ConcurrencyKey = tenant });
         }));
@@ -73,7 +73,7 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
     {
         var key = Guid.NewGuid().ToString("N");
         var handles = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
-            _tasks.TriggerAsync<RatedTask>(new KeyPayload($"{key}-{i}"), new TriggerOptions { ConcurrencyKey = i % 2 == 0 ? "even" : "odd" })));
+            _tasks.For<RatedTask>().TriggerAsync(new KeyPayload($"{key}-{i}"), new TriggerOptions { ConcurrencyKey = i % 2 == 0 ? "even" : "odd" })));
 
         var runs = await Task.WhenAll(handles.Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the rated runs");
 
@@ -101,13 +101,13 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
         var key = Guid.NewGuid().ToString("N");
 
         // The first run holds the only slot while the others queue behind it.
-        var blocker = await _tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, 0, TimeSpan.FromMilliseconds(800)));
+        var blocker = await _tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, 0, TimeSpan.FromMilliseconds(800)));
         await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(blocker.Id), r => r.Status == RunStatus.Executing, s_timeout, "the blocker to start");
         int?[] priorities = [null, 5, null, 60, 5];
         var handles = new List<RunHandle>();
         for (var i = 0; i < priorities.Length; i++)
         {
-            handles.Add(await _tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, i + 1), new TriggerOptions { Priority = priorities[i] }));
+            handles.Add(await _tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, i + 1), new TriggerOptions { Priority = priorities[i] }));
         }
 
         await Task.WhenAll(handles.Append(blocker).Select(h => _tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "the ordered runs");
@@ -128,7 +128,7 @@ public sealed class QueueLimitTests(TwoSiloClusterFixture fixture)
         var paused = await _tasks.Queues.PauseAsync("ordered");
         Assert.True(paused.Paused);
         var key = Guid.NewGuid().ToString("N");
-        var handle = await _tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, 1));
+        var handle = await _tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, 1));
         await Eventually.Poll(() => _tasks.Queues.RetrieveAsync("ordered"), q => q.Queued >= 1, s_timeout, "the run to wait in the paused queue");
         Assert.Equal(RunStatus.Queued, (await _tasks.Runs.RetrieveAsync(handle.Id)).Status);
 
@@ -160,9 +160,9 @@ public sealed class EnvironmentLimitTests(SmallEnvironmentFixture fixture)
         var hold = TimeSpan.FromMilliseconds(60);
         var handles = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => (i % 3) switch
         {
-            0 => tasks.TriggerAsync<TenantTask>(new TenantPayload(key, $"t{i % 4}", hold, i), new TriggerOptions { ConcurrencyKey = $"t{i % 4}" }),
-            1 => tasks.TriggerAsync<OrderedTask>(new OrderedPayload(key, i, hold)),
-            _ => tasks.TriggerAsync<PoolTaskA>(new PoolPayload(key, hold, i)),
+            0 => tasks.For<TenantTask>().TriggerAsync(new TenantPayload(key, $"t{i % 4}", hold, i), new TriggerOptions { ConcurrencyKey = $"t{i % 4}" }),
+            1 => tasks.For<OrderedTask>().TriggerAsync(new OrderedPayload(key, i, hold)),
+            _ => tasks.For<PoolTaskA>().TriggerAsync(new PoolPayload(key, hold, i)),
         }));
 
         var runs = await Task.WhenAll(handles.Select(h => tasks.Runs.PollAsync(h.Id))).Within(TimeSpan.FromSeconds(60), "the runs");

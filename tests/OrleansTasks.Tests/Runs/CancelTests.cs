@@ -13,7 +13,7 @@ public sealed class CancelTests(ClusterFixture fixture)
     [Fact]
     public async Task CancelAsync_QueuedRun_CanceledAtOnceAndLeavesTheQueue()
     {
-        var handle = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload());
+        var handle = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload());
         var queue = fixture.Grains.GetGrain<IQueueGrain>("paused-queue");
         await Eventually.Poll(() => queue.GetInfoAsync(), q => q.Queued >= 1, s_timeout, "the run to be queued");
         var queuedBefore = (await queue.GetInfoAsync()).Queued;
@@ -31,7 +31,7 @@ public sealed class CancelTests(ClusterFixture fixture)
     public async Task CancelAsync_ExecutingRun_FiresItsTokenAndEndsCanceled()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<CooperativeSleepTask>(new SleepPayload(TimeSpan.FromMinutes(5), key));
+        var handle = await _tasks.For<CooperativeSleepTask>().TriggerAsync(new SleepPayload(TimeSpan.FromMinutes(5), key));
         await Probe.WhenStarted(key).Within(s_timeout, "the attempt to start");
 
         var cancelled = await _tasks.Runs.CancelAsync(handle.Id);
@@ -47,7 +47,7 @@ public sealed class CancelTests(ClusterFixture fixture)
     [Fact]
     public async Task CancelAsync_FinishedRun_LeavesItAsItIs()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(3));
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(3));
         await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
         var after = await _tasks.Runs.CancelAsync(handle.Id);
@@ -65,7 +65,7 @@ public sealed class CancelTests(ClusterFixture fixture)
     [Fact]
     public async Task PollAsync_CallerGivesUp_ThrowsOperationCanceledAndRunGoesOn()
     {
-        var handle = await _tasks.TriggerAsync<PausedTask>(new EmptyPayload());
+        var handle = await _tasks.For<PausedTask>().TriggerAsync(new EmptyPayload());
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _tasks.Runs.PollAsync(handle.Id, giveUp.Token));

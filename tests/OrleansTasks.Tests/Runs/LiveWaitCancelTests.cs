@@ -16,7 +16,7 @@ public sealed class LiveWaitCancelTests(LiveWaitFixture fixture)
     public async Task CancelAsync_RunWaitingLive_TheWaitThrowsOperationCanceled(bool forToken)
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<CancellableWaitTask>(new CancellableWaitPayload(key, forToken));
+        var handle = await _tasks.For<CancellableWaitTask>().TriggerAsync(new CancellableWaitPayload(key, forToken));
         await Probe.WhenStarted(key).Within(s_timeout, "the attempt to start");
         await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Journal.Any(j => j.Kind is "Wait" or "WaitToken"), s_timeout, "the wait to be journaled");
 

@@ -12,7 +12,7 @@ public sealed class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task FailingTask_RetriesByPolicyThenFails_WaitingTheRetryDelaysBetweenAttempts()
     {
-        var handle = await _tasks.TriggerAsync<AlwaysFailsTask>(new EmptyPayload());
+        var handle = await _tasks.For<AlwaysFailsTask>().TriggerAsync(new EmptyPayload());
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the failing run");
 
@@ -38,7 +38,7 @@ public sealed class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task FailingTask_SucceedsOnALaterAttempt_CompletesWithEarlierAttemptsRecorded()
     {
-        var handle = await _tasks.TriggerAsync<SucceedsOnAttemptTask>(new SucceedsOnPayload(3));
+        var handle = await _tasks.For<SucceedsOnAttemptTask>().TriggerAsync(new SucceedsOnPayload(3));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -51,7 +51,7 @@ public sealed class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task MaxAttemptsOverride_OnTrigger_LimitsAttempts()
     {
-        var handle = await _tasks.TriggerAsync<SucceedsOnAttemptTask>(new SucceedsOnPayload(3), new TriggerOptions { MaxAttempts = 2 });
+        var handle = await _tasks.For<SucceedsOnAttemptTask>().TriggerAsync(new SucceedsOnPayload(3), new TriggerOptions { MaxAttempts = 2 });
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
@@ -63,7 +63,7 @@ public sealed class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task AbortTaskRunException_FailsTheRunAtOnce()
     {
-        var handle = await _tasks.TriggerAsync<AbortingTask>(new EmptyPayload());
+        var handle = await _tasks.For<AbortingTask>().TriggerAsync(new EmptyPayload());
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the aborted run");
 
@@ -78,7 +78,7 @@ public sealed class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task RetrieveAsync_WhileWaitingToRetry_ShowsQueuedWithNextAttemptTimeAndCanBeCancelled()
     {
-        var handle = await _tasks.TriggerAsync<SlowRetryTask>(new SlowRetryPayload());
+        var handle = await _tasks.For<SlowRetryTask>().TriggerAsync(new SlowRetryPayload());
 
         var waiting = await Eventually.Poll(
             () => _tasks.Runs.RetrieveAsync(handle.Id),

@@ -18,7 +18,7 @@ public sealed class RunUpdateTests(ClusterFixture fixture)
     [Fact]
     public async Task ARunThatSuspendsAndReplays_IsOneUpdatePerChange_InSequence_EndingWithItsFinalState()
     {
-        var handle = await _tasks.TriggerAsync<StepWaitStepTask>(new StepWaitPayload(Guid.NewGuid().ToString("N"), TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<StepWaitStepTask>().TriggerAsync(new StepWaitPayload(Guid.NewGuid().ToString("N"), TimeSpan.FromSeconds(2)));
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
         var updates = await FinalUpdatesOf(run);
@@ -30,7 +30,7 @@ public sealed class RunUpdateTests(ClusterFixture fixture)
     [Fact]
     public async Task ARunThatRetries_ShowsEachAttemptAndTheQueueBetween()
     {
-        var handle = await _tasks.TriggerAsync<SucceedsOnAttemptTask>(new SucceedsOnPayload(2));
+        var handle = await _tasks.For<SucceedsOnAttemptTask>().TriggerAsync(new SucceedsOnPayload(2));
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
 
         var updates = await FinalUpdatesOf(run);

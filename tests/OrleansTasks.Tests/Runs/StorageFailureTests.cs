@@ -13,7 +13,7 @@ public sealed class StorageFailureTests(ClusterFixture fixture)
     [Fact]
     public async Task APermanentFailure_IsAStorageException_NotTheProvidersException_AndNoRunIsMade()
     {
-        var error = await Assert.ThrowsAsync<StorageException>(() => _tasks.TriggerAsync<EchoTask>(new EchoPayload(1, FaultyRunStore.Permanent)));
+        var error = await Assert.ThrowsAsync<StorageException>(() => _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1, FaultyRunStore.Permanent)));
 
         Assert.False(error.IsTransient);
         Assert.Equal(OrleansTasksErrorCodes.Storage, error.Code);
@@ -24,7 +24,7 @@ public sealed class StorageFailureTests(ClusterFixture fixture)
     [Fact]
     public async Task ATransientFailure_IsRetriedByTheClient_AndTheTriggerLands()
     {
-        var handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1, FaultyRunStore.TwiceTransient));
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1, FaultyRunStore.TwiceTransient));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
         Assert.Equal(RunStatus.Completed, run.Status);

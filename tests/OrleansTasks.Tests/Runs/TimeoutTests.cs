@@ -14,7 +14,7 @@ public sealed class TimeoutTests(ClusterFixture fixture)
     public async Task AttemptPastMaxDuration_CancelledThroughItsTokenAndRunEndsTimedOut()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<CooperativeSleepTask>(new SleepPayload(TimeSpan.FromMinutes(5), key));
+        var handle = await _tasks.For<CooperativeSleepTask>().TriggerAsync(new SleepPayload(TimeSpan.FromMinutes(5), key));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run to time out");
 
@@ -28,7 +28,7 @@ public sealed class TimeoutTests(ClusterFixture fixture)
     [Fact]
     public async Task TaskIgnoringItsToken_StillEndsTimedOutAtTheDeadline()
     {
-        var handle = await _tasks.TriggerAsync<StubbornSleepTask>(new SleepPayload(TimeSpan.FromSeconds(20)));
+        var handle = await _tasks.For<StubbornSleepTask>().TriggerAsync(new SleepPayload(TimeSpan.FromSeconds(20)));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(TimeSpan.FromSeconds(15), "the run to time out");
 

@@ -29,7 +29,7 @@ public sealed class TraceTests(ClusterFixture fixture)
             .AddInMemoryExporter(exported)
             .Build();
 
-        var handle = await _tasks.TriggerAsync<TracedParentTask>(new NumberPayload(21), cancellationToken: TestContext.Current.CancellationToken);
+        var handle = await _tasks.For<TracedParentTask>().TriggerAsync(new NumberPayload(21), cancellationToken: TestContext.Current.CancellationToken);
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent run");
         var childId = parent.GetOutput<TracedOutput>()!.ChildRunId;
         var tree = await WaitForTreeAsync(provider, exported, handle.Id, childId);
@@ -84,7 +84,7 @@ public sealed class TraceTests(ClusterFixture fixture)
         {
             Assert.NotNull(request);
             root = request.Context;
-            handle = await _tasks.TriggerAsync<TracedParentTask>(new NumberPayload(5), cancellationToken: TestContext.Current.CancellationToken);
+            handle = await _tasks.For<TracedParentTask>().TriggerAsync(new NumberPayload(5), cancellationToken: TestContext.Current.CancellationToken);
         }
 
         var parent = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the parent run");
@@ -113,7 +113,7 @@ public sealed class TraceTests(ClusterFixture fixture)
         {
             Assert.NotNull(request);
             root = request.Context;
-            handle = await _tasks.TriggerAsync<EchoTask>(new EchoPayload(1), cancellationToken: TestContext.Current.CancellationToken);
+            handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), cancellationToken: TestContext.Current.CancellationToken);
         }
 
         await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");

@@ -13,7 +13,7 @@ public sealed class WaitpointTokenTests(ClusterFixture fixture)
     public async Task ForTokenAsync_CompletedFromOutside_RunResumesWithTheData()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<TokenWaitTask>(new TokenPayload(key, TimeSpan.FromMinutes(5)));
+        var handle = await _tasks.For<TokenWaitTask>().TriggerAsync(new TokenPayload(key, TimeSpan.FromMinutes(5)));
         var token = await FindTokenAsync(key);
 
         var completed = await _tasks.Waitpoints.CompleteTokenAsync(token.Id, new Approval("ada"));
@@ -52,7 +52,7 @@ public sealed class WaitpointTokenTests(ClusterFixture fixture)
     public async Task ForTokenAsync_TokenTimesOut_RunGetsNotOkWithTheTimeout()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<TokenWaitTask>(new TokenPayload(key, TimeSpan.FromSeconds(2)));
+        var handle = await _tasks.For<TokenWaitTask>().TriggerAsync(new TokenPayload(key, TimeSpan.FromSeconds(2)));
 
         var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run");
         var output = run.GetOutput<TokenOutput>()!;
@@ -103,7 +103,7 @@ public sealed class WaitpointTokenTests(ClusterFixture fixture)
     public async Task CancelAsync_RunWaitingForAToken_CanceledAndTheTokenCanStillBeCompleted()
     {
         var key = Guid.NewGuid().ToString();
-        var handle = await _tasks.TriggerAsync<TokenWaitTask>(new TokenPayload(key, TimeSpan.FromMinutes(5)));
+        var handle = await _tasks.For<TokenWaitTask>().TriggerAsync(new TokenPayload(key, TimeSpan.FromMinutes(5)));
         var token = await FindTokenAsync(key);
         await Eventually.Poll(() => _tasks.Runs.RetrieveAsync(handle.Id), r => r.Status == RunStatus.Waiting, s_timeout, "the run to wait");
 
