@@ -66,6 +66,13 @@ internal sealed record JournalOp
     /// <summary>For children to trigger, one request per child.</summary>
     [Id(9)]
     public IReadOnlyList<TriggerRequest>? Children { get; init; }
+
+    /// <summary>
+    /// Not a new operation: the code stops waiting at <see cref="Key"/> (a wait recorded as <see cref="Kind"/>), because
+    /// the cancellation token it passed fired.
+    /// </summary>
+    [Id(10)]
+    public bool Abandon { get; init; }
 }
 
 /// <summary>Whether a journaled operation has its result. Engine wire type.</summary>
@@ -113,6 +120,10 @@ internal sealed record JournalOpResult
     /// <summary>The batch id, for a batch of children.</summary>
     [Id(6)]
     public string? BatchId { get; init; }
+
+    /// <summary>A wait the code abandoned when its cancellation token fired: the operation throws <see cref="OperationCanceledException"/>.</summary>
+    [Id(7)]
+    public bool Abandoned { get; init; }
 
     /// <summary>A completed operation with no result.</summary>
     public static JournalOpResult Done { get; } = new() { Status = JournalOpStatus.Completed };

@@ -8,5 +8,11 @@ namespace OrleansTasks;
 /// <param name="CreatedAt">When it was first made.</param>
 /// <param name="CompletedAt">When its result came.</param>
 /// <param name="ChildRunIds">The runs a trigger created, in item order; empty for other operations.</param>
+/// <param name="Abandoned">
+/// A wait the code stopped waiting for because the cancellation token it passed fired: it completed with no result, and
+/// a replay throws <see cref="OperationCanceledException"/> there again.
+/// </param>
 [GenerateSerializer, Alias("ot.JournalRecord")]
-public sealed record JournalRecord(string Position, string Kind, string Name, bool Completed, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, IReadOnlyList<string> ChildRunIds);
+public sealed record JournalRecord(
+    string Position, string Kind, string Name, bool Completed, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, IReadOnlyList<string> ChildRunIds,
+    bool Abandoned = false);

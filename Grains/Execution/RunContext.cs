@@ -122,100 +122,105 @@ internal sealed class RunContext : TaskContext
         {
             await action().ConfigureAwait(false);
             return true;
-        });
+        }, CancellationToken.None);
     }
 
-    public override Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action)
+    public override Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(name);
         ArgumentNullException.ThrowIfNull(action);
         var key = Allocate("StepAsync");
-        return StepCoreAsync(key, name, action);
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<T>(cancellationToken) : StepCoreAsync(key, name, action, cancellationToken);
     }
 
-    public override Task<RunHandle> TriggerAsync(BatchTaskItem item)
+    public override Task<RunHandle> TriggerAsync(BatchTaskItem item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         var key = Allocate("TriggerAsync");
-        return TriggerCoreAsync(key, [item]);
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<RunHandle>(cancellationToken) : TriggerCoreAsync(key, [item]);
 
         async Task<RunHandle> TriggerCoreAsync(string key, List<BatchTaskItem> items) =>
-            (await ChildrenAsync(key, JournalOpKind.Trigger, items).ConfigureAwait(false)).Handles![0];
+            (await ChildrenAsync(key, JournalOpKind.Trigger, items, CancellationToken.None).ConfigureAwait(false)).Handles![0];
     }
 
-    public override Task<TaskRunResult> TriggerAndWaitAsync(BatchTaskItem item)
+    public override Task<TaskRunResult> TriggerAndWaitAsync(BatchTaskItem item, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
         var key = Allocate("TriggerAndWaitAsync");
-        return WaitCoreAsync(key, [item]);
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<TaskRunResult>(cancellationToken) : WaitCoreAsync(key, [item]);
 
         async Task<TaskRunResult> WaitCoreAsync(string key, List<BatchTaskItem> items) =>
-            ToResult((await ChildrenAsync(key, JournalOpKind.TriggerAndWait, items).ConfigureAwait(false)).Children![0]);
+            ToResult((await ChildrenAsync(key, JournalOpKind.TriggerAndWait, items, cancellationToken).ConfigureAwait(false)).Children![0]);
     }
 
-    public override Task<BatchHandle> BatchTriggerAsync(IEnumerable<BatchTaskItem> items)
+    public override Task<BatchHandle> BatchTriggerAsync(IEnumerable<BatchTaskItem> items, CancellationToken cancellationToken = default)
     {
         var list = Materialize(items);
         var key = Allocate("BatchTriggerAsync");
-        return BatchCoreAsync(key, list);
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<BatchHandle>(cancellationToken) : BatchCoreAsync(key, list);
 
         async Task<BatchHandle> BatchCoreAsync(string key, List<BatchTaskItem> items)
         {
-            var result = await ChildrenAsync(key, JournalOpKind.Trigger, items).ConfigureAwait(false);
+            var result = await ChildrenAsync(key, JournalOpKind.Trigger, items, CancellationToken.None).ConfigureAwait(false);
             return new BatchHandle(result.BatchId ?? RunIds.ForChildBatch(RunId, Attempt, key), result.Handles!);
         }
     }
 
-    public override Task<IReadOnlyList<TaskRunResult>> BatchTriggerAndWaitAsync(IEnumerable<BatchTaskItem> items)
+    public override Task<IReadOnlyList<TaskRunResult>> BatchTriggerAndWaitAsync(IEnumerable<BatchTaskItem> items, CancellationToken cancellationToken = default)
     {
         var list = Materialize(items);
         var key = Allocate("BatchTriggerAndWaitAsync");
-        return BatchWaitCoreAsync(key, list);
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<IReadOnlyList<TaskRunResult>>(cancellationToken) : BatchWaitCoreAsync(key, list);
 
         async Task<IReadOnlyList<TaskRunResult>> BatchWaitCoreAsync(string key, List<BatchTaskItem> items)
         {
-            var result = await ChildrenAsync(key, JournalOpKind.TriggerAndWait, items).ConfigureAwait(false);
+            var result = await ChildrenAsync(key, JournalOpKind.TriggerAndWait, items, cancellationToken).ConfigureAwait(false);
             return [.. result.Children!.Select(ToResult)];
         }
     }
 
     protected internal override TimeProvider Time => _time;
 
-    protected internal override Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast = false)
+    protected internal override Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast, CancellationToken cancellationToken)
     {
         var key = Allocate(isDuration ? "Wait.ForAsync" : "Wait.UntilAsync");
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         var op = NewOp(key, JournalOpKind.Wait, isDuration ? "for" : "until") with { DueAt = until };
         if (throwIfInThePast && until < _time.GetUtcNow() && Recorded(key, op.Kind, op.Name) is null)
         {
             throw new InvalidRequestException($"{until:O} is in the past.", nameof(until));
         }
 
-        return RunAsync(op);
+        return RunAsync(op, cancellationToken);
     }
 
-    protected internal override Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options)
+    protected internal override Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         WaitpointValidation.Validate(options);
         var key = Allocate("Wait.CreateTokenAsync");
-        return CreateCoreAsync(NewOp(key, JournalOpKind.CreateToken, "token") with { TokenOptions = options });
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<WaitpointToken>(cancellationToken) : CreateCoreAsync(NewOp(key, JournalOpKind.CreateToken, "token") with { TokenOptions = options });
 
         async Task<WaitpointToken> CreateCoreAsync(JournalOp op)
         {
-            var result = await RunAsync(op).ConfigureAwait(false);
+            var result = await RunAsync(op, CancellationToken.None).ConfigureAwait(false);
             return result.Token ?? JsonSerializer.Deserialize<WaitpointToken>(result.ResultJson!, TaskJson.Options)!;
         }
     }
 
-    protected internal override Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId)
+    protected internal override Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId, CancellationToken cancellationToken)
     {
         Guard.NotBlank(tokenId);
         var key = Allocate("Wait.ForTokenAsync");
-        return WaitCoreAsync(NewOp(key, JournalOpKind.WaitToken, "token") with { TokenId = tokenId });
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled<(bool, string?, TaskRunError?)>(cancellationToken) : WaitCoreAsync(NewOp(key, JournalOpKind.WaitToken, "token") with { TokenId = tokenId });
 
         async Task<(bool, string?, TaskRunError?)> WaitCoreAsync(JournalOp op)
         {
-            var result = await RunAsync(op).ConfigureAwait(false);
+            var result = await RunAsync(op, cancellationToken).ConfigureAwait(false);
             return (result.Error is null, result.ResultJson, result.Error);
         }
     }
@@ -301,6 +306,10 @@ internal sealed class RunContext : TaskContext
         }
     }
 
+    /// <summary>
+    /// Takes the next journal position for <paramref name="operation"/>. It is taken even when the caller's token has
+    /// fired already (the operation then records nothing), so the positions after it are the same on every replay.
+    /// </summary>
     private string Allocate(string operation)
     {
         if (_inStep.Value is not null)
@@ -318,7 +327,7 @@ internal sealed class RunContext : TaskContext
         return _keys.Next();
     }
 
-    private async Task<T> StepCoreAsync<T>(string key, string name, Func<CancellationToken, Task<T>> action)
+    private async Task<T> StepCoreAsync<T>(string key, string name, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
         if (Recorded(key, JournalOpKind.Step, name) is { Status: JournalOpStatus.Completed } recorded)
         {
@@ -332,7 +341,9 @@ internal sealed class RunContext : TaskContext
         using var activity = OrleansTasksTelemetry.Source.StartActivity($"step {name}");
         try
         {
-            result = await action(_cancellation.Token).ConfigureAwait(false);
+            // The action sees the attempt's token and the caller's together; a step cut short is not recorded.
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_cancellation.Token, cancellationToken) : null;
+            result = await action(linked?.Token ?? _cancellation.Token).ConfigureAwait(false);
             json = JsonSerializer.Serialize(result, TaskJson.Options);
 
             // Done but not yet recorded: a run grain going away waits for this and records it itself (DrainAsync).
@@ -352,7 +363,7 @@ internal sealed class RunContext : TaskContext
 
         try
         {
-            await RunAsync(NewOp(key, JournalOpKind.Step, name) with { ResultJson = json }).ConfigureAwait(false);
+            await RunAsync(NewOp(key, JournalOpKind.Step, name) with { ResultJson = json }, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -362,7 +373,7 @@ internal sealed class RunContext : TaskContext
         return result;
     }
 
-    private Task<JournalOpResult> ChildrenAsync(string key, JournalOpKind kind, List<BatchTaskItem> items)
+    private Task<JournalOpResult> ChildrenAsync(string key, JournalOpKind kind, List<BatchTaskItem> items, CancellationToken cancellationToken)
     {
         var children = items.Select(item => new TriggerRequest
         {
@@ -378,11 +389,15 @@ internal sealed class RunContext : TaskContext
             name += $"×{items.Count}";
         }
 
-        return RunAsync(NewOp(key, kind, name) with { Children = children });
+        return RunAsync(NewOp(key, kind, name) with { Children = children }, cancellationToken);
     }
 
-    /// <summary>Answers an operation from the journal the execution started with, or records it with the run grain.</summary>
-    private async Task<JournalOpResult> RunAsync(JournalOp op)
+    /// <summary>
+    /// Answers an operation from the journal the execution started with, or records it with the run grain. A wait
+    /// stops when <paramref name="cancellationToken"/> fires: the run records it as abandoned, so a replay stops there
+    /// too, and the code gets <see cref="OperationCanceledException"/> once the run holds its slot again.
+    /// </summary>
+    private async Task<JournalOpResult> RunAsync(JournalOp op, CancellationToken cancellationToken)
     {
         var wait = AsWait(op);
         if (Recorded(op.Key, op.Kind, op.Name) is { Status: JournalOpStatus.Completed } recorded)
@@ -393,7 +408,7 @@ internal sealed class RunContext : TaskContext
                 await hooks(wait, true, op.Key).ConfigureAwait(false);
             }
 
-            return recorded;
+            return ThrowIfAbandoned(recorded, op, cancellationToken);
         }
 
         using var activity = wait is null ? null : OrleansTasksTelemetry.Source.StartActivity($"wait {wait.Kind}");
@@ -443,7 +458,7 @@ internal sealed class RunContext : TaskContext
                 {
                     // The wait also ends when the execution's token fires (the run was cancelled or ran out of time), so
                     // the code unwinds at once instead of sitting in the wait until the cancel timeout abandons it.
-                    result = await waiter.Task.WaitAsync(_cancellation.Token).ConfigureAwait(false);
+                    result = await WaitForResultAsync(op, waiter, cancellationToken).ConfigureAwait(false);
                 }
                 catch (RunSuspendedException)
                 {
@@ -472,9 +487,54 @@ internal sealed class RunContext : TaskContext
                     await hooks(wait!, true, op.Key).ConfigureAwait(false);
                 }
 
-                return result;
+                return ThrowIfAbandoned(result, op, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The pending operation's result, delivered when it comes. It also ends when the execution's token fires (the run
+    /// was cancelled, ran out of time or suspends), so the code unwinds at once. When the caller's token fires first,
+    /// the run is told the code stopped waiting, and the answer (abandoned, or the result if the wait ended first) is
+    /// still delivered like any result, once the run holds its slot.
+    /// </summary>
+    private async Task<JournalOpResult> WaitForResultAsync(JournalOp op, TaskCompletionSource<JournalOpResult> waiter, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return await waiter.Task.WaitAsync(_cancellation.Token).ConfigureAwait(false);
+        }
+
+        using (var either = CancellationTokenSource.CreateLinkedTokenSource(_cancellation.Token, cancellationToken))
+        {
+            try
+            {
+                return await waiter.Task.WaitAsync(either.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested && cancellationToken.IsCancellationRequested)
+            {
+                // The caller stopped waiting; the attempt goes on.
+            }
+        }
+
+        if (!waiter.Task.IsCompleted)
+        {
+            Touch();
+            var answer = await JournalAsync(op with { Abandon = true, Children = null, TokenOptions = null }).ConfigureAwait(false);
+            if (answer.Status == JournalOpStatus.Stale)
+            {
+                Suspend();
+                throw new RunSuspendedException(_cancellation.Token);
+            }
+        }
+
+        return await waiter.Task.WaitAsync(_cancellation.Token).ConfigureAwait(false);
+    }
+
+    private static JournalOpResult ThrowIfAbandoned(JournalOpResult result, JournalOp op, CancellationToken cancellationToken) =>
+        result.Abandoned
+            ? throw new OperationCanceledException(
+                $"{Journal.JournalEntry.Describe(op.Kind, op.Name)} at {op.Key} was abandoned when the cancellation token passed to it fired.", cancellationToken)
+            : result;
 
     /// <summary>
     /// Sends the operation to the run grain. A silo dying or the cluster reconfiguring is no failure of the attempt:

@@ -46,6 +46,9 @@ internal sealed class JournalEntry
     /// <summary>True for a wait that was pending when an execution unwound: the replay that passes it is the run's resume.</summary>
     public bool Unwound { get; set; }
 
+    /// <summary>A wait the code stopped waiting for when its cancellation token fired; completed with no result.</summary>
+    public bool Abandoned { get; set; }
+
     /// <summary>A wait that gives up the run's slot while pending: children, tokens, and long timed waits.</summary>
     [JsonIgnore]
     public bool IsExternalWait => Kind is JournalOpKind.TriggerAndWait or JournalOpKind.WaitToken;
@@ -76,7 +79,8 @@ internal sealed class JournalEntry
         Children = Kind == JournalOpKind.TriggerAndWait && Completed ? [.. ChildResults!.Select(r => r!)] : null,
         Handles = Kind == JournalOpKind.Trigger ? [.. ChildRunIds!.Select((id, i) => new RunHandle(id, ChildTaskIds![i]))] : null,
         BatchId = BatchId,
+        Abandoned = Abandoned,
     };
 
-    public JournalRecord ToRecord() => new(Key, Kind.ToString(), Name, Completed, CreatedAt, CompletedAt, [.. ChildRunIds ?? []]);
+    public JournalRecord ToRecord() => new(Key, Kind.ToString(), Name, Completed, CreatedAt, CompletedAt, [.. ChildRunIds ?? []], Abandoned);
 }

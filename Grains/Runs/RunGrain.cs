@@ -229,6 +229,13 @@ internal sealed partial class RunGrain(
             return JournalOpResult.StaleExecution;
         }
 
+        if (op.Abandon)
+        {
+            var abandoned = machine.WaitAbandoned(op);
+            await ApplyAsync();
+            return abandoned;
+        }
+
         if (machine.Recorded(op) is { } known)
         {
             return known;

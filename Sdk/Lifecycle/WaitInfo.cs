@@ -6,7 +6,7 @@ public enum WaitKind
     /// <summary><see cref="Wait.ForAsync"/> or <see cref="Wait.UntilAsync"/>.</summary>
     Duration,
 
-    /// <summary><see cref="Wait.ForTokenAsync{T}(string)"/>.</summary>
+    /// <summary><see cref="Wait.ForTokenAsync{T}(string, CancellationToken)"/>.</summary>
     Token,
 
     /// <summary>One child run: <c>TriggerAndWaitAsync</c>.</summary>

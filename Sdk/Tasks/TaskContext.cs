@@ -13,7 +13,7 @@ namespace OrleansTasks;
 /// run resumes after a long wait, or continues on another silo after its silo died, <c>RunAsync</c> runs again from the
 /// top and each recorded operation returns its recorded result at once, in order, until the code reaches the first
 /// one not yet recorded. Code outside these operations runs again: put side effects that must not repeat in
-/// <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}})"/>.
+/// <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}}, CancellationToken)"/>.
 /// </para>
 /// </remarks>
 public abstract class TaskContext
@@ -106,13 +106,20 @@ public abstract class TaskContext
     /// replay). The name identifies the step: the same code must call the same step at the same place on replay.
     /// </summary>
     /// <param name="name">The step's name, for the journal and the non-determinism check.</param>
-    /// <param name="action">The side effect; its result must serialize to JSON.</param>
+    /// <param name="action">
+    /// The side effect; its result must serialize to JSON. Its token fires when the attempt's does (the run was
+    /// cancelled or ran out of time) or when <paramref name="cancellationToken"/> does.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops the step: one that has fired already throws <see cref="OperationCanceledException"/> before the action
+    /// runs, and the action sees it fire. A step that throws is not recorded, so a replay runs it again.
+    /// </param>
     /// <remarks>
     /// The record is exactly-once; the side effect is at-least-once: if the process dies after the side effect and
     /// before its record is committed, the replay runs the step again. Hand <see cref="StepIdempotencyKey"/> to the
     /// system the step calls, so it can recognize the second call.
     /// </remarks>
-    public abstract Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action);
+    public abstract Task<T> StepAsync<T>(string name, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Inside a step's action: a key for this step that is the same on every replay and every attempt of this run
@@ -123,43 +130,55 @@ public abstract class TaskContext
     /// <exception cref="InvalidOperationException">Read outside a step's action.</exception>
     public abstract string StepIdempotencyKey { get; }
 
-    /// <summary>Runs <paramref name="action"/> once for this attempt, as <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}})"/>.</summary>
-    public Task StepAsync(string name, Func<CancellationToken, Task> action)
+    /// <summary>Runs <paramref name="action"/> once for this attempt, as <see cref="StepAsync{T}(string, Func{CancellationToken, Task{T}}, CancellationToken)"/>.</summary>
+    public Task StepAsync(string name, Func<CancellationToken, Task> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
-        return StepAsync(name, async cancellationToken =>
+        return StepAsync(name, async token =>
         {
-            await action(cancellationToken).ConfigureAwait(false);
+            await action(token).ConfigureAwait(false);
             return true;
-        });
+        }, cancellationToken);
     }
 
     /// <summary>Triggers a child run and goes on without waiting. Recorded, so a replay never triggers it twice.</summary>
-    public abstract Task<RunHandle> TriggerAsync(BatchTaskItem item);
+    /// <param name="item">The child: its task, payload and options.</param>
+    /// <param name="cancellationToken">
+    /// One that has fired already throws <see cref="OperationCanceledException"/> and nothing is triggered; once the
+    /// trigger is sent it is recorded and stands.
+    /// </param>
+    public abstract Task<RunHandle> TriggerAsync(BatchTaskItem item, CancellationToken cancellationToken = default);
 
     /// <summary>Triggers a child run and waits for it to end. The run releases its concurrency slot while it waits.</summary>
-    public abstract Task<TaskRunResult> TriggerAndWaitAsync(BatchTaskItem item);
+    /// <param name="item">The child: its task, payload and options.</param>
+    /// <param name="cancellationToken">
+    /// Stops waiting (see <see cref="Wait"/>): the call throws <see cref="OperationCanceledException"/>, the child is
+    /// not cancelled and runs on, and a replay throws at the same place. One that has fired already triggers nothing.
+    /// </param>
+    public abstract Task<TaskRunResult> TriggerAndWaitAsync(BatchTaskItem item, CancellationToken cancellationToken = default);
 
     /// <summary>Triggers up to 1,000 child runs, of one task or several, and goes on without waiting.</summary>
     /// <exception cref="BatchTooLargeException">More than 1,000 items.</exception>
-    public abstract Task<BatchHandle> BatchTriggerAsync(IEnumerable<BatchTaskItem> items);
+    public abstract Task<BatchHandle> BatchTriggerAsync(IEnumerable<BatchTaskItem> items, CancellationToken cancellationToken = default);
 
     /// <summary>Triggers up to 1,000 child runs, of one task or several, and waits for all; results come in item order.</summary>
+    /// <param name="items">The children.</param>
+    /// <param name="cancellationToken">Stops waiting, as for <see cref="TriggerAndWaitAsync(BatchTaskItem, CancellationToken)"/>.</param>
     /// <exception cref="BatchTooLargeException">More than 1,000 items.</exception>
-    public abstract Task<IReadOnlyList<TaskRunResult>> BatchTriggerAndWaitAsync(IEnumerable<BatchTaskItem> items);
+    public abstract Task<IReadOnlyList<TaskRunResult>> BatchTriggerAndWaitAsync(IEnumerable<BatchTaskItem> items, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Waits until <paramref name="until"/>; <see cref="Wait"/> is the way to call it. A wait already in the journal is
     /// answered from it (a replay never throws for a moment that has passed since).
     /// </summary>
-    protected internal abstract Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast = false);
+    protected internal abstract Task WaitUntilAsync(DateTimeOffset until, bool isDuration, bool throwIfInThePast, CancellationToken cancellationToken);
 
     /// <summary>The clock of the silo running the attempt: waits for a duration count from its now.</summary>
     protected internal virtual TimeProvider Time => TimeProvider.System;
 
     /// <summary>Creates a waitpoint token; <see cref="Wait.CreateTokenAsync"/> is the way to call it.</summary>
-    protected internal abstract Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options);
+    protected internal abstract Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions options, CancellationToken cancellationToken);
 
-    /// <summary>Waits for a token; <see cref="Wait.ForTokenAsync{T}(string)"/> is the way to call it.</summary>
-    protected internal abstract Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId);
+    /// <summary>Waits for a token; <see cref="Wait.ForTokenAsync{T}(string, CancellationToken)"/> is the way to call it.</summary>
+    protected internal abstract Task<(bool IsSuccess, string? OutputJson, TaskRunError? Error)> WaitForTokenAsync(string tokenId, CancellationToken cancellationToken);
 }

@@ -69,41 +69,45 @@ public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinitio
 
     /// <summary>Triggers a run of this task from inside another task's run (a child), without waiting.</summary>
     /// <exception cref="InvalidOperationException">Called outside a running task; use <c>ITaskClient</c> there.</exception>
-    public Task<RunHandle<TOutput>> TriggerAsync(TPayload payload, TriggerOptions? options = null)
+    public Task<RunHandle<TOutput>> TriggerAsync(TPayload payload, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         // Not async on purpose: the journal position is taken in the caller's flow (see TaskContext).
-        var triggering = TaskContext.Require($"{GetType().Name}.TriggerAsync").TriggerAsync(Item(payload, options));
+        var triggering = TaskContext.Require($"{GetType().Name}.TriggerAsync").TriggerAsync(Item(payload, options), cancellationToken);
         return Typed(triggering);
 
         static async Task<RunHandle<TOutput>> Typed(Task<RunHandle> handle) => RunHandle<TOutput>.From(await handle.ConfigureAwait(false));
     }
 
     /// <summary>Triggers a run of this task from inside another task's run and waits for it to end.</summary>
+    /// <param name="payload">The child's payload.</param>
+    /// <param name="options">The child's trigger options.</param>
+    /// <param name="cancellationToken">Stops waiting; the child runs on (see <see cref="TaskContext.TriggerAndWaitAsync"/>).</param>
     /// <exception cref="InvalidOperationException">Called outside a running task; use <c>ITaskClient</c> there.</exception>
-    public Task<TaskRunResult<TOutput>> TriggerAndWaitAsync(TPayload payload, TriggerOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public Task<TaskRunResult<TOutput>> TriggerAndWaitAsync(TPayload payload, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         // Not async on purpose: the journal position is taken in the caller's flow (see TaskContext).
-        var waiting = TaskContext.Require($"{GetType().Name}.TriggerAndWaitAsync").TriggerAndWaitAsync(Item(payload, options));
+        var waiting = TaskContext.Require($"{GetType().Name}.TriggerAndWaitAsync").TriggerAndWaitAsync(Item(payload, options), cancellationToken);
         return Typed(waiting);
 
         static async Task<TaskRunResult<TOutput>> Typed(Task<TaskRunResult> result) => (await result.ConfigureAwait(false)).As<TOutput>();
     }
 
     /// <summary>Triggers up to 1,000 runs of this task from inside another task's run, without waiting.</summary>
-    public Task<BatchHandle<TOutput>> BatchTriggerAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null)
+    public Task<BatchHandle<TOutput>> BatchTriggerAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(payloads);
-        var triggering = TaskContext.Require($"{GetType().Name}.BatchTriggerAsync").BatchTriggerAsync(payloads.Select(p => Item(p, options)));
+        var triggering = TaskContext.Require($"{GetType().Name}.BatchTriggerAsync").BatchTriggerAsync(payloads.Select(p => Item(p, options)), cancellationToken);
         return Typed(triggering);
 
         static async Task<BatchHandle<TOutput>> Typed(Task<BatchHandle> batch) => BatchHandle<TOutput>.From(await batch.ConfigureAwait(false));
     }
 
     /// <summary>Triggers up to 1,000 runs of this task from inside another task's run and waits for all; results in payload order.</summary>
-    public Task<IReadOnlyList<TaskRunResult<TOutput>>> BatchTriggerAndWaitAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null)
+    public Task<IReadOnlyList<TaskRunResult<TOutput>>> BatchTriggerAndWaitAsync(IEnumerable<TPayload> payloads, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(payloads);
-        var waiting = TaskContext.Require($"{GetType().Name}.BatchTriggerAndWaitAsync").BatchTriggerAndWaitAsync(payloads.Select(p => Item(p, options)));
+        var waiting = TaskContext.Require($"{GetType().Name}.BatchTriggerAndWaitAsync").BatchTriggerAndWaitAsync(payloads.Select(p => Item(p, options)), cancellationToken);
         return Typed(waiting);
 
         static async Task<IReadOnlyList<TaskRunResult<TOutput>>> Typed(Task<IReadOnlyList<TaskRunResult>> results) =>

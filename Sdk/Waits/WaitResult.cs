@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace OrleansTasks;
 
-/// <summary>What <see cref="Wait.ForTokenAsync{T}(string)"/> returns: the data the token was completed with, or its timeout.</summary>
+/// <summary>What <see cref="Wait.ForTokenAsync{T}(string, CancellationToken)"/> returns: the data the token was completed with, or its timeout.</summary>
 /// <typeparam name="T">The type of the completion data.</typeparam>
 public sealed class WaitResult<T>
 {

@@ -592,6 +592,43 @@ internal sealed class RunMachine
         return AfterJournaled(entry);
     }
 
+    /// <summary>
+    /// The live code stopped waiting at a pending wait because the cancellation token it passed fired. The wait completes
+    /// as abandoned, so a replay throws there again, and the run goes on as after any wait: the code gets the answer
+    /// once the run holds its slot again. A wait that ended first keeps its result. Children waited for go on running;
+    /// a token's waiter is taken off it.
+    /// </summary>
+    /// <exception cref="NonDeterminismException">The journal holds another operation at this position.</exception>
+    public JournalOpResult WaitAbandoned(JournalOp op)
+    {
+        var state = State;
+        if (state.Status.IsFinal() || state.CurrentAttempt?.Number != op.Attempt || state.Execution != op.Execution)
+        {
+            return JournalOpResult.StaleExecution;
+        }
+
+        if (state.FindEntry(op.Key) is not { } entry || entry.Kind != op.Kind || entry.Name != op.Name || !entry.IsWait)
+        {
+            throw new NonDeterminismException(state.Id, op.Key, state.FindEntry(op.Key)?.Describe() ?? "nothing", JournalEntry.Describe(op.Kind, op.Name));
+        }
+
+        if (entry.Completed)
+        {
+            return entry.ToResult();
+        }
+
+        Waits.Abandon(entry);
+        if (entry.Kind == JournalOpKind.WaitToken)
+        {
+            Emit(new RemoveTokenWaiter(entry.TokenId!));
+        }
+
+        _logger.WaitAbandoned(state.Id, entry.Key, entry.Describe());
+        Save();
+        WaitEnded();
+        return entry.ToResult();
+    }
+
     /// <summary>A child this run waits for ended.</summary>
     public void ChildEnded(ChildNotification notification)
     {

@@ -26,6 +26,9 @@ internal static partial class RunMachineLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} resumed while {Status}.")]
     public static partial void Resumed(this ILogger logger, string runId, string status);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} stopped waiting at {Key} ({Operation}): the code's cancellation token fired.")]
+    public static partial void WaitAbandoned(this ILogger logger, string runId, string key, string operation);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} suspended until {WakeAt}.")]
     public static partial void Suspended(this ILogger logger, string runId, DateTimeOffset wakeAt);
 

@@ -30,6 +30,13 @@ internal sealed class WaitBook(RunState state, TimeProvider time, TimeSpan suspe
         entry.CompletedAt = time.GetUtcNow();
     }
 
+    /// <summary>The code stopped waiting (its cancellation token fired): the wait completes with no result.</summary>
+    public void Abandon(JournalEntry entry)
+    {
+        Complete(entry);
+        entry.Abandoned = true;
+    }
+
     /// <summary>Completes the timed waits that are due; true if any did.</summary>
     public bool CompleteDueTimedWaits()
     {

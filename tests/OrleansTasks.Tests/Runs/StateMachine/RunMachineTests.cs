@@ -431,6 +431,69 @@ public sealed class RunMachineTests
     }
 
     [Fact]
+    public void TokenWait_AbandonedByTheCode_TakesTheSlotBackBeforeTheCodeHearsOfIt_AndLeavesTheToken()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        var token = new WaitpointToken { Id = "wp_1", Status = WaitpointStatus.Waiting, CreatedAt = run.Clock.GetUtcNow(), TimeoutAt = run.Clock.GetUtcNow() + s_short };
+        run.Feed(() => run.Machine.TokenWaitStarted(run.Op(JournalOpKind.WaitToken, "0"), token));
+        Assert.Equal(RunStatus.Waiting, run.State.Status);
+
+        JournalOpResult answer = null!;
+        run.Feed(() => answer = run.Machine.WaitAbandoned(run.Op(JournalOpKind.WaitToken, "0") with { Abandon = true }));
+
+        Assert.True(answer.Abandoned);
+        Assert.Equal(JournalOpStatus.Completed, answer.Status);
+        Assert.True(run.State.Journal[0] is { Completed: true, Abandoned: true });
+        Assert.Equal(new RemoveTokenWaiter("wp_1"), run.Single<RemoveTokenWaiter>());
+        Assert.True(run.Has<AskForSlot>());
+        Assert.False(run.Has<DeliverResult>()); // the code goes on only once the run holds its slot again
+
+        run.Grant();
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.True(run.Single<DeliverResult>().Result.Abandoned);
+        Assert.Equal(new SetTimer(RunTimer.Wait, Due: null), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Wait));
+
+        // The token completing later finds nothing waiting.
+        run.Feed(() => run.Machine.TokenSettled("0", token with { Status = WaitpointStatus.Completed, OutputJson = "1" }));
+        Assert.Empty(run.Last);
+    }
+
+    [Fact]
+    public void TimedWait_KeepingTheSlot_AbandonedByTheCode_IsDeliveredAtOnce()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.TimedWaitStarted(run.Op(JournalOpKind.Wait, "0", run.Clock.GetUtcNow() + s_short)));
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+
+        run.Feed(() => run.Machine.WaitAbandoned(run.Op(JournalOpKind.Wait, "0") with { Abandon = true }));
+
+        Assert.True(run.Single<DeliverResult>().Result.Abandoned);
+        Assert.False(run.Has<AskForSlot>());
+        Assert.Equal(new SetTimer(RunTimer.Wait, Due: null), run.Last.OfType<SetTimer>().Single(t => t.Timer == RunTimer.Wait));
+    }
+
+    [Fact]
+    public void WaitAbandoned_AfterTheWaitEnded_KeepsItsResult_AndFromAStaleExecution_IsRefused()
+    {
+        var run = new MachineHarness();
+        run.Start();
+        run.Feed(() => run.Machine.TimedWaitStarted(run.Op(JournalOpKind.Wait, "0", run.Clock.GetUtcNow() + s_short)));
+        run.Advance(s_short);
+        run.Feed(() => run.Machine.WaitTimerDue(run.Machine.CompleteDueTimedWaits()));
+
+        var late = run.Machine.WaitAbandoned(run.Op(JournalOpKind.Wait, "0") with { Abandon = true });
+        var stale = run.Machine.WaitAbandoned(run.Op(JournalOpKind.Wait, "0") with { Abandon = true, Execution = run.State.Execution + 1 });
+
+        Assert.Equal(JournalOpStatus.Completed, late.Status);
+        Assert.False(late.Abandoned);
+        Assert.False(run.State.Journal[0].Abandoned);
+        Assert.Equal(JournalOpStatus.Stale, stale.Status);
+        Assert.Throws<NonDeterminismException>(() => run.Machine.WaitAbandoned(run.Op(JournalOpKind.WaitToken, "0") with { Abandon = true }));
+    }
+
+    [Fact]
     public void TokenWait_TimesOutAtItsTimeout_WithTheTimeoutError()
     {
         var run = new MachineHarness();
