@@ -6,6 +6,9 @@ public static class OrleansTasksErrorCodes
     /// <summary>A call's argument or request is not valid (<see cref="InvalidRequestException"/>).</summary>
     public const string InvalidRequest = "invalid_request";
 
+    /// <summary>A task's, queue's or silo's setting is not valid (<see cref="InvalidConfigurationException"/>).</summary>
+    public const string InvalidConfiguration = "invalid_configuration";
+
     /// <summary>A trigger's payload or option is not valid (<see cref="InvalidTriggerException"/>).</summary>
     public const string InvalidTrigger = "invalid_trigger";
 

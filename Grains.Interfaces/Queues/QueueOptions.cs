@@ -38,27 +38,27 @@ public sealed record QueueOptions
     public bool IsReference => ConcurrencyLimit is null && TotalConcurrencyLimit is null && RateLimit is null;
 
     /// <summary>Checks the settings, naming <paramref name="owner"/> and the setting in the message.</summary>
-    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    /// <exception cref="InvalidConfigurationException">A setting is out of range.</exception>
     public void Validate(string owner)
     {
         if (Name is not null && string.IsNullOrWhiteSpace(Name))
         {
-            throw new ArgumentException($"{owner}: Queue.Name is blank; leave it null to use the task id.");
+            throw new InvalidConfigurationException($"{owner}: Queue.Name is blank; leave it null to use the task id.");
         }
 
         if (Name is { Length: > MaxNameLength })
         {
-            throw new ArgumentException($"{owner}: Queue.Name is {Name.Length} characters; at most {MaxNameLength} are allowed.");
+            throw new InvalidConfigurationException($"{owner}: Queue.Name is {Name.Length} characters; at most {MaxNameLength} are allowed.");
         }
 
         if (ConcurrencyLimit is < 0 or > MaxConcurrencyLimit)
         {
-            throw new ArgumentException($"{owner}: Queue.ConcurrencyLimit is {ConcurrencyLimit}; it must be between 0 and {MaxConcurrencyLimit:N0}, or null for no limit.");
+            throw new InvalidConfigurationException($"{owner}: Queue.ConcurrencyLimit is {ConcurrencyLimit}; it must be between 0 and {MaxConcurrencyLimit:N0}, or null for no limit.");
         }
 
         if (TotalConcurrencyLimit is < 0 or > MaxConcurrencyLimit)
         {
-            throw new ArgumentException($"{owner}: Queue.TotalConcurrencyLimit is {TotalConcurrencyLimit}; it must be between 0 and {MaxConcurrencyLimit:N0}, or null for no cap.");
+            throw new InvalidConfigurationException($"{owner}: Queue.TotalConcurrencyLimit is {TotalConcurrencyLimit}; it must be between 0 and {MaxConcurrencyLimit:N0}, or null for no cap.");
         }
 
         RateLimit?.Validate(owner);
@@ -74,17 +74,17 @@ public sealed record QueueOptions
 [GenerateSerializer, Alias("ot.QueueRateLimit")]
 public sealed record QueueRateLimit([property: Id(0)] int Limit, [property: Id(1)] TimeSpan Period)
 {
-    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    /// <exception cref="InvalidConfigurationException">A setting is out of range.</exception>
     public void Validate(string owner)
     {
         if (Limit < 1 || Limit > QueueOptions.MaxConcurrencyLimit)
         {
-            throw new ArgumentException($"{owner}: Queue.RateLimit.Limit is {Limit}; it must be between 1 and {QueueOptions.MaxConcurrencyLimit:N0}.");
+            throw new InvalidConfigurationException($"{owner}: Queue.RateLimit.Limit is {Limit}; it must be between 1 and {QueueOptions.MaxConcurrencyLimit:N0}.");
         }
 
         if (Period < TimeSpan.FromMilliseconds(100) || Period > TimeSpan.FromDays(1))
         {
-            throw new ArgumentException($"{owner}: Queue.RateLimit.Period is {Period}; it must be between 100 ms and one day.");
+            throw new InvalidConfigurationException($"{owner}: Queue.RateLimit.Period is {Period}; it must be between 100 ms and one day.");
         }
     }
 }

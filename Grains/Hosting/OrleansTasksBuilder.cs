@@ -20,14 +20,14 @@ public sealed class OrleansTasksBuilder
         where TTask : class, ITaskDefinition => AddTask(typeof(TTask));
 
     /// <summary>Registers one task. Registering the same type twice is harmless.</summary>
-    /// <exception cref="ArgumentException">The type is not a concrete task class.</exception>
+    /// <exception cref="InvalidConfigurationException">The type is not a concrete task class.</exception>
     public OrleansTasksBuilder AddTask(Type taskType)
     {
         ArgumentNullException.ThrowIfNull(taskType);
         if (!IsTaskType(taskType))
         {
-            throw new ArgumentException(
-                $"{taskType.FullName} is not a task: a task is a non-abstract class deriving from TaskDefinition<TPayload, TOutput>.", nameof(taskType));
+            throw new InvalidConfigurationException(
+                $"{taskType.FullName} is not a task: a task is a non-abstract class deriving from TaskDefinition<TPayload, TOutput>.");
         }
 
         // Tasks are services too, so a task can take the tasks it triggers in its constructor
@@ -47,13 +47,13 @@ public sealed class OrleansTasksBuilder
     /// Defines a shared queue: tasks name it in their <c>Queue</c> (giving only the name), and triggers may name it
     /// in <see cref="TriggerOptions.Queue"/>. A task that defines the same queue with other limits stops start-up.
     /// </summary>
-    /// <exception cref="ArgumentException">The queue has no name, or a setting is out of range.</exception>
+    /// <exception cref="InvalidConfigurationException">The queue has no name, or a setting is out of range.</exception>
     public OrleansTasksBuilder AddQueue(QueueOptions queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
         if (string.IsNullOrWhiteSpace(queue.Name))
         {
-            throw new ArgumentException("A shared queue needs a Name.", nameof(queue));
+            throw new InvalidConfigurationException("A shared queue needs a Name.");
         }
 
         queue.Validate($"Queue '{queue.Name}'");

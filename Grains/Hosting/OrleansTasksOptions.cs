@@ -113,9 +113,9 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
 
         try
         {
-            (defaults.Retry ?? throw new ArgumentException("OrleansTasks:Defaults: Retry is null; leave it unset for the built-in policy.")).Validate("OrleansTasks:Defaults");
+            (defaults.Retry ?? throw new InvalidConfigurationException("OrleansTasks:Defaults: Retry is null; leave it unset for the built-in policy.")).Validate("OrleansTasks:Defaults");
         }
-        catch (ArgumentException exception)
+        catch (InvalidConfigurationException exception)
         {
             failures.Add(exception.Message);
         }

@@ -32,7 +32,7 @@ internal sealed class TaskRegistry
             var descriptor = Describe(scope.ServiceProvider, type, defaults, retriesOff);
             if (byId.TryGetValue(descriptor.Id, out var existing))
             {
-                throw new InvalidOperationException(
+                throw new InvalidConfigurationException(
                     $"Two tasks have the id '{descriptor.Id}': {existing.TaskType.FullName} and {type.FullName}. Task ids must be unique; rename one of them.");
             }
 
@@ -59,7 +59,7 @@ internal sealed class TaskRegistry
             var setting = group.Where(d => !d.Queue.IsReference).ToList();
             if (setting.Select(d => d.Queue).Distinct().Count() > 1)
             {
-                throw new InvalidOperationException(
+                throw new InvalidConfigurationException(
                     $"The queue '{group.Key}' is defined with different limits: "
                     + string.Join("; ", setting.Select(d => $"{d.Owner}: {Describe(d.Queue)}"))
                     + ". Define it once (AddQueue) and name it from the tasks, or give every definition the same limits.");
@@ -118,7 +118,7 @@ internal sealed class TaskRegistry
         var owner = $"Task {type.FullName}";
         if (string.IsNullOrWhiteSpace(task.Id))
         {
-            throw new InvalidOperationException($"{owner} has an empty Id; give it a unique, stable id such as \"send-email\".");
+            throw new InvalidConfigurationException($"{owner} has an empty Id; give it a unique, stable id such as \"send-email\".");
         }
 
         owner = $"Task '{task.Id}' ({type.FullName})";
@@ -138,13 +138,13 @@ internal sealed class TaskRegistry
         }
         else if (maxDuration is { } limit && limit < TaskLimits.MinMaxDuration)
         {
-            throw new InvalidOperationException($"{owner}: MaxDuration is {limit}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds, null for the silo's default, or Timeout.InfiniteTimeSpan for no limit.");
+            throw new InvalidConfigurationException($"{owner}: MaxDuration is {limit}; it must be at least {TaskLimits.MinMaxDuration.TotalSeconds} seconds, null for the silo's default, or Timeout.InfiniteTimeSpan for no limit.");
         }
 
         var machine = task.Machine ?? MachinePresetNames.Parse(defaults.Machine);
         if (!Enum.IsDefined(machine))
         {
-            throw new InvalidOperationException($"{owner}: Machine is {(int)machine}, which is not a machine preset.");
+            throw new InvalidConfigurationException($"{owner}: Machine is {(int)machine}, which is not a machine preset.");
         }
 
         return new TaskDescriptor(

@@ -18,12 +18,20 @@ public static class Retry
     /// <param name="action">The block; it receives the try number, from 1.</param>
     /// <param name="options">How often and how fast to retry. Default: <see cref="RetryOptions.Default"/>.</param>
     /// <param name="cancellationToken">Stops the waiting between tries.</param>
-    /// <exception cref="ArgumentException"><paramref name="options"/> has a setting out of range.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="options"/> has a setting out of range.</exception>
     public static async Task<T> OnThrowAsync<T>(Func<int, Task<T>> action, RetryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
         options ??= RetryOptions.Default;
-        options.Validate("Retry.OnThrowAsync");
+        try
+        {
+            options.Validate("Retry.OnThrowAsync");
+        }
+        catch (InvalidConfigurationException exception)
+        {
+            throw new InvalidRequestException(exception.Message, nameof(options));
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             using var activity = OrleansTasksTelemetry.Source.StartActivity("retry.onThrow");

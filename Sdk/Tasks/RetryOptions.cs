@@ -45,27 +45,27 @@ public sealed record RetryOptions
     }
 
     /// <summary>Checks the settings, naming <paramref name="owner"/> and the setting in the message.</summary>
-    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    /// <exception cref="InvalidConfigurationException">A setting is out of range.</exception>
     public void Validate(string owner)
     {
         if (MaxAttempts < 1)
         {
-            throw new ArgumentException($"{owner}: Retry.MaxAttempts is {MaxAttempts}; it must be at least 1.");
+            throw new InvalidConfigurationException($"{owner}: Retry.MaxAttempts is {MaxAttempts}; it must be at least 1.");
         }
 
         if (double.IsNaN(Factor) || Factor < 1)
         {
-            throw new ArgumentException($"{owner}: Retry.Factor is {Factor}; it must be at least 1.");
+            throw new InvalidConfigurationException($"{owner}: Retry.Factor is {Factor}; it must be at least 1.");
         }
 
         if (MinDelay < TimeSpan.Zero)
         {
-            throw new ArgumentException($"{owner}: Retry.MinDelay is {MinDelay}; it must not be negative.");
+            throw new InvalidConfigurationException($"{owner}: Retry.MinDelay is {MinDelay}; it must not be negative.");
         }
 
         if (MaxDelay < MinDelay)
         {
-            throw new ArgumentException($"{owner}: Retry.MaxDelay ({MaxDelay}) is shorter than Retry.MinDelay ({MinDelay}).");
+            throw new InvalidConfigurationException($"{owner}: Retry.MaxDelay ({MaxDelay}) is shorter than Retry.MinDelay ({MinDelay}).");
         }
     }
 }

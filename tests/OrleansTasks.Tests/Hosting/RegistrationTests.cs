@@ -15,7 +15,7 @@ public sealed class RegistrationTests
     [Fact]
     public void Registry_TwoTasksWithOneId_FailsNamingBothTypes()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => BuildRegistry(typeof(FirstDuplicate), typeof(SecondDuplicate)));
+        var error = Assert.Throws<InvalidConfigurationException>(() => BuildRegistry(typeof(FirstDuplicate), typeof(SecondDuplicate)));
 
         Assert.Contains("'dup'", error.Message, StringComparison.Ordinal);
         Assert.Contains(typeof(FirstDuplicate).FullName!, error.Message, StringComparison.Ordinal);
@@ -45,8 +45,9 @@ public sealed class RegistrationTests
     [InlineData(typeof(EmptyIdTask), "empty Id")]
     public void Registry_InvalidTaskOption_FailsNamingTheTaskAndSetting(Type taskType, string setting)
     {
-        var error = Assert.ThrowsAny<Exception>(() => BuildRegistry(taskType));
+        var error = Assert.Throws<InvalidConfigurationException>(() => BuildRegistry(taskType));
 
+        Assert.Equal(OrleansTasksErrorCodes.InvalidConfiguration, error.Code);
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);
         Assert.Contains(taskType.FullName!, error.Message, StringComparison.Ordinal);
     }
@@ -54,7 +55,7 @@ public sealed class RegistrationTests
     [Fact]
     public void Registry_TasksSharingAQueueWithDifferentLimits_Fails()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => BuildRegistry(typeof(SharedQueueOne), typeof(SharedQueueTwo)));
+        var error = Assert.Throws<InvalidConfigurationException>(() => BuildRegistry(typeof(SharedQueueOne), typeof(SharedQueueTwo)));
 
         Assert.Contains("'shared'", error.Message, StringComparison.Ordinal);
     }
@@ -67,12 +68,24 @@ public sealed class RegistrationTests
         Assert.Single(registry.All);
     }
 
-    [Fact]
-    public void AddTask_NotATask_ThrowsArgumentException()
+    [Theory]
+    [InlineData(null, null, "needs a Name")]
+    [InlineData("q", -1, "Queue.ConcurrencyLimit")]
+    public void AddQueue_InvalidQueue_ThrowsInvalidConfigurationNamingTheSetting(string? name, int? limit, string expected)
     {
         var builder = new OrleansTasksBuilder(new ServiceCollection());
 
-        var error = Assert.Throws<ArgumentException>(() => builder.AddTask(typeof(string)));
+        var error = Assert.Throws<InvalidConfigurationException>(() => builder.AddQueue(new QueueOptions { Name = name, ConcurrencyLimit = limit }));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddTask_NotATask_ThrowsInvalidConfiguration()
+    {
+        var builder = new OrleansTasksBuilder(new ServiceCollection());
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => builder.AddTask(typeof(string)));
 
         Assert.Contains("TaskDefinition", error.Message, StringComparison.Ordinal);
     }

@@ -87,7 +87,10 @@ public sealed class ErrorHandlingTests(LifecycleFixture fixture)
     [Fact]
     public async Task RetryOnThrow_BadOptions_Throws()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => OrleansTasks.Retry.OnThrowAsync(_ => Task.FromResult(1), new RetryOptions { MaxAttempts = 0 }));
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => OrleansTasks.Retry.OnThrowAsync(_ => Task.FromResult(1), new RetryOptions { MaxAttempts = 0 }));
+
+        Assert.Equal("options", error.Parameter);
+        Assert.Contains("Retry.MaxAttempts", error.Message, StringComparison.Ordinal);
     }
 
     private async Task<TaskRun> RunAsync(string catchError)

@@ -52,7 +52,7 @@ public sealed class RetryOptionsTests
     {
         var options = new RetryOptions { MaxAttempts = maxAttempts, Factor = factor, MinDelay = TimeSpan.FromSeconds(minSeconds), MaxDelay = TimeSpan.FromSeconds(maxSeconds) };
 
-        var error = Assert.Throws<ArgumentException>(() => options.Validate("Task 'x'"));
+        var error = Assert.Throws<InvalidConfigurationException>(() => options.Validate("Task 'x'"));
 
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);
         Assert.Contains("Task 'x'", error.Message, StringComparison.Ordinal);
