@@ -108,8 +108,11 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         return CallAsync(() => grains.GetGrain<IRunGrain>(runId).RescheduleAsync(delayUntil), cancellationToken);
     }
 
-    public Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default) =>
-        RescheduleAsync(runId, time.GetUtcNow() + delay, cancellationToken);
+    public Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        Guard.NotNegative(delay);
+        return RescheduleAsync(runId, time.GetUtcNow() + delay, cancellationToken);
+    }
 
     public Task<IReadOnlyList<QueueInfo>> ListAsync(CancellationToken cancellationToken = default) =>
         CallAsync(() => grains.GetGrain<IQueueDirectoryGrain>(0).ListAsync(), cancellationToken);
@@ -327,7 +330,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     private static string SerializePayload(Type taskType, Type payloadType, object? payload)
     {
         // The client knows the task's type here, so a payload that breaks its rules is refused before anything is sent.
-        Validation.PayloadValidation.ThrowIfInvalid(taskType.Name, payloadType, payload);
+        Validation.PayloadValidation.ThrowIfInvalid(taskType.Name, taskType, payloadType, payload);
         return JsonSerializer.Serialize(payload, payloadType, TaskJson.Options);
     }
 }

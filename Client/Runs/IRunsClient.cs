@@ -43,6 +43,7 @@ public interface IRunsClient
     /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delay"/> from now.</summary>
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="delay"/> is negative (as a trigger's delay may not be).</exception>
     Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -208,7 +208,7 @@ internal sealed partial class AttemptExecutor(
             }
 
             // Checked before each execution, as Trigger.dev's schemaTask does: a payload that breaks its rules is never retried.
-            var violations = Validation.PayloadValidation.Validate(descriptor.PayloadType, payload);
+            var violations = Validation.PayloadValidation.Validate(descriptor.TaskType, descriptor.PayloadType, payload);
             if (violations.Count > 0)
             {
                 var invalid = new PayloadValidationException(descriptor.Id, violations);

@@ -22,6 +22,7 @@ internal sealed partial class NoticeSender(TimeProvider time, ILogger<NoticeSend
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Sends <paramref name="notice"/> now and returns at once; it is retried in the background if it fails transiently.</summary>
+    /// <param name="notice">The call to make.</param>
     /// <param name="what">Names the notice in the log, e.g. "child end to run_…".</param>
     public void Send(Func<Task> notice, string what)
     {

@@ -118,7 +118,7 @@ public abstract partial class TaskDefinition<TPayload, TOutput> : ITaskDefinitio
     /// <exception cref="PayloadValidationException">The payload breaks the payload type's validation rules.</exception>
     public BatchTaskItem Item(TPayload payload, TriggerOptions? options = null)
     {
-        Validation.PayloadValidation.ThrowIfInvalid(Id, typeof(TPayload), payload);
+        Validation.PayloadValidation.ThrowIfInvalid(Id, GetType(), typeof(TPayload), payload);
         return BatchTaskItem.Create(Id, taskType: null, System.Text.Json.JsonSerializer.Serialize(payload, TaskJson.Options), options);
     }
 }

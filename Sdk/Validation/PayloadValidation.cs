@@ -14,11 +14,22 @@ internal static class PayloadValidation
 {
     private const int MaxDepth = 32;
     private static readonly ConcurrentDictionary<Type, bool> s_hasRules = new();
+    private static readonly ConcurrentDictionary<Type, bool> s_acceptsNull = new();
 
-    /// <summary>The broken rules; empty when the payload is valid or its type has no rules.</summary>
-    public static IReadOnlyList<string> Validate(Type payloadType, object? payload)
+    /// <summary>
+    /// The broken rules; empty when the payload is valid or its type has no rules. A null payload is one broken rule
+    /// when the task's payload is not nullable (<see cref="AcceptsNull"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Validate(Type taskType, Type payloadType, object? payload)
     {
-        if (payload is null || !HasRules(payloadType))
+        if (payload is null)
+        {
+            return AcceptsNull(taskType, payloadType)
+                ? []
+                : [$"payload: is null, but the task takes a non-nullable {payloadType.Name}; send a {payloadType.Name} (declare the payload {payloadType.Name}? to allow null)."];
+        }
+
+        if (!HasRules(payloadType))
         {
             return [];
         }
@@ -29,14 +40,29 @@ internal static class PayloadValidation
     }
 
     /// <summary>Throws <see cref="PayloadValidationException"/> listing every broken rule.</summary>
-    public static void ThrowIfInvalid(string taskId, Type payloadType, object? payload)
+    public static void ThrowIfInvalid(string taskId, Type taskType, Type payloadType, object? payload)
     {
-        var errors = Validate(payloadType, payload);
+        var errors = Validate(taskType, payloadType, payload);
         if (errors.Count > 0)
         {
             throw new PayloadValidationException(taskId, errors);
         }
     }
+
+    /// <summary>
+    /// Whether the task takes a null payload: a <see cref="Nullable{T}"/> value type, or a reference type whose
+    /// <c>RunAsync</c> parameter is declared nullable (or compiled without nullable annotations, where it cannot be told).
+    /// </summary>
+    public static bool AcceptsNull(Type taskType, Type payloadType) => s_acceptsNull.GetOrAdd(taskType, static (task, payload) =>
+    {
+        if (payload.IsValueType)
+        {
+            return Nullable.GetUnderlyingType(payload) is not null;
+        }
+
+        var run = task.GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Instance, [payload, typeof(TaskContext), typeof(CancellationToken)]);
+        return run is null || new NullabilityInfoContext().Create(run.GetParameters()[0]).ReadState != NullabilityState.NotNull;
+    }, payloadType);
 
     private static void Visit(object value, string path, List<string> errors, HashSet<object> seen, int depth)
     {

@@ -12,14 +12,17 @@ internal static class SnippetCompiler
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(LoadReferences);
 
-    /// <summary>The errors the compiler reports for <paramref name="source"/>, compiled as a library with implicit usings.</summary>
-    public static IReadOnlyList<Diagnostic> Errors(string source)
+    /// <summary>
+    /// The errors the compiler reports for <paramref name="sources"/>, compiled together as a library with the implicit
+    /// usings of an SDK project.
+    /// </summary>
+    public static IReadOnlyList<Diagnostic> Errors(params string[] sources)
     {
-        const string implicitUsings = "global using System; global using System.Collections.Generic; global using System.Linq; global using System.Threading; global using System.Threading.Tasks;";
+        const string implicitUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;";
         var options = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             "Snippet" + Guid.NewGuid().ToString("N"),
-            [CSharpSyntaxTree.ParseText(implicitUsings, options), CSharpSyntaxTree.ParseText(source, options)],
+            [CSharpSyntaxTree.ParseText(implicitUsings, options), .. sources.Select(source => CSharpSyntaxTree.ParseText(source, options))],
             s_references.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         return [.. compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];

@@ -141,6 +141,53 @@ public sealed class TriggerTests(ClusterFixture fixture)
         Assert.Equal(TaskRunErrorCodes.InvalidPayload, run.Error!.Code);
     }
 
+    [Fact]
+    public async Task TriggerAsync_TypedWithNullForANonNullablePayload_IsRefusedBeforeSending()
+    {
+        var error = await Assert.ThrowsAsync<PayloadValidationException>(() => _tasks.For<EchoTask>().TriggerAsync(null!));
+
+        Assert.Contains("non-nullable EchoPayload", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TriggerAsync_ByIdWithJsonNullForANonNullablePayload_FailsTheRunWithoutRetries()
+    {
+        var handle = await _tasks.TriggerAsync("echo", "null");
+
+        var run = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "the run with a null payload");
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Single(run.Attempts);
+        Assert.Equal(TaskRunErrorCodes.InvalidPayload, run.Error!.Code);
+        Assert.Contains("is null", run.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TriggerAsync_NullForANullablePayload_Runs()
+    {
+        var typed = await _tasks.For<NullablePayloadTask>().TriggerAsync(null);
+        var byId = await _tasks.TriggerAsync("nullable-payload", "null");
+
+        var typedRun = await _tasks.Runs.PollAsync(typed).Within(s_timeout, "the typed run");
+        var byIdRun = await _tasks.Runs.PollAsync(byId.Id).Within(s_timeout, "the run by id");
+
+        Assert.Equal("none", typedRun.Output);
+        Assert.Equal("none", byIdRun.GetOutput<string>());
+    }
+
+    [Fact]
+    public async Task RescheduleAsync_NegativeDelay_IsRefusedLikeATriggersNegativeDelay()
+    {
+        var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Delay = TimeSpan.FromHours(1) });
+
+        var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Runs.RescheduleAsync(handle.Id, TimeSpan.FromSeconds(-30)));
+        var run = await _tasks.Runs.CancelAsync(handle.Id);
+
+        Assert.Equal("delay", error.Parameter);
+        Assert.Equal(RunStatus.Canceled, run.Status);
+        Assert.Null(run.StartedAt);
+    }
+
     public static TheoryData<TriggerOptions, string> InvalidOptions => new()
     {
         { new TriggerOptions { Tags = [.. Enumerable.Range(0, 11).Select(i => $"t{i}")] }, "at most 10 tags" },
