@@ -12,9 +12,7 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
     ContentRootPath = AppContext.BaseDirectory, // appsettings.json beside the binary, wherever it is started from
 });
 
-builder.UseOrleans(silo => silo
-    .UseOrleansTasksConfiguration(builder.Configuration)
-    .AddOrleansTasks(tasks => tasks.AddTasksFromAssembly(typeof(HelloWorldTask).Assembly)));
+builder.AddOrleansTasksSilo(tasks => tasks.AddTasksFromAssembly(typeof(HelloWorldTask).Assembly));
 
 // Traces to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT or OrleansTasks:Otlp:Endpoint is set.
 builder.AddOtlpTracing();

@@ -60,11 +60,15 @@ public static class ClientBuilderExtensions
             && d.ServiceType == typeof(IOutgoingGrainCallFilter)
             && d.ImplementationType?.Name == "ActivityPropagationOutgoingGrainCallFilter");
 
-    /// <summary>Finds the cluster's gateways in PostgreSQL, where OrleansTasks silos register themselves.</summary>
+    /// <summary>
+    /// Finds the cluster's gateways in PostgreSQL, where OrleansTasks silos register themselves. A client whose Orleans
+    /// service id was not set gets <c>orleans-tasks</c>, as silos wired the same way do.
+    /// </summary>
     public static IClientBuilder UseOrleansTasksPostgres(this IClientBuilder builder, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        HostDefaults.DefaultServiceId(builder.Services);
         // The gateway list is read again every 5 s instead of every minute, so a client whose silos were all replaced
         // finds the new ones well within TaskClientOptions.RetryTransientFailuresFor. A later Configure call wins.
         return builder

@@ -71,7 +71,8 @@ public static class SiloBuilderExtensions
 
     /// <summary>
     /// Keeps everything in PostgreSQL: Orleans' ADO.NET clustering, grain storage and reminders, the runs and their
-    /// logs. The silo applies the schema migrations at start-up (idempotent; silos starting together take turns).
+    /// logs. The silo applies the schema migrations at start-up (idempotent; silos starting together take turns). A
+    /// silo whose Orleans service id was not set gets <c>orleans-tasks</c>, as clients wired the same way do.
     /// </summary>
     public static ISiloBuilder UseOrleansTasksPostgres(this ISiloBuilder builder, string connectionString)
     {
@@ -94,6 +95,7 @@ public static class SiloBuilderExtensions
         });
 
         var services = builder.Services;
+        HostDefaults.DefaultServiceId(services);
         services.RemoveAll<IRunStore>();
         services.RemoveAll<RunStoreDataSource>();
         services.AddSingleton(new RunStoreDataSource(CreateRunStoreDataSource(connectionString)));
@@ -151,10 +153,10 @@ public static class SiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        var orleans = configuration.GetSection("Orleans");
-        var siloPort = orleans.GetValue("SiloPort", 11111);
-        var gatewayPort = orleans.GetValue("GatewayPort", 30000);
-        var connectionString = configuration.GetConnectionString("OrleansTasks");
+        var orleans = configuration.GetSection(HostDefaults.OrleansSection);
+        var siloPort = orleans.GetValue("SiloPort", HostDefaults.SiloPort);
+        var gatewayPort = orleans.GetValue("GatewayPort", HostDefaults.GatewayPort);
+        var connectionString = HostDefaults.ConnectionString(configuration);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             builder.UseOrleansTasksDevelopmentStorage(siloPort, gatewayPort);
@@ -170,10 +172,11 @@ public static class SiloBuilderExtensions
                 listenOnAnyHostAddress: advertised is not null);
         }
 
+        var (serviceId, clusterId) = HostDefaults.Ids(configuration);
         builder.Configure<ClusterOptions>(o =>
         {
-            o.ServiceId = orleans.GetValue("ServiceId", "orleans-tasks")!;
-            o.ClusterId = orleans.GetValue("ClusterId", "default")!;
+            o.ServiceId = serviceId;
+            o.ClusterId = clusterId;
         });
         builder.Services.Configure<ClusterMembershipOptions>(orleans.GetSection("Membership"));
         return builder;
