@@ -46,15 +46,17 @@ internal static class HostDefaults
         });
 
     /// <summary>
-    /// Orleans, Polly and the framework log at Warning: at Information they write a line per grain placement. Added
-    /// ahead of the configuration's rules, so <c>Logging:LogLevel:Orleans</c> still turns them up.
+    /// Orleans, Polly and the framework log at Warning: at Information they write a line per grain placement. Orleans'
+    /// watchdog logs at Error: its first check after start-up warns of a "participant check" late by the machine's
+    /// uptime, on every start. Added ahead of the configuration's rules, so <c>Logging:LogLevel:Orleans</c> still turns
+    /// them up.
     /// </summary>
     public static void QuietFrameworkLogs(IServiceCollection services) =>
         services.PostConfigure<LoggerFilterOptions>(o =>
         {
-            foreach (var category in (string[])["Orleans", "Polly", "Microsoft"])
+            foreach (var (category, level) in (ReadOnlySpan<(string, LogLevel)>)[("Orleans", LogLevel.Warning), ("Polly", LogLevel.Warning), ("Microsoft", LogLevel.Warning), ("Orleans.Runtime.Watchdog", LogLevel.Error)])
             {
-                o.Rules.Insert(0, new LoggerFilterRule(providerName: null, category, LogLevel.Warning, filter: null));
+                o.Rules.Insert(0, new LoggerFilterRule(providerName: null, category, level, filter: null));
             }
         });
 }

@@ -129,10 +129,35 @@ internal sealed partial class AttemptExecutor(
 
         if (!running.IsAbandoned)
         {
+            StoreError(running.Request, outcome);
             await ReportAsync(running.Request, outcome).ConfigureAwait(false);
         }
 
         running.Dispose();
+    }
+
+    /// <summary>
+    /// A failed or timed-out attempt's error joins the run's stored log, so <c>Runs.GetLogsAsync</c> tells the whole
+    /// story. Keyed once per attempt: a report sent again stores it once.
+    /// </summary>
+    private void StoreError(AttemptRequest request, AttemptOutcome outcome)
+    {
+        if (outcome.Kind is not (AttemptOutcomeKind.Failed or AttemptOutcomeKind.TimedOut) || outcome.Error is not { } error)
+        {
+            return;
+        }
+
+        logs.Append(new RunLogEntry
+        {
+            RunId = request.RunId,
+            Attempt = request.Attempt,
+            Key = "attempt-error",
+            Level = RunLogLevel.Error,
+            Message = $"Attempt {request.Attempt} {(outcome.Kind == AttemptOutcomeKind.TimedOut ? "timed out" : "failed")}: {error}",
+            Properties = new Dictionary<string, string?>(StringComparer.Ordinal) { ["ErrorType"] = error.Type, ["ErrorCode"] = error.Code },
+            Timestamp = outcome.EndedAt,
+            Exception = error.StackTrace,
+        });
     }
 
     /// <summary>

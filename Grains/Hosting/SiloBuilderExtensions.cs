@@ -59,6 +59,7 @@ public static class SiloBuilderExtensions
             services.AddOptions<RunLogCleanerOptions>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RunLogCleaner>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupSummary>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
 
             // A database failure reaches callers as StorageException, never as the provider's exception.
@@ -98,7 +99,7 @@ public static class SiloBuilderExtensions
         HostDefaults.DefaultServiceId(services);
         services.RemoveAll<IRunStore>();
         services.RemoveAll<RunStoreDataSource>();
-        services.AddSingleton(new RunStoreDataSource(CreateRunStoreDataSource(connectionString)));
+        services.AddSingleton(new RunStoreDataSource(CreateRunStoreDataSource(connectionString), connectionString));
         services.AddSingleton<PostgresRunStore>(sp => new PostgresRunStore(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
@@ -216,4 +217,5 @@ public static class SiloBuilderExtensions
 }
 
 /// <summary>The data source the run store and migrator use, kept apart from any the application registers.</summary>
-internal sealed record RunStoreDataSource(NpgsqlDataSource DataSource);
+/// <summary>The run store's pool, and the connection string it was made from (which the pool does not give back whole).</summary>
+internal sealed record RunStoreDataSource(NpgsqlDataSource DataSource, string ConnectionString);

@@ -23,8 +23,7 @@ internal sealed partial class StartupChecks(
         lifecycle.Subscribe(nameof(StartupChecks), ServiceLifecycleStage.First, _ =>
         {
             // Resolved here, not injected, so a bad registration fails this start-up stage with its own message.
-            var registry = services.GetRequiredService<TaskRegistry>();
-            LogTasks(registry.All.Count(), string.Join(", ", registry.All.Select(t => t.Id).Order(StringComparer.Ordinal)));
+            services.GetRequiredService<TaskRegistry>();
             if (options.Value.DevelopmentStorage)
             {
                 LogDevelopmentMode();

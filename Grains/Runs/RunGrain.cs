@@ -47,7 +47,7 @@ internal sealed partial class RunGrain(
     /// <summary>How long a going-away activation waits for a step in flight before it hands the run over regardless.</summary>
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(20);
 
-    private readonly RunMachineSettings _settings = new(options.Value.SuspendThreshold, RunSupervisorGrain.WakeEarly);
+    private readonly RunMachineSettings _settings = new(options.Value.SuspendThreshold, RunSupervisorGrain.WakeEarly, store.IsDurable);
     private readonly IGrainTimer?[] _timers = new IGrainTimer?[Enum.GetValues<RunTimer>().Length];
     private RunMachine? _machine;
     private bool _loaded;

@@ -8,6 +8,9 @@ namespace OrleansTasks.Storage;
 /// </summary>
 internal interface IRunStore
 {
+    /// <summary>Whether runs outlive this process: false for the in-memory store of development mode.</summary>
+    bool IsDurable { get; }
+
     /// <summary>Inserts a new run; false if a run with that id exists already (nothing is changed then).</summary>
     Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default);
 

@@ -10,6 +10,8 @@ namespace OrleansTasks.Storage;
 /// </summary>
 internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
 {
+    public bool IsDurable => false;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     private readonly ConcurrentDictionary<string, RunRow> _rows = new(StringComparer.Ordinal);

@@ -16,7 +16,8 @@ internal interface IRunHost
 /// <summary>The run machine's settings.</summary>
 /// <param name="SuspendThreshold">A wait this long or longer gives up the slot and suspends; a shorter one is held in memory.</param>
 /// <param name="WakeEarly">How early the supervisor wakes a suspended run before its moment.</param>
-internal sealed record RunMachineSettings(TimeSpan SuspendThreshold, TimeSpan WakeEarly);
+/// <param name="DurableStorage">Whether runs outlive the silo's process (false in development mode).</param>
+internal sealed record RunMachineSettings(TimeSpan SuspendThreshold, TimeSpan WakeEarly, bool DurableStorage = true);
 
 /// <summary>Why the grain brings pending waits up to date from their sources before the machine goes on.</summary>
 internal enum WaitCheck

@@ -319,6 +319,7 @@ internal sealed class RunMachine
                 Finish(RunStatus.Canceled, outputJson: null, error: null);
                 break;
             default:
+                _logger.AttemptFailed(state.Id, attempt.Number, outcome.Error?.ToString() ?? "no error recorded");
                 CloseAttempt(AttemptStatus.Failed, outcome.Error, outcome.EndedAt);
                 FailAttempt(outcome.Error, outcome.Retryable, RunStatus.Failed, outcome.RetryAt);
                 break;
@@ -414,7 +415,15 @@ internal sealed class RunMachine
         }
 
         // The supervisor picks the run up at once elsewhere, and replays it from the journal.
-        _logger.HandedOver(state.Id, reason);
+        if (_settings.DurableStorage)
+        {
+            _logger.HandedOver(state.Id, reason);
+        }
+        else
+        {
+            _logger.EndsWithSilo(state.Id, reason);
+        }
+
         state.Owner = null;
         state.WakeAt = Now;
         state.HandedOver = true;

@@ -20,6 +20,9 @@ internal static partial class RunMachineLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} cancelled while {Status}.")]
     public static partial void Canceled(this ILogger logger, string runId, string status);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} of run {RunId} failed: {Error}")]
+    public static partial void AttemptFailed(this ILogger logger, string runId, int attempt, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} of run {RunId} crashed: {Why}.")]
     public static partial void AttemptCrashed(this ILogger logger, string runId, int attempt, string why);
 
@@ -41,8 +44,11 @@ internal static partial class RunMachineLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} resumes attempt {Attempt} by replay: its execution stopped with its silo (recovery {Recovery}).")]
     public static partial void Recovering(this ILogger logger, string runId, int attempt, int recovery);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was executing when its activation went away ({Reason}); it continues elsewhere by replay.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was executing when its activation went away ({Reason}); it goes on by replay on another silo, or on this one when it restarts.")]
     public static partial void HandedOver(this ILogger logger, string runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was executing when its activation went away ({Reason}); development mode keeps runs in memory, so it is lost when this process ends.")]
+    public static partial void EndsWithSilo(this ILogger logger, string runId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} rescheduled to {DelayUntil:o}.")]
     public static partial void Rescheduled(this ILogger logger, string runId, DateTimeOffset delayUntil);

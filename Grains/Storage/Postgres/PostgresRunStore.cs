@@ -12,6 +12,8 @@ namespace OrleansTasks.Storage.Postgres;
 /// </summary>
 internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 {
+    public bool IsDurable => true;
+
     private const int MaxBatchSize = 1000;
 
     // Makes suspended waiting runs due now (the parents a finishing run's row names), in the commit of that row.

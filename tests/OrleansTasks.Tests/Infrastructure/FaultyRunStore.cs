@@ -10,6 +10,8 @@ namespace OrleansTasks.Tests.Infrastructure;
 /// </summary>
 internal sealed class FaultyRunStore(IRunStore inner) : IRunStore
 {
+    public bool IsDurable => inner.IsDurable;
+
     public const string Permanent = "storage-fault:permanent";
     public const string TwiceTransient = "storage-fault:twice-transient";
 

@@ -42,9 +42,29 @@ public sealed class RunLogTests(LifecycleFixture fixture)
 
         var logs = await _tasks.Runs.GetLogsAsync(handle.Id);
 
+        // The first attempt's failure is stored with it, so the log tells why there was a second.
+        var failure = logs[1];
         Assert.Equal(
-            [(1, "Starting gadget on attempt 1"), (2, "Starting gadget on attempt 2"), (2, "Waiting (Duration)"), (2, "Resumed (Duration)"), (2, "Back after the wait"), (2, "An error with an exception")],
+            [(1, "Starting gadget on attempt 1"), (1, failure.Message), (2, "Starting gadget on attempt 2"), (2, "Waiting (Duration)"), (2, "Resumed (Duration)"), (2, "Back after the wait"), (2, "An error with an exception")],
             logs.Select(l => (l.Attempt, l.Message)));
+        Assert.StartsWith("Attempt 1 failed: ", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(RunLogLevel.Error, failure.Level);
+        Assert.Equal(run.Attempts[0].Error!.Type, failure.Properties["ErrorType"]);
+        Assert.Contains(run.Attempts[0].Error!.Message, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logs_OfARunThatFailedEveryAttempt_HoldEachAttemptsError()
+    {
+        var handle = await _tasks.For<AlwaysFailsTask>().TriggerAsync(new EmptyPayload());
+        var run = await _tasks.Runs.PollAsync(handle).Within(s_timeout, "the failing run");
+
+        var logs = await _tasks.Runs.GetLogsAsync(handle.Id);
+
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal([1, 2, 3], logs.Select(l => l.Attempt));
+        Assert.All(logs, l => Assert.Equal(RunLogLevel.Error, l.Level));
+        Assert.All(logs, l => Assert.Contains($"attempt {l.Attempt} failed on purpose", l.Message, StringComparison.Ordinal));
     }
 
     [Fact]
