@@ -2,7 +2,8 @@
 # Runs every OrleansTasks test against a throwaway PostgreSQL: finds (or installs) the PostgreSQL binaries, starts a
 # server on a free loopback port with a fresh data directory, runs `dotnet test`, stops the server, and exits with
 # the tests' status. Extra arguments go to `dotnet test` (for example: --filter "Category!=Slow"). With no arguments it
-# also runs the one-minute chaos scenario (bench -- chaos) after the tests.
+# also checks the project template end to end (templates/verify.sh) and runs the one-minute chaos scenario
+# (bench -- chaos) after the tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -64,6 +65,11 @@ set +e
 # Build everything first (the silo host and the benchmark too), so a break anywhere fails the run.
 dotnet build OrleansTasks.sln -c Release -nologo -clp:ErrorsOnly && dotnet test OrleansTasks.sln -c Release --no-build "$@"
 status=$?
+# Then the `dotnet new orleanstasks` template, end to end: pack, install, create, build against the packages, test.
+if [ $status -eq 0 ] && [ $# -eq 0 ] && [ "${ORLEANSTASKS_TEMPLATE:-1}" != "0" ]; then
+  ./templates/verify.sh
+  status=$?
+fi
 # Then one minute of chaos: three silo processes, one SIGKILLed every 10 s and restarted, runs triggered throughout;
 # it exits non-zero if any run is lost, stranded or failed, a child is triggered twice, or a step repeats. Skipped
 # when arguments select tests (a developer's quick run), or with ORLEANSTASKS_CHAOS=0.

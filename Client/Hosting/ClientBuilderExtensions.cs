@@ -17,13 +17,21 @@ public static class ClientBuilderExtensions
     /// The client connects in the background: the host starts whether or not a silo is up, keeps trying until one
     /// answers, and each call waits for the connection within <see cref="TaskClientOptions.RetryTransientFailuresFor"/>
     /// (then throws <see cref="ClusterUnavailableException"/>). An <see cref="IClientConnectionRetryFilter"/> of your
-    /// own replaces the keep-trying one.
+    /// own replaces the keep-trying one. A test cluster (<c>InProcessTestCluster</c>) calls its client as soon as it
+    /// has started: give it <c>o =&gt; o.ConnectInBackground = false</c>, so the client connects before the start ends.
     /// </para>
     /// </summary>
-    public static IClientBuilder AddOrleansTasksClient(this IClientBuilder builder)
+    /// <param name="builder">The Orleans client.</param>
+    /// <param name="configure">Sets <see cref="TaskClientOptions"/>; null for the defaults.</param>
+    public static IClientBuilder AddOrleansTasksClient(this IClientBuilder builder, Action<TaskClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOrleansTasksClient();
+        if (configure is not null)
+        {
+            builder.Services.Configure(configure);
+        }
+
         ClusterConnection.Register(builder.Services);
         if (!HasActivityPropagation(builder.Services))
         {

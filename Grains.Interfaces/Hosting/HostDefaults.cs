@@ -48,13 +48,16 @@ internal static class HostDefaults
     /// <summary>
     /// Orleans, Polly and the framework log at Warning: at Information they write a line per grain placement. Orleans'
     /// watchdog logs at Error: its first check after start-up warns of a "participant check" late by the machine's
-    /// uptime, on every start. Added ahead of the configuration's rules, so <c>Logging:LogLevel:Orleans</c> still turns
-    /// them up.
+    /// uptime, on every start. A category rule matches by prefix, so "Orleans" covers OrleansTasks' own categories too:
+    /// they get a rule of their own, at Information. Added ahead of the configuration's rules, so
+    /// <c>Logging:LogLevel:Orleans</c> or <c>Logging:LogLevel:OrleansTasks</c> still set them.
     /// </summary>
     public static void QuietFrameworkLogs(IServiceCollection services) =>
         services.PostConfigure<LoggerFilterOptions>(o =>
         {
-            foreach (var (category, level) in (ReadOnlySpan<(string, LogLevel)>)[("Orleans", LogLevel.Warning), ("Polly", LogLevel.Warning), ("Microsoft", LogLevel.Warning), ("Orleans.Runtime.Watchdog", LogLevel.Error)])
+            foreach (var (category, level) in (ReadOnlySpan<(string, LogLevel)>)[
+                ("Orleans", LogLevel.Warning), ("Polly", LogLevel.Warning), ("Microsoft", LogLevel.Warning),
+                ("Orleans.Runtime.Watchdog", LogLevel.Error), ("OrleansTasks", LogLevel.Information)])
             {
                 o.Rules.Insert(0, new LoggerFilterRule(providerName: null, category, level, filter: null));
             }

@@ -69,17 +69,21 @@ public sealed class HostExtensionsTests
     [Fact]
     public void AddOrleansTasksSilo_KeepsOrleansLogsAtWarning_UnlessConfigurationTurnsThemUp()
     {
-        static bool OrleansInformationLogged(Dictionary<string, string?> settings)
+        static bool InformationLogged(string category, Dictionary<string, string?> settings)
         {
             var builder = Host.CreateApplicationBuilder();
             builder.Configuration.AddInMemoryCollection(settings);
             builder.AddOrleansTasksSilo();
             using var host = builder.Build();
-            return host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orleans.Runtime.Catalog").IsEnabled(LogLevel.Information);
+            return host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(category).IsEnabled(LogLevel.Information);
         }
 
-        Assert.False(OrleansInformationLogged([]));
-        Assert.True(OrleansInformationLogged(new() { ["Logging:LogLevel:Orleans"] = "Information" }));
+        Assert.False(InformationLogged("Orleans.Runtime.Catalog", []));
+        Assert.True(InformationLogged("Orleans.Runtime.Catalog", new() { ["Logging:LogLevel:Orleans"] = "Information" }));
+
+        // "Orleans" is a prefix of OrleansTasks' own categories, which stay at Information unless configured.
+        Assert.True(InformationLogged("OrleansTasks.Hosting.StartupSummary", []));
+        Assert.False(InformationLogged("OrleansTasks.Hosting.StartupSummary", new() { ["Logging:LogLevel:OrleansTasks"] = "Warning" }));
     }
 
     /// <summary>Starts a silo host and a client host from <paramref name="settings"/>, runs the echo task, and returns the silo's service id.</summary>

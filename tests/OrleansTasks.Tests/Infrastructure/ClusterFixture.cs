@@ -81,7 +81,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Updates.IRunUpdateObserver>(updates);
         });
         // The test cluster calls its client as soon as it has started, so the client connects before the start ends.
-        builder.ConfigureClient(client => client.AddOrleansTasksClient().Services.Configure<TaskClientOptions>(o => o.ConnectInBackground = false));
+        builder.ConfigureClient(client => client.AddOrleansTasksClient(o => o.ConnectInBackground = false));
         _cluster = builder.Build();
         await _cluster.DeployAsync();
     }

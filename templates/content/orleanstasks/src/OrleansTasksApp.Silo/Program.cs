@@ -1,0 +1,8 @@
+using OrleansTasks.Hosting;
+using OrleansTasksApp.Tasks;
+
+// An OrleansTasks silo, configured from appsettings.json and environment variables (Section__Key):
+// without ConnectionStrings:OrleansTasks it runs in development mode (in memory); with it, on PostgreSQL.
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddOrleansTasksSilo(tasks => tasks.AddTasksFromAssembly(typeof(SendReportTask).Assembly));
+await builder.Build().RunAsync();
