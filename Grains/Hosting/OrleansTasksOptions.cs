@@ -50,6 +50,13 @@ public sealed class OrleansTasksOptions
     public TimeSpan? LogRetention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
+    /// How long finished runs are kept, counted from their end: then each silo deletes them (their state, journals and
+    /// attempt history, and their log entries) in small batches, about once an hour. Unfinished runs are never
+    /// deleted. Null keeps finished runs forever. Default: 30 days (Trigger.dev's longest plan).
+    /// </summary>
+    public TimeSpan? RunRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
     /// The lowest level of <c>context.Logger</c> entries stored with the run (Trigger.dev's <c>logLevel</c>); lower ones
     /// still go to the silo's own logging if it is configured for them. Default: <see cref="LogLevel.Information"/>.
     /// </summary>
@@ -75,6 +82,11 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
         if (options.EnvironmentConcurrencyLimit is < 1 or > QueueOptions.MaxConcurrencyLimit)
         {
             failures.Add($"OrleansTasks:EnvironmentConcurrencyLimit is {options.EnvironmentConcurrencyLimit}; it must be between 1 and {QueueOptions.MaxConcurrencyLimit:N0}.");
+        }
+
+        if (options.RunRetention is { } runRetention && runRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"OrleansTasks:RunRetention is {runRetention}; it must be positive, or null to keep finished runs forever.");
         }
 
         if (options.LogRetention is { } retention && retention <= TimeSpan.Zero)

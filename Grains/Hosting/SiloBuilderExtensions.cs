@@ -56,8 +56,8 @@ public static class SiloBuilderExtensions
             services.TryAddSingleton<IRunLogStore, InMemoryRunLogStore>();
             services.AddSingleton<RunLogWriter>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RunLogWriter>());
-            services.AddOptions<RunLogCleanerOptions>();
-            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RunLogCleaner>();
+            services.AddOptions<Retention.RetentionCleanerOptions>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Retention.RetentionCleaner>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupSummary>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();

@@ -20,4 +20,7 @@ internal interface IRunLogStore
     /// and returns how many it deleted. Fewer than <paramref name="batchSize"/> means none are left.
     /// </summary>
     Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every entry of these runs (runs deleted by their own retention).</summary>
+    Task DeleteRunsAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default);
 }

@@ -42,6 +42,22 @@ internal sealed class InMemoryRunLogStore : IRunLogStore
         }
     }
 
+    public Task DeleteRunsAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            foreach (var runId in runIds)
+            {
+                if (_byRun.Remove(runId, out var entries))
+                {
+                    _keys.ExceptWith(entries.Select(e => (e.RunId, e.Attempt, e.Key)));
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default)
     {
         var deleted = 0;

@@ -11,6 +11,12 @@ internal interface IRunStore
     /// <summary>Whether runs outlive this process: false for the in-memory store of development mode.</summary>
     bool IsDurable { get; }
 
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> runs that finished before <paramref name="cutoff"/> (a final status, and
+    /// created and finished before it) and returns their ids. Fewer than <paramref name="batchSize"/> means none are left.
+    /// </summary>
+    Task<IReadOnlyList<string>> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default);
+
     /// <summary>Inserts a new run; false if a run with that id exists already (nothing is changed then).</summary>
     Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default);
 

@@ -18,6 +18,20 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
 
     public int Count => _rows.Count;
 
+    public Task<IReadOnlyList<string>> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default)
+    {
+        var deleted = new List<string>();
+        foreach (var row in _rows.Values.Where(r => r.FinishedAt < cutoff && r.CreatedAt < cutoff && r.RunStatus.IsFinal()).Take(batchSize).ToList())
+        {
+            if (_rows.TryRemove(new KeyValuePair<string, RunRow>(row.Id, row)))
+            {
+                deleted.Add(row.Id);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(deleted);
+    }
+
     /// <summary>Runs waiting with nothing in memory (suspended).</summary>
     public int CountSuspended() => _rows.Values.Count(r => r.Owner is null && r.RunStatus == RunStatus.Waiting);
 

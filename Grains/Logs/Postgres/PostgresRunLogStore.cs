@@ -92,6 +92,14 @@ internal sealed class PostgresRunLogStore(NpgsqlDataSource dataSource, string se
         return entries;
     }
 
+    public async Task DeleteRunsAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM run_logs WHERE service_id = $1 AND run_id = ANY($2)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = serviceId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. runIds] });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(DeleteSql);

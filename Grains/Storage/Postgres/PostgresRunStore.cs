@@ -56,6 +56,38 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         return load.Completion.Task;
     }
 
+    // Finished runs are found through runs_final (one index range per final status, created before the cutoff) and
+    // checked for their end on the row; picked by physical address and deleted in one statement. SKIP LOCKED lets the
+    // cleaners of several silos share the rows out instead of queueing on each other's.
+    private const string DeleteFinishedSql = """
+        DELETE FROM runs
+        WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM runs
+            WHERE service_id = $1 AND final_status = ANY($2) AND created_at < $3 AND finished_at < $3
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED))
+        RETURNING id
+        """;
+
+    private static readonly string[] s_finalStatuses = [.. Enum.GetValues<RunStatus>().Where(s => s.IsFinal()).Select(s => s.ToWireName())];
+
+    public async Task<IReadOnlyList<string>> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(DeleteFinishedSql);
+        command.Parameters.Add(Service());
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = s_finalStatuses });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
+        var deleted = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            deleted.Add(reader.GetString(0));
+        }
+
+        return deleted;
+    }
+
     public async Task WakeAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand(WakeSql);

@@ -12,6 +12,9 @@ internal sealed class FaultyRunStore(IRunStore inner) : IRunStore
 {
     public bool IsDurable => inner.IsDurable;
 
+    public Task<IReadOnlyList<string>> DeleteFinishedBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default) =>
+        inner.DeleteFinishedBeforeAsync(cutoff, batchSize, cancellationToken);
+
     public const string Permanent = "storage-fault:permanent";
     public const string TwiceTransient = "storage-fault:twice-transient";
 

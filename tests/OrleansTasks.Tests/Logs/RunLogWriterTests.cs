@@ -125,6 +125,9 @@ public sealed class RunLogWriterTests
 
         public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default) =>
             inner.DeleteOlderThanAsync(cutoff, batchSize, cancellationToken);
+
+        public Task DeleteRunsAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default) =>
+            inner.DeleteRunsAsync(runIds, cancellationToken);
     }
 
     /// <summary>Fails the first <c>failures</c> writes, as a database that is down for a moment would.</summary>
@@ -144,5 +147,8 @@ public sealed class RunLogWriterTests
 
         public Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default) =>
             inner.DeleteOlderThanAsync(cutoff, batchSize, cancellationToken);
+
+        public Task DeleteRunsAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default) =>
+            inner.DeleteRunsAsync(runIds, cancellationToken);
     }
 }

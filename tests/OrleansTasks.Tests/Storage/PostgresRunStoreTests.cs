@@ -358,6 +358,52 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         Assert.Contains(queue, await memory.FindQueuesWithBacklogAsync());
     }
 
+    [Fact]
+    public async Task DeleteFinishedBeforeAsync_DeletesOnlyRunsThatEndedBeforeTheCutoff_InBatches()
+    {
+        var now = DateTimeOffset.UtcNow;
+        RunRow Row(RunStatus status, TimeSpan createdAgo, TimeSpan? finishedAgo)
+        {
+            var state = NewState();
+            state.Status = status;
+            state.CreatedAt = now - createdAgo;
+            state.FinishedAt = finishedAgo is { } ago ? now - ago : null;
+            state.Owner = null;
+            return RunRow.From(state);
+        }
+
+        var endedLongAgo = new[] { Row(RunStatus.Completed, TimeSpan.FromDays(3), TimeSpan.FromDays(2)), Row(RunStatus.Failed, TimeSpan.FromDays(3), TimeSpan.FromDays(2)), Row(RunStatus.Canceled, TimeSpan.FromDays(5), TimeSpan.FromDays(4)) };
+        var kept = new[]
+        {
+            Row(RunStatus.Completed, TimeSpan.FromDays(3), TimeSpan.FromHours(1)),   // created long ago, ended recently
+            Row(RunStatus.Waiting, TimeSpan.FromDays(3), null),                      // unfinished
+            Row(RunStatus.Completed, TimeSpan.FromHours(2), TimeSpan.FromHours(1)),  // recent
+        };
+        foreach (var row in endedLongAgo.Concat(kept))
+        {
+            Assert.True(await Store.TryInsertAsync(row));
+        }
+
+        await using var otherService = new PostgresRunStore(_dataSource!, "other-service", NullLogger<PostgresRunStore>.Instance);
+        var others = Row(RunStatus.Completed, TimeSpan.FromDays(3), TimeSpan.FromDays(2));
+        Assert.True(await otherService.TryInsertAsync(others));
+
+        var first = await Store.DeleteFinishedBeforeAsync(now - TimeSpan.FromDays(1), batchSize: 2);
+        var second = await Store.DeleteFinishedBeforeAsync(now - TimeSpan.FromDays(1), batchSize: 2);
+        var third = await Store.DeleteFinishedBeforeAsync(now - TimeSpan.FromDays(1), batchSize: 2);
+
+        Assert.Equal(2, first.Count);
+        Assert.Single(second);
+        Assert.Empty(third);
+        Assert.Equal(endedLongAgo.Select(r => r.Id).Order(), first.Concat(second).Order());
+        foreach (var row in kept)
+        {
+            Assert.NotNull(await Store.LoadAsync(row.Id));
+        }
+
+        Assert.NotNull(await otherService.LoadAsync(others.Id));
+    }
+
     private static RunRow NewRow() => RunRow.From(NewState());
 
     private static RunState NewState()
