@@ -1,7 +1,7 @@
 using OrleansTasks.Bench;
 using OrleansTasks.Bench.Chaos;
 
-// dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N]
+// dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N] [--prefill ROWS]
 // dotnet run -c Release --project bench -- waits --runs N --wait-seconds W [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- queue --runs N --keys K --limit L [--postgres "<connection string>"] [--hold-ms H]

@@ -19,6 +19,14 @@ internal static class ThroughputScenario
         // The environment limit (default 100) caps runs holding a slot; a no-op run holds one only for its grant's
         // round trip, so by default it is raised to the number in flight and the engine, not the limit, is measured.
         var environmentLimit = arguments.GetInt("environment-limit", concurrency);
+
+        // --prefill N: first fill the table with N runs of another service and delete the finished ones as retention
+        // does, so the runs measured work on a table a month of use and its clean-up have left behind.
+        if (arguments.GetInt("prefill", 0) is > 0 and var prefill)
+        {
+            Console.WriteLine(await RetentionPrefill.RunAsync(connectionString ?? throw new ArgumentException("--prefill needs --postgres."), prefill));
+        }
+
         await using var cluster = await BenchCluster.StartAsync(connectionString, tasks => tasks
             .AddTask<NoOpTask>()
             .Configure(o => o.EnvironmentConcurrencyLimit = Math.Min(QueueOptions.MaxConcurrencyLimit, environmentLimit)));
