@@ -105,6 +105,12 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     public Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);
+        if (delayUntil - time.GetUtcNow() > TaskLimits.MaxDelay)
+        {
+            throw new InvalidRequestException(
+                $"delayUntil is {delayUntil:O}, more than {TaskLimits.MaxDelay.TotalDays:N0} days away; a run may be delayed at most that long, as a trigger's Delay.", nameof(delayUntil));
+        }
+
         return CallAsync(() => grains.GetGrain<IRunGrain>(runId).RescheduleAsync(delayUntil), cancellationToken);
     }
 

@@ -15,6 +15,9 @@ public static class TaskLimits
     /// <summary>The longest tag, in characters: 128.</summary>
     public const int MaxTagLength = 128;
 
+    /// <summary>The longest a run may be delayed: a trigger's <c>Delay</c>, a debounce, a reschedule. 365 days.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
+
     /// <summary>The shortest maximum duration a task or trigger may set: 5 seconds.</summary>
     public static readonly TimeSpan MinMaxDuration = TimeSpan.FromSeconds(5);
 

@@ -82,9 +82,9 @@ internal static class TriggerValidation
             throw new InvalidTriggerException(taskId, "both Delay and DelayUntil are set; give one of them.");
         }
 
-        if (options.Delay is { } delay && (delay < TimeSpan.Zero || delay > MaxDelay))
+        if (options.Delay is { } delay && (delay < TimeSpan.Zero || delay > TaskLimits.MaxDelay))
         {
-            throw new InvalidTriggerException(taskId, $"Delay is {delay}; it must be between 0 and {MaxDelay.TotalDays:N0} days.");
+            throw new InvalidTriggerException(taskId, $"Delay is {delay}; it must be between 0 and {TaskLimits.MaxDelay.TotalDays:N0} days.");
         }
 
         if (options.Ttl is { } ttl && ttl != TimeSpan.Zero && ttl < TimeSpan.FromSeconds(1))
@@ -114,9 +114,9 @@ internal static class TriggerValidation
                 throw new InvalidTriggerException(taskId, $"Debounce.Key must be 1 to {DebounceOptions.MaxKeyLength} characters; it is {debounce.Key?.Length ?? 0}.");
             }
 
-            if (debounce.Delay < TimeSpan.FromSeconds(1) || debounce.Delay > MaxDelay)
+            if (debounce.Delay < TimeSpan.FromSeconds(1) || debounce.Delay > TaskLimits.MaxDelay)
             {
-                throw new InvalidTriggerException(taskId, $"Debounce.Delay is {debounce.Delay}; it must be between 1 second and {MaxDelay.TotalDays:N0} days.");
+                throw new InvalidTriggerException(taskId, $"Debounce.Delay is {debounce.Delay}; it must be between 1 second and {TaskLimits.MaxDelay.TotalDays:N0} days.");
             }
 
             if (debounce.MaxDelay is { } maxDelay && maxDelay < debounce.Delay)
@@ -133,7 +133,6 @@ internal static class TriggerValidation
 
     private const int MaxConcurrencyKeyLength = 1024;
     private const int MaxPrioritySeconds = 30 * 24 * 3600;
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
 
     private static string Shorten(string? tag) => tag is null ? "" : tag.Length <= 40 ? tag : tag[..40] + "…";
 }

@@ -176,14 +176,17 @@ public sealed class TriggerTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task RescheduleAsync_NegativeDelay_IsRefusedLikeATriggersNegativeDelay()
+    public async Task RescheduleAsync_NegativeOrTooLongDelay_IsRefusedLikeATriggersDelay()
     {
         var handle = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { Delay = TimeSpan.FromHours(1) });
 
         var error = await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Runs.RescheduleAsync(handle.Id, TimeSpan.FromSeconds(-30)));
+        var tooFar = await Assert.ThrowsAsync<InvalidRequestException>(() => _tasks.Runs.RescheduleAsync(handle.Id, DateTimeOffset.UtcNow.AddDays(400)));
         var run = await _tasks.Runs.CancelAsync(handle.Id);
 
         Assert.Equal("delay", error.Parameter);
+        Assert.Equal("delayUntil", tooFar.Parameter);
+        Assert.Contains("365 days", tooFar.Message, StringComparison.Ordinal);
         Assert.Equal(RunStatus.Canceled, run.Status);
         Assert.Null(run.StartedAt);
     }
