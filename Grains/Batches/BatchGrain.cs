@@ -8,7 +8,7 @@ namespace OrleansTasks.Batches;
 /// A batch trigger: every item is checked before any run is created, then the runs are created together (their
 /// inserts share commits in the run store). Item run ids follow from the batch id, so a retried call is idempotent.
 /// </summary>
-internal sealed class BatchGrain(TaskRegistry registry) : Grain, IBatchGrain
+internal sealed class BatchGrain(TaskRegistry registry, TimeProvider time) : Grain, IBatchGrain
 {
     public async Task<BatchHandle> TriggerAsync(IReadOnlyList<TriggerRequest> items)
     {
@@ -21,7 +21,7 @@ internal sealed class BatchGrain(TaskRegistry registry) : Grain, IBatchGrain
         foreach (var item in items)
         {
             var descriptor = registry.Resolve(item.TaskId, item.TaskType);
-            TriggerValidation.Validate(descriptor.Id, item.PayloadJson, item.Options ?? new TriggerOptions());
+            TriggerValidation.Validate(descriptor.Id, item.PayloadJson, item.Options ?? new TriggerOptions(), time.GetUtcNow());
         }
 
         var batchId = this.GetPrimaryKeyString();

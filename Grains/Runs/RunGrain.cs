@@ -90,7 +90,7 @@ internal sealed partial class RunGrain(
             // Everything a trigger can get wrong is checked before anything is written.
             var descriptor = registry.Resolve(request.TaskId, request.TaskType);
             var trigger = request.Options ?? new TriggerOptions();
-            TriggerValidation.Validate(descriptor.Id, request.PayloadJson, trigger);
+            TriggerValidation.Validate(descriptor.Id, request.PayloadJson, trigger, time.GetUtcNow());
             if (trigger.Queue is { } queueName && registry.GetQueue(queueName) is null)
             {
                 throw new InvalidTriggerException(descriptor.Id,
@@ -167,7 +167,7 @@ internal sealed partial class RunGrain(
         {
             // The latest trigger's payload and options win.
             var descriptor = registry.Resolve(state.TaskId, null);
-            TriggerValidation.Validate(state.TaskId, request.PayloadJson, options);
+            TriggerValidation.Validate(state.TaskId, request.PayloadJson, options, time.GetUtcNow());
             trailing = new DebouncedTrigger(request.PayloadJson, options.Tags ?? [], options.MaxAttempts ?? descriptor.Retry.MaxAttempts,
                 options.MaxDuration ?? descriptor.MaxDuration, options.Machine ?? descriptor.Machine);
         }
@@ -505,7 +505,7 @@ internal sealed partial class RunGrain(
         var taskIds = children.Select(c =>
         {
             var descriptor = registry.Resolve(c.TaskId, c.TaskType);
-            TriggerValidation.Validate(descriptor.Id, c.PayloadJson, c.Options ?? new TriggerOptions());
+            TriggerValidation.Validate(descriptor.Id, c.PayloadJson, c.Options ?? new TriggerOptions(), time.GetUtcNow());
             return descriptor.Id;
         }).ToList();
 

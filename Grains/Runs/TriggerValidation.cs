@@ -8,7 +8,7 @@ internal static class TriggerValidation
 {
     /// <exception cref="PayloadTooLargeException">The payload is over <see cref="TaskLimits.MaxPayloadBytes"/>.</exception>
     /// <exception cref="InvalidTriggerException">The payload is not JSON, or an option is out of range.</exception>
-    public static void Validate(string taskId, string payloadJson, TriggerOptions options)
+    public static void Validate(string taskId, string payloadJson, TriggerOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(payloadJson);
         var size = Encoding.UTF8.GetByteCount(payloadJson);
@@ -27,6 +27,10 @@ internal static class TriggerValidation
         }
 
         ValidateOptions(taskId, options);
+        if (options.DelayUntil is { } until && until - now > TaskLimits.MaxDelay)
+        {
+            throw new InvalidTriggerException(taskId, $"DelayUntil is {until:O}, more than {TaskLimits.MaxDelay.TotalDays:N0} days away; a run may be delayed at most that long.");
+        }
     }
 
     public static void ValidateOptions(string taskId, TriggerOptions options)

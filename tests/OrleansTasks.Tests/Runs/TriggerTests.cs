@@ -199,6 +199,9 @@ public sealed class TriggerTests(ClusterFixture fixture)
         { new TriggerOptions { MaxAttempts = 0 }, "MaxAttempts" },
         { new TriggerOptions { MaxDuration = TimeSpan.FromSeconds(1) }, "MaxDuration" },
         { new TriggerOptions { Machine = (MachinePreset)99 }, "machine preset" },
+        { new TriggerOptions { Delay = TimeSpan.FromDays(400) }, "between 0 and 365 days" },
+        { new TriggerOptions { Delay = TimeSpan.FromSeconds(-1) }, "between 0 and 365 days" },
+        { new TriggerOptions { DelayUntil = DateTimeOffset.UtcNow.AddDays(400) }, "more than 365 days away" },
     };
 
     [Theory]
