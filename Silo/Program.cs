@@ -21,4 +21,4 @@ builder.AddOtlpTracing();
 builder.Services.AddOrleansTasksClient();
 builder.Services.AddHostedService<SampleRunsOnStart>();
 
-await builder.Build().RunAsync();
+return await builder.Build().RunOrleansTasksAsync();

@@ -16,4 +16,7 @@ public sealed class InvalidConfigurationException : OrleansTasksException
         : base(message)
     {
     }
+
+    /// <summary>The type and message only: the mistake is in a setting, and where the code noticed it says nothing more.</summary>
+    public override string ToString() => $"{GetType().FullName}: {Message}";
 }

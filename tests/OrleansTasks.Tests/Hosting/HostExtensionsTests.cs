@@ -86,6 +86,50 @@ public sealed class HostExtensionsTests
         Assert.False(InformationLogged("OrleansTasks.Hosting.StartupSummary", new() { ["Logging:LogLevel:OrleansTasks"] = "Warning" }));
     }
 
+    [Fact]
+    public async Task RunOrleansTasksAsync_ConfigurationMistakeAtStartUp_EndsWithExitCodeOne()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        builder.AddOrleansTasksSilo(tasks => tasks.AddTask<SameIdOne>().AddTask<SameIdTwo>());
+        using var host = builder.Build();
+
+        var exitCode = await host.RunOrleansTasksAsync().WaitAsync(s_timeout);
+
+        Assert.Equal(1, exitCode);
+    }
+
+    [Fact]
+    public void InvalidConfigurationException_PrintsItsMessageWithoutAStackTrace()
+    {
+        try
+        {
+            throw new InvalidConfigurationException("Queue.ConcurrencyLimit is -1.");
+        }
+        catch (InvalidConfigurationException exception)
+        {
+            Assert.Equal("OrleansTasks.InvalidConfigurationException: Queue.ConcurrencyLimit is -1.", exception.ToString());
+        }
+    }
+
+    private sealed class SameIdOne : TaskDefinition<EmptyPayload, int>
+    {
+        public override string Id => "same-id";
+
+        public override Task<int> RunAsync(EmptyPayload payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(1);
+    }
+
+    private sealed class SameIdTwo : TaskDefinition<EmptyPayload, int>
+    {
+        public override string Id => "same-id";
+
+        public override Task<int> RunAsync(EmptyPayload payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(2);
+    }
+
     /// <summary>Starts a silo host and a client host from <paramref name="settings"/>, runs the echo task, and returns the silo's service id.</summary>
     private static async Task<string> RunEchoAsync(Dictionary<string, string?> settings)
     {

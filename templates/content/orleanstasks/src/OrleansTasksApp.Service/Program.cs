@@ -5,4 +5,4 @@ using OrleansTasksApp.Service;
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddOrleansTasksClient();
 builder.Services.AddHostedService<ReportRequester>();
-await builder.Build().RunAsync();
+return await builder.Build().RunOrleansTasksAsync();

@@ -5,4 +5,4 @@ using OrleansTasksApp.Tasks;
 // without ConnectionStrings:OrleansTasks it runs in development mode (in memory); with it, on PostgreSQL.
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddOrleansTasksSilo(tasks => tasks.AddTasksFromAssembly(typeof(SendReportTask).Assembly));
-await builder.Build().RunAsync();
+return await builder.Build().RunOrleansTasksAsync();  // a configuration mistake: one line and exit code 1
