@@ -53,4 +53,15 @@ public sealed record RunFilter
     /// <summary>How many runs each round trip fetches, 1 to 1,000. Default: 100.</summary>
     [Id(8)]
     public int PageSize { get; init; } = DefaultPageSize;
+
+    /// <summary>Only the runs this run triggered itself (its children).</summary>
+    [Id(9)]
+    public string? ParentRunId { get; init; }
+
+    /// <summary>
+    /// Only the runs of the tree this root run started: its children, theirs, and so on (the root itself is not
+    /// matched; it is the run with this id).
+    /// </summary>
+    [Id(10)]
+    public string? RootRunId { get; init; }
 }

@@ -30,6 +30,16 @@ internal static class RunFilterValidation
         CheckValues(filter.TaskIds, nameof(RunFilter.TaskIds), parameterName);
         CheckValues(filter.Tags, nameof(RunFilter.Tags), parameterName);
         CheckValues(filter.Queues, nameof(RunFilter.Queues), parameterName);
+        if (filter.ParentRunId is { Length: 0 })
+        {
+            throw new InvalidRequestException("RunFilter.ParentRunId is empty; leave it null to match runs of any parent.", parameterName);
+        }
+
+        if (filter.RootRunId is { Length: 0 })
+        {
+            throw new InvalidRequestException("RunFilter.RootRunId is empty; leave it null to match runs of any tree.", parameterName);
+        }
+
         if (filter.BatchId is { Length: 0 })
         {
             throw new InvalidRequestException("RunFilter.BatchId is empty; leave it null to match runs of any batch.", parameterName);

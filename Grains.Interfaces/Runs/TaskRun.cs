@@ -86,6 +86,14 @@ public sealed record TaskRun
     [Id(19)]
     public string? RootRunId { get; init; }
 
+    /// <summary>
+    /// The runs this run triggered (its children, Trigger.dev's <c>relatedRuns.children</c>), in the order they were
+    /// triggered, from the journals the run keeps (<see cref="TaskLimits.MaxAttemptJournals"/>). For every child of a
+    /// very large run, list with <see cref="RunFilter.ParentRunId"/>.
+    /// </summary>
+    [Id(33)]
+    public IReadOnlyList<string> ChildRunIds { get; init; } = [];
+
     /// <summary>How deep in its tree the run is: 0 for a run triggered from outside a task.</summary>
     [Id(20)]
     public int Depth { get; init; }

@@ -124,6 +124,8 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
             .Where(r => filter.TaskIds is not { Count: > 0 } || filter.TaskIds.Contains(r.TaskId))
             .Where(r => filter.Tags is not { Count: > 0 } || r.Tags.Any(filter.Tags.Contains))
             .Where(r => filter.BatchId is null || r.BatchId == filter.BatchId)
+            .Where(r => filter.ParentRunId is null || r.ParentRunId == filter.ParentRunId)
+            .Where(r => filter.RootRunId is null || (r.ParentRunId is not null && r.RootRunId == filter.RootRunId))
             .Where(r => filter.Queues is not { Count: > 0 } || filter.Queues.Contains(r.Queue))
             .Where(r => filter.From is null || r.CreatedAt >= filter.From)
             .Where(r => filter.To is null || r.CreatedAt < filter.To)

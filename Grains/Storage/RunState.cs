@@ -162,6 +162,7 @@ internal sealed class RunState
         Depth = Depth,
         Journal = [.. Journal.Select(e => e.ToRecord())],
         History = [.. History],
+        ChildRunIds = ChildRunIds(),
         ConcurrencyKey = ConcurrencyKey,
         Priority = Priority,
         DelayedUntil = Status == RunStatus.Delayed ? WakeAt : null,
@@ -175,6 +176,19 @@ internal sealed class RunState
     };
 
     public JournalEntry? FindEntry(string key) => Journal.Find(e => e.Key == key);
+
+    /// <summary>The children the kept journals record, earliest attempt first, each once (a retried attempt may trigger the same child again by idempotency key).</summary>
+    private List<string> ChildRunIds()
+    {
+        if (Journal.TrueForAll(e => e.ChildRunIds is not { Count: > 0 }) && History.Count == 0)
+        {
+            return [];
+        }
+
+        return [.. History.SelectMany(h => h.Entries).SelectMany(e => e.ChildRunIds)
+            .Concat(Journal.SelectMany(e => e.ChildRunIds ?? []))
+            .Distinct(StringComparer.Ordinal)];
+    }
 }
 
 /// <summary>A run waiting for another's end: where to report it.</summary>

@@ -53,6 +53,17 @@ internal sealed class RunListQuery
             query.Where("batch_id = {0}", batchId);
         }
 
+        if (filter.ParentRunId is { } parentRunId)
+        {
+            query.Where("parent_run_id = {0}", parentRunId);
+        }
+
+        if (filter.RootRunId is { } rootRunId)
+        {
+            // runs_root holds the runs that have a parent; the condition names its predicate so the planner can use it.
+            query.Where("root_run_id = {0} AND parent_run_id IS NOT NULL", rootRunId);
+        }
+
         if (filter.From is { } from)
         {
             query.Where("created_at >= {0}", from.UtcDateTime);

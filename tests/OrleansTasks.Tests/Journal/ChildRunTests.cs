@@ -119,6 +119,24 @@ public sealed class ChildRunTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RelatedRuns_ATreeOfFive_ChildRunIdsAndTheParentAndRootFilters()
+    {
+        var handle = await _tasks.For<RecursiveTask>().TriggerAsync(new DepthPayload(4));
+        var root = await _tasks.Runs.PollAsync(handle.Id).Within(s_timeout, "a tree of five runs");
+
+        var tree = await _tasks.Runs.ListAsync(new RunFilter { RootRunId = handle.Id }).ToListAsync();
+        var child = await _tasks.Runs.RetrieveAsync(Assert.Single(root.ChildRunIds));
+        var grandchildren = await _tasks.Runs.ListAsync(new RunFilter { ParentRunId = child.Id }).ToListAsync();
+
+        Assert.Equal(4, tree.Count);
+        Assert.All(tree, r => Assert.Equal(handle.Id, r.RootRunId));
+        Assert.Equal([1, 2, 3, 4], tree.Select(r => r.Depth).Order());
+        Assert.Equal(handle.Id, child.ParentRunId);
+        Assert.Equal(Assert.Single(child.ChildRunIds), Assert.Single(grandchildren).Id);
+        Assert.Equal(2, grandchildren[0].Depth);
+    }
+
+    [Fact]
     public async Task CancelAsync_ParentWaitingForAChild_CancelsTheChildToo()
     {
         var handle = await _tasks.For<ParentTask>().TriggerAsync(new ParentPayload("single", 1, Guid.NewGuid().ToString(), ChildHold: TimeSpan.FromMinutes(5)));

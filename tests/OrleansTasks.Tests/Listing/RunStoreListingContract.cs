@@ -110,6 +110,31 @@ public abstract class RunStoreListingContract
     }
 
     [Fact]
+    public async Task ListAsync_ByParentOrRoot_TheChildrenOrTheWholeTreeBelowTheRoot()
+    {
+        // A tree: root → a, b; a → a1. Plus an unrelated root and its child.
+        var runs = await SeedAsync(6, (i, s) =>
+        {
+            (s.ParentRunId, s.RootRunId, s.Depth) = i switch
+            {
+                0 => (null, "run_root", 0),
+                1 => ("run_root", "run_root", 1),
+                2 => ("run_root", "run_root", 1),
+                3 => ("run_a", "run_root", 2),
+                4 => (null, "run_other", 0),
+                _ => ("run_other", "run_other", 1),
+            };
+        });
+
+        var children = await Store.ListAsync(new RunFilter { ParentRunId = "run_root" }, null, 100);
+        var tree = await Store.ListAsync(new RunFilter { RootRunId = "run_root" }, null, 100);
+
+        Assert.Equal(Expected(runs.Where(r => r.ParentRunId == "run_root")), children.Select(r => r.Id));
+        Assert.Equal(Expected(runs.Where(r => r.RootRunId == "run_root" && r.ParentRunId is not null)), tree.Select(r => r.Id));
+        Assert.Equal(3, tree.Count);
+    }
+
+    [Fact]
     public async Task ListAsync_ByBatchId_OnlyThatBatch()
     {
         var runs = await SeedAsync(6, (i, s) => s.BatchId = i % 2 == 0 ? "batch_a" : i == 1 ? null : "batch_b");
