@@ -18,6 +18,9 @@ public static class OrleansTasksErrorCodes
     /// <summary>A payload is over the size limit (<see cref="PayloadTooLargeException"/>).</summary>
     public const string PayloadTooLarge = "payload_too_large";
 
+    /// <summary>A change would make a run's metadata larger than allowed (<see cref="MetadataTooLargeException"/>).</summary>
+    public const string MetadataTooLarge = "metadata_too_large";
+
     /// <summary>A batch has more items than allowed (<see cref="BatchTooLargeException"/>).</summary>
     public const string BatchTooLarge = "batch_too_large";
 
