@@ -102,6 +102,17 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         }
     }
 
+    public async Task<TaskRun> UpdateMetadataAsync(string runId, object metadata, CancellationToken cancellationToken = default)
+    {
+        Guard.NotBlank(runId);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var json = JsonSerializer.Serialize(metadata, metadata.GetType(), TaskJson.Options);
+        var update = new Metadata.MetadataUpdate(null, 0, [new Metadata.MetadataOp(Metadata.MetadataOpKind.Replace, null, json)]);
+        Metadata.MetadataDocument.Parse(null).Apply(update.Operations); // a mistake or an oversized object fails here, before anything is sent
+        await CallAsync(() => grains.GetGrain<IRunGrain>(runId).UpdateMetadataAsync(update), cancellationToken).ConfigureAwait(false);
+        return await RetrieveAsync(runId, cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);

@@ -35,6 +35,15 @@ public interface IRunsClient
     private static RunHandle Checked(RunHandle? handle) =>
         handle ?? throw new InvalidRequestException("The run handle is null.", nameof(handle));
 
+    /// <summary>
+    /// Replaces the run's metadata with <paramref name="metadata"/> (anything that serializes to a JSON object), as
+    /// Trigger.dev's <c>runs.updateMetadata</c>; the run's code sees it from its next execution. Returns the run after.
+    /// </summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="MetadataTooLargeException">The metadata is over 256 KB of JSON; nothing changed.</exception>
+    /// <exception cref="InvalidRequestException"><paramref name="metadata"/> is not a JSON object.</exception>
+    Task<TaskRun> UpdateMetadataAsync(string runId, object metadata, CancellationToken cancellationToken = default);
+
     /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delayUntil"/>; a moment in the past queues it now.</summary>
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>

@@ -43,6 +43,11 @@ internal interface IRunGrain : IGrainWithStringKey
     [Alias("reschedule")]
     Task<TaskRun> RescheduleAsync(DateTimeOffset delayUntil);
 
+    /// <summary>Applies metadata operations (each numbered one once); returns the metadata after them.</summary>
+    /// <exception cref="MetadataTooLargeException">The metadata would be over 256 KB; nothing changed.</exception>
+    [Alias("update-metadata")]
+    Task<string?> UpdateMetadataAsync(Metadata.MetadataUpdate update);
+
     /// <summary>
     /// Engine: a debounced trigger matched this run. While the run is still <c>DELAYED</c> its start moves to
     /// <paramref name="delayUntil"/> (never past its debounce deadline), in trailing mode it takes the trigger's payload

@@ -94,6 +94,13 @@ public sealed record TaskRun
     [Id(33)]
     public IReadOnlyList<string> ChildRunIds { get; init; } = [];
 
+    /// <summary>The run's metadata, a JSON object (<c>context.Metadata</c> in the task); null while it has none.</summary>
+    [Id(34)]
+    public string? MetadataJson { get; init; }
+
+    /// <summary>The value at <paramref name="key"/> of the run's metadata, deserialized; default when it is missing.</summary>
+    public T? GetMetadata<T>(string key) => Metadata.MetadataDocument.Parse(MetadataJson).Get<T>(key);
+
     /// <summary>How deep in its tree the run is: 0 for a run triggered from outside a task.</summary>
     [Id(20)]
     public int Depth { get; init; }

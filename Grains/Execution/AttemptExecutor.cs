@@ -129,11 +129,30 @@ internal sealed partial class AttemptExecutor(
 
         if (!running.IsAbandoned)
         {
+            await FlushMetadataAsync(running).ConfigureAwait(false);
             StoreError(running.Request, outcome);
             await ReportAsync(running.Request, outcome).ConfigureAwait(false);
         }
 
         running.Dispose();
+    }
+
+    /// <summary>The attempt's metadata changes reach the run (and its parent and root) before its outcome does.</summary>
+    private async Task FlushMetadataAsync(RunningExecution running)
+    {
+        if (running.Context is not { } context)
+        {
+            return;
+        }
+
+        try
+        {
+            await context.FlushMetadataAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogMetadataFlushFailed(exception, running.Request.RunId);
+        }
     }
 
     /// <summary>
@@ -214,7 +233,11 @@ internal sealed partial class AttemptExecutor(
 
         await using var scope = services.CreateAsyncScope();
         var taskLogger = new RunLogger(new RunScopedLogger(loggerFactory.CreateLogger(descriptor.TaskType), request), logs, request, options.Value.RunLogLevel, time);
-        var context = new RunContext(request, grains.GetGrain<IRunGrain>(request.RunId), taskLogger, running.Cancellation, time);
+        var context = new RunContext(request, grains.GetGrain<IRunGrain>(request.RunId), taskLogger, running.Cancellation, time)
+        {
+            Runs = id => grains.GetGrain<IRunGrain>(id),
+            MetadataFlushInterval = options.Value.MetadataFlushInterval,
+        };
         taskLogger.Context = context;
         running.Context = context;
         if (running.IsAbandoned)

@@ -22,6 +22,18 @@ internal sealed record AttemptRequest(
     /// <summary>The run's maximum attempts (the policy's, or the trigger's).</summary>
     public int MaxAttempts { get; init; } = 1;
 
+    /// <summary>The run that triggered this one; null for a run triggered from outside.</summary>
+    public string? ParentRunId { get; init; }
+
+    /// <summary>The first run of this run's tree (this run itself for one triggered from outside).</summary>
+    public string? RootRunId { get; init; }
+
+    /// <summary>The run's metadata as this execution starts, with the operations of this attempt already applied.</summary>
+    public string? MetadataJson { get; init; }
+
+    /// <summary>How many of this attempt's own metadata operations the run has applied: a replay makes them again, and skips these.</summary>
+    public long MetadataApplied { get; init; }
+
     /// <summary>The W3C trace context of the run's trigger span, which the attempt's span is a child of.</summary>
     public string? TraceParent { get; init; }
 

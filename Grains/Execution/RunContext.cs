@@ -39,6 +39,8 @@ internal sealed class RunContext : TaskContext
     private long _lastActivity;
     private int _suspendRequested;
     private volatile bool _suspended;
+    private RunMetadata? _metadata;
+    private int _flushLoopStarted;
 
     public RunContext(AttemptRequest request, IRunGrain grain, ILogger logger, CancellationTokenSource cancellation, TimeProvider time)
     {
@@ -65,6 +67,106 @@ internal sealed class RunContext : TaskContext
     public override DateTimeOffset CreatedAt => _request.CreatedAt;
 
     public override ILogger Logger => _logger;
+
+    /// <summary>Finds another run's grain (a parent or root whose metadata the code changes).</summary>
+    public Func<string, IRunGrain>? Runs { get; init; }
+
+    /// <summary>How often metadata changes are sent while the code runs.</summary>
+    public TimeSpan MetadataFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public override RunMetadata Metadata => LazyInitializer.EnsureInitialized(ref _metadata, CreateMetadata);
+
+    /// <summary>Sends every metadata change not sent yet (the run's own, its parent's and its root's); before the attempt reports.</summary>
+    public async Task FlushMetadataAsync()
+    {
+        if (_metadata is not { } own)
+        {
+            return;
+        }
+
+        await own.FlushAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(own.Parent, own))
+        {
+            await own.Parent.FlushAsync().ConfigureAwait(false);
+        }
+
+        if (!ReferenceEquals(own.Root, own))
+        {
+            await own.Root.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    private RunMetadata CreateMetadata()
+    {
+        var source = OrleansTasks.Metadata.MetadataUpdate.SourceOf(RunId, Attempt);
+        var own = new RunMetadata(_request.MetadataJson, readable: true, _request.MetadataApplied, source, u => SendMetadataAsync(RunId, u), StartFlushing);
+        var parent = new RunMetadata(null, readable: false, 0, source + "/parent",
+            _request.ParentRunId is { } parentId ? u => SendMetadataAsync(parentId, u) : null, StartFlushing);
+        var root = _request.RootRunId is { } rootId && rootId != RunId
+            ? new RunMetadata(null, readable: false, 0, source + "/root", u => SendMetadataAsync(rootId, u), StartFlushing)
+            : own;
+        own.SetTargets(parent, root);
+        parent.SetTargets(parent, root);
+        if (!ReferenceEquals(root, own))
+        {
+            root.SetTargets(parent, root);
+        }
+
+        return own;
+    }
+
+    /// <summary>Sends metadata changes to a run, again with backoff while the cluster cannot reach it (each change applies once).</summary>
+    private async Task SendMetadataAsync(string runId, OrleansTasks.Metadata.MetadataUpdate update)
+    {
+        var grain = runId == RunId ? _grain : (Runs ?? throw new InvalidOperationException("No way to reach other runs."))(runId);
+        var started = _time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await grain.UpdateMetadataAsync(update).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (TransientFailures.IsTransient(exception) && _time.GetElapsedTime(started) < s_transientRetryLimit)
+            {
+                await Task.Delay(TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(5)), _time).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The first change starts a loop that sends changes every <see cref="MetadataFlushInterval"/> until the execution ends.</summary>
+    private void StartFlushing()
+    {
+        if (Interlocked.Exchange(ref _flushLoopStarted, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var token = _cancellation.Token;
+            while (!token.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(MetadataFlushInterval, _time, token).ConfigureAwait(false);
+                    await FlushMetadataAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    _logger.LogWarning(exception, "Sending metadata changes of run {RunId} failed; trying again in {Interval}", RunId, MetadataFlushInterval);
+                }
+            }
+        });
+    }
 
     public override string StepIdempotencyKey => _inStep.Value is { } key
         ? $"{RunId}/{key}"

@@ -17,6 +17,12 @@ public sealed class OrleansTasksOptions
     public TimeSpan SuspendThreshold { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How often a running attempt sends its metadata changes (<c>context.Metadata</c>) to the run, and so how soon
+    /// readers see them; they are also sent at <c>FlushAsync</c> and before the attempt ends. Default: 1 second.
+    /// </summary>
+    public TimeSpan MetadataFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// How often the supervisor looks for runs whose silo died and for suspended runs coming due. It also looks at
     /// once whenever a silo leaves the cluster. Default: 5 seconds.
     /// </summary>

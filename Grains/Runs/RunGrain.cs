@@ -143,6 +143,15 @@ internal sealed partial class RunGrain(
         return machine.State.ToTaskRun();
     }
 
+    public async Task<string?> UpdateMetadataAsync(Metadata.MetadataUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var machine = await LoadExistingAsync();
+        machine.MetadataUpdated(update);
+        await ApplyAsync();
+        return machine.State.MetadataJson;
+    }
+
     public async Task<TaskRun> RescheduleAsync(DateTimeOffset delayUntil)
     {
         var machine = await LoadExistingAsync();

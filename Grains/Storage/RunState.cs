@@ -83,6 +83,12 @@ internal sealed class RunState
     /// <summary>The journals earlier attempts left, oldest first, bounded (<see cref="AttemptJournal"/>).</summary>
     public List<AttemptJournal> History { get; set; } = [];
 
+    /// <summary>The run's metadata, a JSON object (null: empty).</summary>
+    public string? MetadataJson { get; set; }
+
+    /// <summary>For each source of metadata operations (an attempt of this run or of a child), the last one applied.</summary>
+    public Dictionary<string, long> MetadataApplied { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Which execution of the current attempt runs: 0, then one more per replay.</summary>
     public int Execution { get; set; }
 
@@ -163,6 +169,7 @@ internal sealed class RunState
         Journal = [.. Journal.Select(e => e.ToRecord())],
         History = [.. History],
         ChildRunIds = ChildRunIds(),
+        MetadataJson = MetadataJson,
         ConcurrencyKey = ConcurrencyKey,
         Priority = Priority,
         DelayedUntil = Status == RunStatus.Delayed ? WakeAt : null,

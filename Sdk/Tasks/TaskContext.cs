@@ -59,6 +59,9 @@ public abstract class TaskContext
     /// </summary>
     public abstract ILogger Logger { get; }
 
+    /// <summary>The run's metadata: set, append, increment, read back; <see cref="RunMetadata.Parent"/> and <see cref="RunMetadata.Root"/> for the parent's and root's.</summary>
+    public abstract RunMetadata Metadata { get; }
+
     /// <summary>What <c>InitAsync</c> returned in this execution; null before it ran or when the task has none.</summary>
     public object? InitResult { get; protected internal set; }
 

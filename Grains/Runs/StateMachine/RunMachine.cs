@@ -638,6 +638,43 @@ internal sealed class RunMachine
         return entry.ToResult();
     }
 
+    /// <summary>
+    /// Metadata operations arrive: from this run's code, a child's, or a client. Each numbered operation applies once:
+    /// those at or below the source's last applied number are skipped (a replay, or a send repeated after a lost
+    /// answer). The list applies whole or not at all.
+    /// </summary>
+    /// <exception cref="MetadataTooLargeException">The metadata would be over 256 KB; nothing changed.</exception>
+    /// <exception cref="InvalidRequestException">An operation cannot apply; nothing changed.</exception>
+    public void MetadataUpdated(Metadata.MetadataUpdate update)
+    {
+        var state = State;
+        var operations = update.Operations;
+        long last = 0;
+        if (update.Source is { } source)
+        {
+            var applied = state.MetadataApplied.GetValueOrDefault(source);
+            last = update.FirstSequence + operations.Count - 1;
+            if (last <= applied)
+            {
+                return;
+            }
+
+            operations = [.. operations.Skip((int)Math.Max(0, applied - update.FirstSequence + 1))];
+        }
+
+        var document = Metadata.MetadataDocument.Parse(state.MetadataJson);
+        document.Apply(operations);
+        state.MetadataJson = document.ToJson();
+        if (update.Source is { } applier)
+        {
+            state.MetadataApplied[applier] = last;
+        }
+
+        // Committed before the caller hears back: a client's update has no replay to bring it again.
+        state.UpdatedAt = Now;
+        Save(commit: true);
+    }
+
     /// <summary>A child this run waits for ended.</summary>
     public void ChildEnded(ChildNotification notification)
     {
@@ -1287,6 +1324,10 @@ internal sealed class RunMachine
             MaxAttempts = state.MaxAttempts,
             TraceParent = state.TraceParent,
             FinalFailure = finalFailure,
+            MetadataJson = state.MetadataJson,
+            ParentRunId = state.ParentRunId,
+            RootRunId = state.RootRunId ?? state.Id,
+            MetadataApplied = state.MetadataApplied.GetValueOrDefault(Metadata.MetadataUpdate.SourceOf(state.Id, state.CurrentAttempt?.Number ?? 0)),
         };
 }
 

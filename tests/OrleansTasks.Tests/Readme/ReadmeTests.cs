@@ -73,6 +73,11 @@ public sealed class ReadmeTests
             public static Task<int> CountAsync(string file, CancellationToken cancellationToken) => Task.FromResult(0);
         }
 
+        public sealed class FileImporter
+        {
+            public Task ImportAsync(string file, CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+
         public sealed class RateLimitedException(TimeSpan retryAfter) : Exception
         {
             public TimeSpan RetryAfter { get; } = retryAfter;
