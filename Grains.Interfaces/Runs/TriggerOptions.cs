@@ -80,6 +80,20 @@ public sealed record TriggerOptions
     /// <summary>Debounces triggers that share a key: see <see cref="DebounceOptions"/>.</summary>
     [Id(13)]
     public DebounceOptions? Debounce { get; init; }
+
+    /// <summary>
+    /// The run's first metadata, as a JSON object (at most 256 KB); <see cref="WithMetadata"/> makes it from an object.
+    /// The task reads it through <c>context.Metadata</c>.
+    /// </summary>
+    [Id(14)]
+    public string? MetadataJson { get; init; }
+
+    /// <summary>These options with <paramref name="metadata"/> (anything that serializes to a JSON object) as the run's first metadata.</summary>
+    public TriggerOptions WithMetadata(object metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return this with { MetadataJson = System.Text.Json.JsonSerializer.Serialize(metadata, metadata.GetType(), TaskJson.Options) };
+    }
 }
 
 /// <summary>What an idempotency key is unique within.</summary>

@@ -27,6 +27,18 @@ internal static class TriggerValidation
         }
 
         ValidateOptions(taskId, options);
+        if (options.MetadataJson is { } metadata)
+        {
+            try
+            {
+                Metadata.MetadataDocument.Parse(null).Apply([new Metadata.MetadataOp(Metadata.MetadataOpKind.Replace, null, metadata)]);
+            }
+            catch (OrleansTasksException exception) when (exception is InvalidRequestException or MetadataTooLargeException)
+            {
+                throw new InvalidTriggerException(taskId, $"MetadataJson: {exception.Message}");
+            }
+        }
+
         if (options.DelayUntil is { } until && until - now > TaskLimits.MaxDelay)
         {
             throw new InvalidTriggerException(taskId, $"DelayUntil is {until:O}, more than {TaskLimits.MaxDelay.TotalDays:N0} days away; a run may be delayed at most that long.");

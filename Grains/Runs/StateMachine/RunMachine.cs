@@ -121,6 +121,7 @@ internal sealed class RunMachine
             DebounceDeadline = request.DebounceDeadline,
             ReplayOf = request.ReplayOf,
             TraceParent = traceParent,
+            MetadataJson = options.MetadataJson is { } metadata ? Metadata.MetadataDocument.Parse(metadata).ToJson() : null,
         };
 
         if (delayed)

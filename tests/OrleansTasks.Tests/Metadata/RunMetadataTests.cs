@@ -40,15 +40,30 @@ public sealed class RunMetadataTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Metadata_TwentyChildrenCountIntoTheirParent_LeaveExactlyTwenty()
+    public async Task Metadata_AHundredChildrenCountIntoTheirParent_LeaveExactlyAHundred()
     {
-        var handle = await _tasks.For<MetadataFanOutTask>().TriggerAsync(20);
+        var handle = await _tasks.For<MetadataFanOutTask>().TriggerAsync(100);
         var run = await _tasks.Runs.PollAsync(handle).Within(s_timeout, "the fan-out");
 
-        Assert.Equal(20, run.Output);
-        Assert.Equal(20, run.Run.GetMetadata<int>("total"));
-        Assert.Equal(20, run.Run.GetMetadata<double>("done"));
-        Assert.Equal(Enumerable.Range(0, 20), run.Run.GetMetadata<int[]>("children")!.Order());
+        Assert.Equal(100, run.Output);
+        Assert.Equal(100, run.Run.GetMetadata<int>("total"));
+        Assert.Equal(100, run.Run.GetMetadata<double>("done"));
+        Assert.Equal(Enumerable.Range(0, 100), run.Run.GetMetadata<int[]>("children")!.Order());
+    }
+
+    [Fact]
+    public async Task TriggerOptions_WithMetadata_IsTheRunsFirstMetadata_AndTheCodeBuildsOnIt()
+    {
+        var handle = await _tasks.For<MetadataProgressTask>().TriggerAsync(
+            new MetadataPayload(Guid.NewGuid().ToString("N"), TimeSpan.Zero),
+            new TriggerOptions().WithMetadata(new { count = 10, owner = "ops" }));
+        var run = await _tasks.Runs.PollAsync(handle).Within(s_timeout, "the run");
+
+        var invalid = await Assert.ThrowsAsync<InvalidTriggerException>(() => _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1), new TriggerOptions { MetadataJson = "[1]" }));
+
+        Assert.Equal(14, run.Output);
+        Assert.Equal("ops", run.Run.GetMetadata<string>("owner"));
+        Assert.Contains("MetadataJson", invalid.Message, StringComparison.Ordinal);
     }
 
     [Fact]
