@@ -83,6 +83,10 @@ public sealed record RunSummary
     [Id(18)]
     public string? ErrorMessage { get; init; }
 
+    /// <summary>The run's metadata, a JSON object; null while it has none.</summary>
+    [Id(19)]
+    public string? MetadataJson { get; init; }
+
     /// <summary>True once the run can no longer change.</summary>
     public bool IsFinal => Status.IsFinal();
 

@@ -29,6 +29,7 @@ internal static class RunSummaries
             AttemptCount = state.Attempts.Count,
             ReplayOf = state.ReplayOf,
             ErrorMessage = state.Error?.Message,
+            MetadataJson = state.MetadataJson,
         };
     }
 }

@@ -56,5 +56,6 @@ internal sealed partial class PostgresRunStore
         AttemptCount = reader.IsDBNull(16) ? 0 : reader.GetInt32(16),
         ReplayOf = reader.IsDBNull(17) ? null : reader.GetString(17),
         ErrorMessage = reader.IsDBNull(18) ? null : reader.GetString(18),
+        MetadataJson = reader.IsDBNull(19) ? null : reader.GetString(19),
     };
 }

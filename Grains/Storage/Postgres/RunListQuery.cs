@@ -23,7 +23,8 @@ internal sealed class RunListQuery
     private const string Select = """
         SELECT r.id, r.task_id, r.status, r.queue, r.concurrency_key, r.machine, r.tags, r.batch_id, r.parent_run_id,
                r.root_run_id, r.depth, r.created_at, r.updated_at, r.started_at, r.finished_at,
-               r.state->>'idempotencyKey', json_array_length(r.state->'attempts'), r.state->>'replayOf', r.state->'error'->>'message'
+               r.state->>'idempotencyKey', json_array_length(r.state->'attempts'), r.state->>'replayOf', r.state->'error'->>'message',
+               r.state->>'metadataJson'
         FROM (SELECT id, created_at FROM runs
               WHERE service_id = $1
         """;

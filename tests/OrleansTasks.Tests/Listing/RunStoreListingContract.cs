@@ -235,6 +235,7 @@ public abstract class RunStoreListingContract
             s.Attempts.Add(new RunAttempt(2, AttemptStatus.Failed, s.CreatedAt.AddSeconds(3), s.CreatedAt.AddSeconds(4), new TaskRunError("T", "second"), "silo"));
             SetStatus(s, RunStatus.Failed);
             s.Error = new TaskRunError("System.InvalidOperationException", "it broke");
+            s.MetadataJson = """{"progress":0.5}""";
         });
         var state = runs[0];
 
@@ -256,6 +257,7 @@ public abstract class RunStoreListingContract
         Assert.Equal("run_original", summary.ReplayOf);
         Assert.Equal(2, summary.AttemptCount);
         Assert.Equal("it broke", summary.ErrorMessage);
+        Assert.Equal("""{"progress":0.5}""", summary.MetadataJson);
         Assert.Equal(state.CreatedAt, summary.CreatedAt);
         Assert.Equal(state.UpdatedAt, summary.UpdatedAt);
         Assert.Equal(state.StartedAt, summary.StartedAt);
@@ -272,6 +274,7 @@ public abstract class RunStoreListingContract
         Assert.Equal(0, summary.AttemptCount);
         Assert.Equal(runs[0].Id, summary.RootRunId);
         Assert.Null(summary.ErrorMessage);
+        Assert.Null(summary.MetadataJson);
         Assert.Null(summary.IdempotencyKey);
         Assert.Null(summary.ReplayOf);
     }
