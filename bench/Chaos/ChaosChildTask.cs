@@ -14,6 +14,7 @@ internal sealed class ChaosChildTask(NpgsqlDataSource database) : TaskDefinition
     public override async Task<bool> RunAsync(ChaosPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
         await context.StepAsync("work", token => ChaosEffects.RecordAsync(database, context, "work", token));
+        context.Metadata.Parent.Increment(ChaosReport.ChildrenCounter);
         return true;
     }
 }

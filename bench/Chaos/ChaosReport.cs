@@ -62,10 +62,20 @@ internal sealed class ChaosReport
     /// </summary>
     public IReadOnlyList<ChaosViolation> Violations => _violations;
 
+    /// <summary>The metadata counter <c>chaos-wait</c> increments before and after its wait: 2 when done, whatever died meanwhile.</summary>
+    public const string ProgressCounter = "progress";
+
+    /// <summary>The counter each <c>chaos-child</c> increments on its parent's metadata: 1 on a completed parent.</summary>
+    public const string ChildrenCounter = "children";
+
+    /// <summary>Completed runs whose metadata counter is not what the code counted once (a change applied twice, or lost).</summary>
+    public int MetadataMiscounts { get; private set; }
+
     public static ChaosReport Judge(ChaosObservations observed)
     {
         var report = new ChaosReport(observed);
         report.CheckRuns();
+        report.CheckMetadata();
         report.CheckChildren();
         report.CheckSteps();
         report.CheckAttempts();
@@ -78,7 +88,7 @@ internal sealed class ChaosReport
         $"chaos mode={options.Mode} minutes={options.Duration.TotalMinutes:0.##} silos={options.Silos} kills={_observed.Kills.Count} " +
         $"runs={Runs} completed={Completed} lost={Lost} stranded={Stranded} failed={Failed} duplicate_children={DuplicateChildren} " +
         $"childless_parents={ChildlessParents} repeated_steps={RepeatedSteps} excused_repeats={ExcusedRepeats} " +
-        $"infra_failed_attempts={InfraFailedAttempts} trigger_errors={TriggerErrors} untracked_runs={_observed.Untracked} " +
+        $"infra_failed_attempts={InfraFailedAttempts} metadata_miscounts={MetadataMiscounts} trigger_errors={TriggerErrors} untracked_runs={_observed.Untracked} " +
         $"violations={_violations.Count} seconds={elapsed.TotalSeconds:F0}");
 
     /// <summary>Up to <paramref name="count"/> violations, taking each kind in turn so that every kind is shown.</summary>
@@ -111,6 +121,24 @@ internal sealed class ChaosReport
             else
             {
                 Completed++;
+            }
+        }
+    }
+
+    private void CheckMetadata()
+    {
+        foreach (var run in _observed.Runs.Values.Where(r => r.Status == RunStatus.Completed))
+        {
+            var (counter, expected) = run.TaskId switch
+            {
+                ChaosWaitTask.TaskId => (ProgressCounter, 2),
+                ChaosParentTask.TaskId => (ChildrenCounter, 1),
+                _ => (null, 0),
+            };
+            if (counter is not null && run.GetMetadata<double>(counter) is var counted && counted != expected)
+            {
+                MetadataMiscounts++;
+                Add("metadata_miscounts", run, $"metadata {counter} is {counted}, expected {expected}: {run.MetadataJson}");
             }
         }
     }

@@ -14,8 +14,10 @@ internal sealed class ChaosWaitTask(NpgsqlDataSource database) : TaskDefinition<
     public override async Task<bool> RunAsync(ChaosWaitPayload payload, TaskContext context, CancellationToken cancellationToken)
     {
         await context.StepAsync("before", token => ChaosEffects.RecordAsync(database, context, "before", token));
+        context.Metadata.Increment(ChaosReport.ProgressCounter);
         await Wait.ForAsync(TimeSpan.FromSeconds(payload.Seconds));
         await context.StepAsync("after", token => ChaosEffects.RecordAsync(database, context, "after", token));
+        context.Metadata.Increment(ChaosReport.ProgressCounter);
         return true;
     }
 }
