@@ -107,8 +107,8 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         Guard.NotBlank(runId);
         ArgumentNullException.ThrowIfNull(metadata);
         var json = JsonSerializer.Serialize(metadata, metadata.GetType(), TaskJson.Options);
+        Metadata.MetadataDocument.CheckWhole(json); // a mistake or an oversized object fails here, before anything is sent
         var update = new Metadata.MetadataUpdate(null, 0, [new Metadata.MetadataOp(Metadata.MetadataOpKind.Replace, null, json)]);
-        Metadata.MetadataDocument.Parse(null).Apply(update.Operations); // a mistake or an oversized object fails here, before anything is sent
         await CallAsync(() => grains.GetGrain<IRunGrain>(runId).UpdateMetadataAsync(update), cancellationToken).ConfigureAwait(false);
         return await RetrieveAsync(runId, cancellationToken).ConfigureAwait(false);
     }

@@ -29,8 +29,7 @@ public static class ClientHostExtensions
         {
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                var gatewayPort = configuration.GetSection(HostDefaults.OrleansSection).GetValue("GatewayPort", HostDefaults.GatewayPort);
-                client.UseLocalhostClustering(gatewayPort, serviceId, clusterId);
+                client.UseLocalhostClustering(HostDefaults.Ports(configuration).GatewayPort, serviceId, clusterId);
             }
             else
             {

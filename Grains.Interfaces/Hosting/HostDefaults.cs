@@ -25,6 +25,13 @@ internal static class HostDefaults
     /// <summary>The connection string that chooses PostgreSQL; null or blank for development mode.</summary>
     public static string? ConnectionString(IConfiguration configuration) => configuration.GetConnectionString(ConnectionStringName);
 
+    /// <summary>The silo-to-silo and gateway ports from the <c>Orleans</c> section, or the defaults.</summary>
+    public static (int SiloPort, int GatewayPort) Ports(IConfiguration configuration)
+    {
+        var orleans = configuration.GetSection(OrleansSection);
+        return (orleans.GetValue("SiloPort", SiloPort), orleans.GetValue("GatewayPort", GatewayPort));
+    }
+
     /// <summary>The service and cluster ids from the <c>Orleans</c> section, or the defaults.</summary>
     public static (string ServiceId, string ClusterId) Ids(IConfiguration configuration)
     {

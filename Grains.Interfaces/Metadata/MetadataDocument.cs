@@ -30,6 +30,11 @@ internal sealed class MetadataDocument
         return new MetadataDocument(ParseObject(json, "Metadata"));
     }
 
+    /// <summary>Checks that <paramref name="json"/> would do as a run's whole metadata: a JSON object within the limit.</summary>
+    /// <exception cref="InvalidRequestException">It is not a JSON object.</exception>
+    /// <exception cref="MetadataTooLargeException">It is over <see cref="MaxBytes"/>.</exception>
+    public static void CheckWhole(string json) => Parse(null).Apply([new MetadataOp(MetadataOpKind.Replace, null, json)]);
+
     /// <summary>The document as JSON.</summary>
     public string ToJson() => _root.ToJsonString(TaskJson.Options);
 

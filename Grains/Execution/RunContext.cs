@@ -84,12 +84,9 @@ internal sealed class RunContext : TaskContext
             return;
         }
 
+        // The parent is always a target of its own (one that drops changes for a root run); the root is the run itself for a root run.
         await own.FlushAsync().ConfigureAwait(false);
-        if (!ReferenceEquals(own.Parent, own))
-        {
-            await own.Parent.FlushAsync().ConfigureAwait(false);
-        }
-
+        await own.Parent.FlushAsync().ConfigureAwait(false);
         if (!ReferenceEquals(own.Root, own))
         {
             await own.Root.FlushAsync().ConfigureAwait(false);
@@ -115,23 +112,11 @@ internal sealed class RunContext : TaskContext
         return own;
     }
 
-    /// <summary>Sends metadata changes to a run, again with backoff while the cluster cannot reach it (each change applies once).</summary>
-    private async Task SendMetadataAsync(string runId, OrleansTasks.Metadata.MetadataUpdate update)
+    /// <summary>Sends metadata changes to a run (each change applies once, so sending again is safe), also while the code unwinds.</summary>
+    private Task SendMetadataAsync(string runId, OrleansTasks.Metadata.MetadataUpdate update)
     {
         var grain = runId == RunId ? _grain : (Runs ?? throw new InvalidOperationException("No way to reach other runs."))(runId);
-        var started = _time.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await grain.UpdateMetadataAsync(update).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception exception) when (TransientFailures.IsTransient(exception) && _time.GetElapsedTime(started) < s_transientRetryLimit)
-            {
-                await Task.Delay(TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(5)), _time).ConfigureAwait(false);
-            }
-        }
+        return SendAgainAsync(() => grain.UpdateMetadataAsync(update), "Metadata update", whileUnwinding: true);
     }
 
     /// <summary>The first change starts a loop that sends changes every <see cref="MetadataFlushInterval"/> until the execution ends.</summary>
@@ -646,22 +631,35 @@ internal sealed class RunContext : TaskContext
     /// </summary>
     private async Task<JournalOpResult> JournalAsync(JournalOp op)
     {
+        try
+        {
+            return await SendAgainAsync(() => _grain.JournalAsync(op), op.Kind.ToString(), whileUnwinding: false).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (TransientFailures.IsTransient(exception))
+        {
+            Suspend();
+            throw new RunSuspendedException(_cancellation.Token);
+        }
+    }
+
+    /// <summary>
+    /// Makes an idempotent call to a run, again with backoff while the cluster cannot reach it, for up to
+    /// <see cref="s_transientRetryLimit"/> (and, unless <paramref name="whileUnwinding"/>, only until the execution
+    /// unwinds); then the last transient failure is thrown.
+    /// </summary>
+    private async Task<T> SendAgainAsync<T>(Func<Task<T>> send, string what, bool whileUnwinding)
+    {
         var started = _time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await _grain.JournalAsync(op).ConfigureAwait(false);
+                return await send().ConfigureAwait(false);
             }
-            catch (Exception exception) when (TransientFailures.IsTransient(exception))
+            catch (Exception exception) when (TransientFailures.IsTransient(exception)
+                && (whileUnwinding || !_suspended) && _time.GetElapsedTime(started) <= s_transientRetryLimit)
             {
-                if (_suspended || _time.GetElapsedTime(started) > s_transientRetryLimit)
-                {
-                    Suspend();
-                    throw new RunSuspendedException(_cancellation.Token);
-                }
-
-                _logger.LogDebug(exception, "{Operation} of run {RunId} could not reach the run (try {Attempt}); sending it again", op.Kind, RunId, attempt);
+                _logger.LogDebug(exception, "{Operation} of run {RunId} could not reach the run (try {Attempt}); sending it again", what, RunId, attempt);
                 await Task.Delay(TransientFailures.Backoff(attempt, TimeSpan.FromSeconds(5)), _time).ConfigureAwait(false);
             }
         }

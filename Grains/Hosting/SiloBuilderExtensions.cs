@@ -155,8 +155,7 @@ public static class SiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
         var orleans = configuration.GetSection(HostDefaults.OrleansSection);
-        var siloPort = orleans.GetValue("SiloPort", HostDefaults.SiloPort);
-        var gatewayPort = orleans.GetValue("GatewayPort", HostDefaults.GatewayPort);
+        var (siloPort, gatewayPort) = HostDefaults.Ports(configuration);
         var connectionString = HostDefaults.ConnectionString(configuration);
         if (string.IsNullOrWhiteSpace(connectionString))
         {

@@ -31,7 +31,7 @@ internal static class TriggerValidation
         {
             try
             {
-                Metadata.MetadataDocument.Parse(null).Apply([new Metadata.MetadataOp(Metadata.MetadataOpKind.Replace, null, metadata)]);
+                Metadata.MetadataDocument.CheckWhole(metadata);
             }
             catch (OrleansTasksException exception) when (exception is InvalidRequestException or MetadataTooLargeException)
             {

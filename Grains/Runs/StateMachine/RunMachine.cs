@@ -495,7 +495,7 @@ internal sealed class RunMachine
     public JournalOpResult? Recorded(JournalOp op)
     {
         var state = State;
-        if (state.Status.IsFinal() || state.CurrentAttempt?.Number != op.Attempt || state.Execution != op.Execution)
+        if (IsStale(op))
         {
             return JournalOpResult.StaleExecution;
         }
@@ -512,6 +512,10 @@ internal sealed class RunMachine
 
         return existing.ToResult();
     }
+
+    /// <summary>Whether the operation comes from an execution that is not the run's current one (or from a run that has ended).</summary>
+    private bool IsStale(JournalOp op) =>
+        State.Status.IsFinal() || State.CurrentAttempt?.Number != op.Attempt || State.Execution != op.Execution;
 
     /// <summary>A step's side effect is done: its record is committed before the attempt goes on (a step must not run twice).</summary>
     public JournalOpResult StepDone(JournalOp op)
@@ -612,7 +616,7 @@ internal sealed class RunMachine
     public JournalOpResult WaitAbandoned(JournalOp op)
     {
         var state = State;
-        if (state.Status.IsFinal() || state.CurrentAttempt?.Number != op.Attempt || state.Execution != op.Execution)
+        if (IsStale(op))
         {
             return JournalOpResult.StaleExecution;
         }
