@@ -7,6 +7,7 @@ using OrleansTasks.Batches;
 using OrleansTasks.Hosting;
 using System.Runtime.CompilerServices;
 using OrleansTasks.Queues;
+using OrleansTasks.Realtime;
 using OrleansTasks.Runs;
 using OrleansTasks.Triggering;
 using OrleansTasks.Waitpoints;
@@ -17,7 +18,12 @@ namespace OrleansTasks;
 /// The <see cref="ITaskClient"/>. Run ids are made here, so a trigger retried after a lost response (a timeout, a
 /// gateway that went away) reaches the same run grain and gets the same run back instead of a duplicate.
 /// </summary>
-internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time, IOptions<TaskClientOptions> options, ClusterConnection? connection = null) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
+internal sealed partial class TaskClient(
+    IGrainFactory grains,
+    TimeProvider time,
+    IOptions<TaskClientOptions> options,
+    ClusterConnection? connection = null,
+    IServiceProvider? services = null) : ITaskClient, IRunsClient, IWaitpointsClient, IQueuesClient
 {
     private const int TokenPageSize = 100;
 
@@ -28,6 +34,8 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     public IWaitpointsClient Waitpoints => this;
 
     public IQueuesClient Queues => this;
+
+    private RealtimeSubscriptions Realtime => field ??= new(this, grains, services, options.Value, time);
 
     public ITaskReference<TTask> For<TTask>()
         where TTask : ITaskDefinition => new TaskReference<TTask>(this);
@@ -81,6 +89,15 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
         Guard.NotBlank(runId);
         return CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken);
     }
+
+    public IAsyncEnumerable<TaskRun> SubscribeToRunAsync(string runId, bool stopOnCompletion = true, CancellationToken cancellationToken = default) =>
+        Realtime.ToRun(runId, stopOnCompletion, cancellationToken);
+
+    public IAsyncEnumerable<TaskRun> SubscribeToRunsWithTagAsync(IReadOnlyList<string> tags, DateTimeOffset? createdAfter = null, CancellationToken cancellationToken = default) =>
+        Realtime.ToRunsWithTag(tags, createdAfter, cancellationToken);
+
+    public IAsyncEnumerable<TaskRun> SubscribeToBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
+        Realtime.ToBatch(batchId, cancellationToken);
 
     public Task<TaskRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
@@ -275,7 +292,7 @@ internal sealed partial class TaskClient(IGrainFactory grains, TimeProvider time
     /// or no gateway answers; every call retried here is idempotent. Past the configured bound the caller gets a
     /// <see cref="ClusterUnavailableException"/>.
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    internal async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         var limit = options.Value.RetryTransientFailuresFor;
         var started = time.GetTimestamp();

@@ -33,6 +33,12 @@ public static class ClientBuilderExtensions
         }
 
         ClusterConnection.Register(builder.Services);
+        if (!builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, Realtime.RealtimeTopic.ProviderName)))
+        {
+            // Realtime subscriptions listen on the silos' realtime streams.
+            builder.AddMemoryStreams(Realtime.RealtimeTopic.ProviderName);
+        }
+
         if (!HasActivityPropagation(builder.Services))
         {
             builder.AddActivityPropagation();

@@ -19,4 +19,11 @@ public sealed class TaskClientOptions
     /// has connected (retrying for as long as it takes). Has no effect on a client inside a silo.
     /// </summary>
     public bool ConnectInBackground { get; set; } = true;
+
+    /// <summary>
+    /// How often an open realtime subscription renews its lease on what it follows and checks that it has missed
+    /// nothing (after a silo died, say), reading its snapshot again if it may have. It bounds how late a lost update
+    /// can arrive; the lease lasts three heartbeats. Default: 5 seconds.
+    /// </summary>
+    public TimeSpan RealtimeHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 }

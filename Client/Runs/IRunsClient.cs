@@ -32,6 +32,54 @@ public interface IRunsClient
     async Task<TaskRun<TOutput>> PollAsync<TOutput>(RunHandle<TOutput> handle, CancellationToken cancellationToken = default) =>
         new(await PollAsync(Checked(handle).Id, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>
+    /// Follows one run live, as Trigger.dev's <c>runs.subscribeToRun</c>: the run as it is now first, then the run
+    /// after every change (status, attempts, metadata, tags, output), in order (<see cref="TaskRun.Version"/> grows
+    /// with each). The sequence ends after the run's final state, unless <paramref name="stopOnCompletion"/> is false;
+    /// breaking out of it or cancelling <paramref name="cancellationToken"/> ends the subscription.
+    /// </summary>
+    /// <remarks>
+    /// States are pushed over Orleans streams from the silo where the run is written. A reader slower than the run
+    /// skips states: it gets the newest one when it reads, never a backlog. The final state is never missed: if updates
+    /// may have been lost (a silo died), the subscription reads the run again within
+    /// <see cref="Hosting.TaskClientOptions.RealtimeHeartbeat"/>.
+    /// </remarks>
+    /// <exception cref="RunNotFoundException">No run has this id (when the sequence is first read).</exception>
+    IAsyncEnumerable<TaskRun> SubscribeToRunAsync(string runId, bool stopOnCompletion = true, CancellationToken cancellationToken = default);
+
+    /// <summary>Follows one run live (<see cref="SubscribeToRunAsync(string, bool, CancellationToken)"/>), with its output typed by the handle a typed trigger returned.</summary>
+    async IAsyncEnumerable<TaskRun<TOutput>> SubscribeToRunAsync<TOutput>(
+        RunHandle<TOutput> handle, bool stopOnCompletion = true, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var run in SubscribeToRunAsync(Checked(handle).Id, stopOnCompletion, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new TaskRun<TOutput>(run);
+        }
+    }
+
+    /// <summary>
+    /// Follows the runs that carry at least one of <paramref name="tags"/>, as Trigger.dev's
+    /// <c>runs.subscribeToRunsWithTag</c>: first those created since <paramref name="createdAfter"/> (newest first, at
+    /// most 1,000), then every change of any of them and every new run with one of the tags, each run's states in
+    /// order. It goes on until the caller stops reading or cancels.
+    /// </summary>
+    /// <param name="tags">1 to 10 tags.</param>
+    /// <param name="createdAfter">Runs created before this are left out; null for the last 24 hours.</param>
+    /// <param name="cancellationToken">Ends the subscription.</param>
+    /// <exception cref="InvalidRequestException">No tags, more than 10, or an empty or over-long tag; thrown by this call.</exception>
+    IAsyncEnumerable<TaskRun> SubscribeToRunsWithTagAsync(IReadOnlyList<string> tags, DateTimeOffset? createdAfter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Follows the runs that carry <paramref name="tag"/>; see <see cref="SubscribeToRunsWithTagAsync(IReadOnlyList{string}, DateTimeOffset?, CancellationToken)"/>.</summary>
+    IAsyncEnumerable<TaskRun> SubscribeToRunsWithTagAsync(string tag, DateTimeOffset? createdAfter = null, CancellationToken cancellationToken = default) =>
+        SubscribeToRunsWithTagAsync([tag], createdAfter, cancellationToken);
+
+    /// <summary>
+    /// Follows the runs of a batch, as Trigger.dev's <c>runs.subscribeToBatch</c>: each run as it is now, then every
+    /// change of each, in order per run. It goes on until the caller stops reading or cancels (stop once every run of
+    /// the batch handle is final, if that is what you wait for).
+    /// </summary>
+    IAsyncEnumerable<TaskRun> SubscribeToBatchAsync(string batchId, CancellationToken cancellationToken = default);
+
     private static RunHandle Checked(RunHandle? handle) =>
         handle ?? throw new InvalidRequestException("The run handle is null.", nameof(handle));
 

@@ -11,4 +11,11 @@ internal interface IRunQueryGrain : IGrainWithIntegerKey
     /// <exception cref="InvalidRequestException">The filter is invalid: a page size outside 1 to 1,000, say.</exception>
     [Alias("list")]
     Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after);
+
+    /// <summary>
+    /// As <see cref="ListAsync"/>, but each run whole, as it is stored (the snapshots realtime subscriptions start
+    /// from). Reads the rows, not the runs' grains, so it activates none.
+    /// </summary>
+    [Alias("list-runs")]
+    Task<IReadOnlyList<TaskRun>> ListRunsAsync(RunFilter filter, RunCursor? after);
 }

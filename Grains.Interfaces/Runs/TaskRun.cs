@@ -98,6 +98,13 @@ public sealed record TaskRun
     [Id(34)]
     public string? MetadataJson { get; init; }
 
+    /// <summary>
+    /// The run's sequence number: it grows by at least one with every change that is written, so of two copies of a
+    /// run the one with the higher version is the newer. Realtime subscriptions yield a run's states in this order.
+    /// </summary>
+    [Id(35)]
+    public long Version { get; init; }
+
     /// <summary>The value at <paramref name="key"/> of the run's metadata, deserialized; default when it is missing.</summary>
     public T? GetMetadata<T>(string key) => Metadata.MetadataDocument.Parse(MetadataJson).Get<T>(key);
 

@@ -10,6 +10,9 @@ using OrleansTasks.Logs;
 using OrleansTasks.Logs.Postgres;
 using OrleansTasks.Maintenance;
 using OrleansTasks.Registry;
+using Orleans.Storage;
+using Orleans.Streams;
+using OrleansTasks.Realtime;
 using OrleansTasks.Storage;
 using OrleansTasks.Storage.Postgres;
 using OrleansTasks.Waitpoints;
@@ -61,6 +64,7 @@ public static class SiloBuilderExtensions
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupChecks>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StartupSummary>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MembershipWatcher>();
+            AddRealtime(builder);
 
             // A database failure reaches callers as StorageException, never as the provider's exception.
             builder.AddIncomingGrainCallFilter<StorageFailureFilter>();
@@ -69,6 +73,34 @@ public static class SiloBuilderExtensions
         configure?.Invoke(new OrleansTasksBuilder(services));
         return builder;
     }
+
+    /// <summary>
+    /// Realtime: the silo's copy of the followed topics, the publisher that puts followed runs' updates on the realtime
+    /// memory streams, and where those streams keep their subscriptions (see <see cref="RealtimeSubscriptionStorage"/>).
+    /// </summary>
+    private static void AddRealtime(ISiloBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<RealtimeInterest>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RealtimeInterest>());
+        services.AddSingleton<RealtimePublisher>();
+        services.AddSingleton<Updates.IRunUpdateObserver>(sp => sp.GetRequiredService<RealtimePublisher>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RealtimePublisher>());
+        builder.AddMemoryGrainStorage(RealtimeSubscriptionStorage.MemoryName);
+        services.AddKeyedSingleton<IGrainStorage>(RealtimeTopic.ProviderName, (sp, _) => new RealtimeSubscriptionStorage(sp));
+        builder.AddMemoryStreams(RealtimeTopic.ProviderName, streams =>
+        {
+            streams.ConfigurePartitioning(RealtimeStreamQueues);
+            streams.ConfigureStreamPubSub(StreamPubSubType.ExplicitGrainBasedOnly);
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = RealtimePullPeriod));
+        });
+    }
+
+    /// <summary>The realtime streams' in-memory queues; each is read by one pulling agent, spread over the silos.</summary>
+    private const int RealtimeStreamQueues = 4;
+
+    /// <summary>How often a pulling agent looks for new items when its queue was empty; the floor of a realtime update's latency.</summary>
+    private static readonly TimeSpan RealtimePullPeriod = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// Keeps everything in PostgreSQL: Orleans' ADO.NET clustering, grain storage and reminders, the runs and their
@@ -90,6 +122,11 @@ public static class SiloBuilderExtensions
             o.ConnectionString = connectionString;
         });
         builder.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = PostgresInvariant;
+            o.ConnectionString = connectionString;
+        });
+        builder.AddAdoNetGrainStorage(RealtimeSubscriptionStorage.DurableName, o =>
         {
             o.Invariant = PostgresInvariant;
             o.ConnectionString = connectionString;

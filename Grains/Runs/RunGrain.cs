@@ -7,6 +7,7 @@ using OrleansTasks.Hosting;
 using OrleansTasks.Machines;
 using OrleansTasks.Maintenance;
 using OrleansTasks.Queues;
+using OrleansTasks.Realtime;
 using OrleansTasks.Registry;
 using OrleansTasks.Runs.StateMachine;
 using OrleansTasks.Storage;

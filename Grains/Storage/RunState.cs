@@ -170,6 +170,7 @@ internal sealed class RunState
         History = [.. History],
         ChildRunIds = ChildRunIds(),
         MetadataJson = MetadataJson,
+        Version = Version,
         ConcurrencyKey = ConcurrencyKey,
         Priority = Priority,
         DelayedUntil = Status == RunStatus.Delayed ? WakeAt : null,

@@ -12,6 +12,7 @@ public static class Probe
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<int>> s_orders = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> s_started = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> s_cancelled = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> s_released = new();
 
     public static IDisposable Enter(string name) => s_counters.GetOrAdd(name, _ => new Counter()).Enter();
 
@@ -41,6 +42,11 @@ public static class Probe
     public static Task WhenStarted(string key) => Completion(s_started, key).Task;
 
     public static Task WhenCanceled(string key) => Completion(s_cancelled, key).Task;
+
+    /// <summary>Lets a task waiting in <see cref="WhenReleased"/> for <paramref name="key"/> go on.</summary>
+    public static void Release(string key) => Signal(s_released, key);
+
+    public static Task WhenReleased(string key) => Completion(s_released, key).Task;
 
     private static void Signal(ConcurrentDictionary<string, TaskCompletionSource> map, string key)
     {

@@ -58,4 +58,34 @@ public static class Eventually
             throw new TimeoutException($"Timed out after {timeout} waiting for {what}.");
         }
     }
+
+    /// <summary>
+    /// Reads a sequence, failing the test with <paramref name="what"/> if the whole of it (up to where the caller stops)
+    /// takes longer than <paramref name="timeout"/>.
+    /// </summary>
+    public static async IAsyncEnumerable<T> Within<T>(this IAsyncEnumerable<T> source, TimeSpan timeout, string what)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using var items = source.GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        while (true)
+        {
+            var remaining = timeout - started.Elapsed;
+            bool more;
+            try
+            {
+                more = await items.MoveNextAsync().AsTask().WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, TestContext.Current.CancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"Timed out after {timeout} waiting for {what}.");
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
+            yield return items.Current;
+        }
+    }
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using OrleansTasks.Realtime;
+using OrleansTasks.Storage;
 using OrleansTasks.Updates;
 
 namespace OrleansTasks.Tests.Infrastructure;
@@ -7,6 +9,8 @@ namespace OrleansTasks.Tests.Infrastructure;
 internal sealed class RecordedUpdates : IRunUpdateObserver
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<RunUpdate>> _byRun = new(StringComparer.Ordinal);
+
+    public bool Wants(RunState state) => true;
 
     public void OnUpdated(RunUpdate update) => _byRun.GetOrAdd(update.RunId, _ => new()).Enqueue(update);
 

@@ -1,6 +1,7 @@
 using OrleansTasks.Runs;
 using OrleansTasks.Tests.Infrastructure;
 using OrleansTasks.TestTasks;
+using OrleansTasks.Realtime;
 using OrleansTasks.Updates;
 
 namespace OrleansTasks.Tests.Runs;

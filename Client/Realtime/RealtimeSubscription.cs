@@ -1,0 +1,157 @@
+using Orleans.Streams;
+using OrleansTasks.Hosting;
+using OrleansTasks.Listing;
+using OrleansTasks.Runs;
+
+namespace OrleansTasks.Realtime;
+
+/// <summary>
+/// One open subscription: its streams, its lease in the register of followed topics, its snapshot, and a heartbeat.
+/// The order of opening is what makes it complete: the streams are listened to first, then the lease is taken (every
+/// silo publishes the topics' updates from then on), then the snapshot is read; so every change after the snapshot
+/// arrives on a stream, and the feed keeps whichever state of a run is newest.
+/// </summary>
+/// <remarks>
+/// Updates can still be lost: a silo can die with updates it had not yet published, or with the in-memory stream
+/// queue that held them. The heartbeat (<see cref="TaskClientOptions.RealtimeHeartbeat"/>) renews the lease and
+/// reads the snapshot again whenever that may have happened: when the cluster's membership changed, when the
+/// register started afresh or dropped a silo, when a stream reported an error, or when a heartbeat failed. A run
+/// subscription reads its one run at every heartbeat, as that costs one call. So a final state is never missed; at
+/// worst it arrives one heartbeat late.
+/// </remarks>
+internal sealed class RealtimeSubscription : IAsyncDisposable
+{
+    private readonly RealtimeQuery _query;
+    private readonly RealtimeTopic[] _topics;
+    private readonly TaskClient _client;
+    private readonly IGrainFactory _grains;
+    private readonly IStreamProvider _provider;
+    private readonly TaskClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Guid _id = Guid.NewGuid();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly List<StreamSubscriptionHandle<RunUpdateBatch>> _handles = [];
+    private InterestGeneration _generation;
+    private volatile bool _troubled;
+    private Task? _heartbeat;
+
+    private RealtimeSubscription(RealtimeQuery query, TaskClient client, IGrainFactory grains, IStreamProvider provider, TaskClientOptions options, TimeProvider time)
+    {
+        _query = query;
+        _topics = query.Topics;
+        _client = client;
+        _grains = grains;
+        _provider = provider;
+        _options = options;
+        _time = time;
+        Feed = new RunFeed(query.Belongs) { Troubled = () => _troubled = true };
+    }
+
+    public RunFeed Feed { get; }
+
+    public static async Task<RealtimeSubscription> OpenAsync(
+        RealtimeQuery query, TaskClient client, IGrainFactory grains, IStreamProvider provider, TaskClientOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var subscription = new RealtimeSubscription(query, client, grains, provider, options, time);
+        try
+        {
+            foreach (var topic in subscription._topics)
+            {
+                var stream = provider.GetStream<RunUpdateBatch>(StreamId.Create(topic.Namespace, topic.Key));
+                subscription._handles.Add(await client.CallAsync(() => stream.SubscribeAsync(subscription.Feed), cancellationToken).ConfigureAwait(false));
+            }
+
+            subscription._generation = await subscription.WatchAsync(cancellationToken).ConfigureAwait(false);
+            await subscription.ReadSnapshotAsync(cancellationToken).ConfigureAwait(false);
+            subscription._heartbeat = Task.Run(subscription.HeartbeatAsync, CancellationToken.None);
+            return subscription;
+        }
+        catch
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _closing.CancelAsync().ConfigureAwait(false);
+        if (_heartbeat is not null)
+        {
+            await _heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        // Best effort, and bounded: a lease ends by itself, and a client that is going away need not wait for the cluster.
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var releases = _handles.Select(h => h.UnsubscribeAsync())
+            .Append(_grains.GetGrain<IRealtimeInterestGrain>(0).UnwatchAsync(_id));
+        await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _closing.Dispose();
+    }
+
+    private Task<InterestGeneration> WatchAsync(CancellationToken cancellationToken) =>
+        _client.CallAsync(() => _grains.GetGrain<IRealtimeInterestGrain>(0).WatchAsync(_id, _topics, _options.RealtimeHeartbeat * 3), cancellationToken);
+
+    private async Task ReadSnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (_query.RunId is { } runId)
+        {
+            Feed.Offer(await _client.CallAsync(() => _grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false));
+            return;
+        }
+
+        var filter = _query.Filter!;
+        RunCursor? after = null;
+        for (var read = 0; read < RealtimeQuery.MaxSnapshotRuns;)
+        {
+            var page = await _client.CallAsync(() => _grains.GetGrain<IRunQueryGrain>(0).ListRunsAsync(filter, after), cancellationToken).ConfigureAwait(false);
+            foreach (var run in page)
+            {
+                Feed.Offer(run);
+            }
+
+            read += page.Count;
+            if (page.Count < filter.PageSize)
+            {
+                break;
+            }
+
+            after = new RunCursor(page[^1].CreatedAt, page[^1].Id);
+        }
+    }
+
+    private async Task HeartbeatAsync()
+    {
+        var closing = _closing.Token;
+        while (!closing.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.RealtimeHeartbeat, _time, closing).ConfigureAwait(false);
+                var generation = await WatchAsync(closing).ConfigureAwait(false);
+                var again = _troubled || generation != _generation || _query.RunId is not null;
+                _generation = generation;
+                if (again)
+                {
+                    _troubled = false;
+                    await ReadSnapshotAsync(closing).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (closing.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RunNotFoundException exception)
+            {
+                // The run was deleted (retention): nothing more will come.
+                Feed.Fail(exception);
+                return;
+            }
+            catch (Exception)
+            {
+                // The cluster is out of reach for now; once it answers again, everything is read afresh.
+                _troubled = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
+using OrleansTasks.Hosting;
+
+namespace OrleansTasks.Realtime;
+
+/// <summary>The client's realtime subscriptions (<see cref="IRunsClient.SubscribeToRunAsync(string, bool, CancellationToken)"/> and the rest).</summary>
+internal sealed class RealtimeSubscriptions(TaskClient client, IGrainFactory grains, IServiceProvider? services, TaskClientOptions options, TimeProvider time)
+{
+    private IStreamProvider Provider => services?.GetKeyedService<IStreamProvider>(RealtimeTopic.ProviderName)
+        ?? throw new InvalidConfigurationException(
+            $"Realtime subscriptions need the Orleans stream provider '{RealtimeTopic.ProviderName}', which AddOrleansTasksClient (on an Orleans client builder) and AddOrleansTasks (on a silo) add; this client was built without either.");
+
+    public IAsyncEnumerable<TaskRun> ToRun(string runId, bool stopOnCompletion, CancellationToken cancellationToken)
+    {
+        Guard.NotBlank(runId);
+        return ReadAsync(RealtimeQuery.ForRun(runId), stopOnCompletion, cancellationToken);
+    }
+
+    public IAsyncEnumerable<TaskRun> ToRunsWithTag(IReadOnlyList<string> tags, DateTimeOffset? createdAfter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        if (tags.Count is 0 or > TaskLimits.MaxTags)
+        {
+            throw new InvalidRequestException($"Subscribe to 1 to {TaskLimits.MaxTags} tags (a run has at most that many); {tags.Count} were given.", nameof(tags));
+        }
+
+        foreach (var tag in tags)
+        {
+            if (string.IsNullOrEmpty(tag) || tag.Length > TaskLimits.MaxTagLength)
+            {
+                throw new InvalidRequestException($"Each tag is 1 to {TaskLimits.MaxTagLength} characters; '{tag}' is {tag?.Length ?? 0}.", nameof(tags));
+            }
+        }
+
+        var after = createdAfter ?? time.GetUtcNow() - DefaultCreatedWithin;
+        return ReadAsync(RealtimeQuery.ForTags([.. tags.Distinct(StringComparer.Ordinal)], after), stopOnFinal: false, cancellationToken);
+    }
+
+    public IAsyncEnumerable<TaskRun> ToBatch(string batchId, CancellationToken cancellationToken)
+    {
+        Guard.NotBlank(batchId);
+        return ReadAsync(RealtimeQuery.ForBatch(batchId), stopOnFinal: false, cancellationToken);
+    }
+
+    /// <summary>How far back a tag subscription's snapshot looks when the caller does not say.</summary>
+    public static readonly TimeSpan DefaultCreatedWithin = TimeSpan.FromDays(1);
+
+    private async IAsyncEnumerable<TaskRun> ReadAsync(RealtimeQuery query, bool stopOnFinal, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var subscription = await RealtimeSubscription.OpenAsync(query, client, grains, Provider, options, time, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var run = await subscription.Feed.ReadAsync(cancellationToken).ConfigureAwait(false);
+            yield return run;
+            if (stopOnFinal && run.Status.IsFinal())
+            {
+                yield break;
+            }
+        }
+    }
+}
