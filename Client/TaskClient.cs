@@ -37,6 +37,8 @@ internal sealed partial class TaskClient(
 
     private RealtimeSubscriptions Realtime => field ??= new(this, grains, services, options.Value, time);
 
+    private DataStreamReader DataStreams => field ??= new(this, grains, () => Realtime.Provider, options.Value, time);
+
     public ITaskReference<TTask> For<TTask>()
         where TTask : ITaskDefinition => new TaskReference<TTask>(this);
 
@@ -98,6 +100,15 @@ internal sealed partial class TaskClient(
 
     public IAsyncEnumerable<TaskRun> SubscribeToBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
         Realtime.ToBatch(batchId, cancellationToken);
+
+    public IAsyncEnumerable<T> ReadStreamAsync<T>(string runId, string key, long fromOffset = 0, CancellationToken cancellationToken = default) =>
+        DataStreams.Read<T>(runId, key, fromOffset, cancellationToken);
+
+    public IAsyncEnumerable<RealtimeEvent> SubscribeToRunWithStreamsAsync(string runId, bool stopOnCompletion = true, CancellationToken cancellationToken = default)
+    {
+        Guard.NotBlank(runId);
+        return new RunWithStreamsSubscription(Realtime, DataStreams).ReadAsync(runId, stopOnCompletion, cancellationToken);
+    }
 
     public Task<TaskRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {

@@ -8,7 +8,7 @@ namespace OrleansTasks.Realtime;
 /// <summary>The client's realtime subscriptions (<see cref="IRunsClient.SubscribeToRunAsync(string, bool, CancellationToken)"/> and the rest).</summary>
 internal sealed class RealtimeSubscriptions(TaskClient client, IGrainFactory grains, IServiceProvider? services, TaskClientOptions options, TimeProvider time)
 {
-    private IStreamProvider Provider => services?.GetKeyedService<IStreamProvider>(RealtimeTopic.ProviderName)
+    public IStreamProvider Provider => services?.GetKeyedService<IStreamProvider>(RealtimeTopic.ProviderName)
         ?? throw new InvalidConfigurationException(
             $"Realtime subscriptions need the Orleans stream provider '{RealtimeTopic.ProviderName}', which AddOrleansTasksClient (on an Orleans client builder) and AddOrleansTasks (on a silo) add; this client was built without either.");
 

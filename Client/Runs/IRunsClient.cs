@@ -80,6 +80,25 @@ public interface IRunsClient
     /// </summary>
     IAsyncEnumerable<TaskRun> SubscribeToBatchAsync(string batchId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads a run's data stream <paramref name="key"/> (written by its task through <c>context.Streams</c>), as
+    /// Trigger.dev's <c>streams.read</c>: every chunk from <paramref name="fromOffset"/> on, in order, each once, those
+    /// stored first and then live as they are written, until the stream ends (the pipe that wrote it finished) or its
+    /// run does. Chunks are stored before they are read, so a reader that starts late or reads again from an offset
+    /// (chunks are numbered from 0) gets every one, for <c>OrleansTasks:StreamRetention</c> (28 days by default).
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The key is not 1 to 64 letters, digits, '-', '_', '.' or ':', or the offset is negative; thrown by this call.</exception>
+    /// <exception cref="RunNotFoundException">No run has this id (when the sequence is first read).</exception>
+    IAsyncEnumerable<T> ReadStreamAsync<T>(string runId, string key, long fromOffset = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Follows a run and its data streams in one sequence, as Trigger.dev's <c>subscribeToRun(...).withStreams()</c>:
+    /// the run's states (<see cref="RunUpdated"/>, as <see cref="SubscribeToRunAsync(string, bool, CancellationToken)"/>)
+    /// interleaved with every chunk of each of its streams (<see cref="StreamChunkArrived"/>, from offset 0, each stream
+    /// in order). With <paramref name="stopOnCompletion"/>, it ends once the run is final and every chunk has been read.
+    /// </summary>
+    IAsyncEnumerable<RealtimeEvent> SubscribeToRunWithStreamsAsync(string runId, bool stopOnCompletion = true, CancellationToken cancellationToken = default);
+
     private static RunHandle Checked(RunHandle? handle) =>
         handle ?? throw new InvalidRequestException("The run handle is null.", nameof(handle));
 

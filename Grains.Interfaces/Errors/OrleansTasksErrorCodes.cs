@@ -59,4 +59,7 @@ public static class OrleansTasksErrorCodes
 
     /// <summary>The database failed the operation (<see cref="StorageException"/>).</summary>
     public const string Storage = "storage";
+
+    /// <summary>A write would break a data stream's limits (<see cref="StreamLimitException"/>).</summary>
+    public const string StreamLimitExceeded = "stream_limit_exceeded";
 }

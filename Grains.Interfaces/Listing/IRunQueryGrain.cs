@@ -18,4 +18,8 @@ internal interface IRunQueryGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("list-runs")]
     Task<IReadOnlyList<TaskRun>> ListRunsAsync(RunFilter filter, RunCursor? after);
+
+    /// <summary>Up to <paramref name="limit"/> chunks of a run's data stream from <paramref name="from"/> on, as stored, and whether it ends after them.</summary>
+    [Alias("read-stream")]
+    Task<Streams.StreamPage> ReadStreamAsync(string runId, string streamKey, long from, int limit);
 }

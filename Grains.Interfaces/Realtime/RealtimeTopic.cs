@@ -6,6 +6,7 @@ internal enum RealtimeTopicKind
     Run,
     Tag,
     Batch,
+    Stream,
 }
 
 /// <summary>
@@ -24,12 +25,16 @@ internal readonly record struct RealtimeTopic([property: Id(0)] RealtimeTopicKin
 
     public static RealtimeTopic ForBatch(string batchId) => new(RealtimeTopicKind.Batch, batchId);
 
+    /// <summary>A run's data stream; its items are <c>StreamChunkBatch</c>es, not run updates.</summary>
+    public static RealtimeTopic ForStream(string runId, string streamKey) => new(RealtimeTopicKind.Stream, $"{runId}/{streamKey}");
+
     /// <summary>The stream namespace; the stream is <c>StreamId.Create(Namespace, Key)</c>.</summary>
     public string Namespace => Kind switch
     {
         RealtimeTopicKind.Run => "ot.run",
         RealtimeTopicKind.Tag => "ot.tag",
-        _ => "ot.batch",
+        RealtimeTopicKind.Batch => "ot.batch",
+        _ => "ot.stream",
     };
 
     public override string ToString() => $"{Namespace}/{Key}";

@@ -48,6 +48,11 @@ internal interface IRunGrain : IGrainWithStringKey
     [Alias("update-metadata")]
     Task<string?> UpdateMetadataAsync(Metadata.MetadataUpdate update);
 
+    /// <summary>Records that the run has a data stream with this key (its first chunk is about to be stored).</summary>
+    /// <exception cref="StreamLimitException">The run has the most streams a run may have.</exception>
+    [Alias("open-stream")]
+    Task OpenStreamAsync(string key);
+
     /// <summary>
     /// Engine: a debounced trigger matched this run. While the run is still <c>DELAYED</c> its start moves to
     /// <paramref name="delayUntil"/> (never past its debounce deadline), in trailing mode it takes the trigger's payload

@@ -105,6 +105,13 @@ public sealed record TaskRun
     [Id(35)]
     public long Version { get; init; }
 
+    /// <summary>
+    /// The keys of the run's data streams, in the order they were first written (<c>context.Streams</c> in a task; read
+    /// one with <c>Runs.ReadStreamAsync</c>).
+    /// </summary>
+    [Id(36)]
+    public IReadOnlyList<string> Streams { get; init; } = [];
+
     /// <summary>The value at <paramref name="key"/> of the run's metadata, deserialized; default when it is missing.</summary>
     public T? GetMetadata<T>(string key) => Metadata.MetadataDocument.Parse(MetadataJson).Get<T>(key);
 

@@ -137,12 +137,22 @@ internal sealed partial class AttemptExecutor(
         running.Dispose();
     }
 
-    /// <summary>The attempt's metadata changes reach the run (and its parent and root) before its outcome does.</summary>
+    /// <summary>The attempt's data-stream chunks and metadata changes reach their runs (its own, parent, root) before its outcome does.</summary>
     private async Task FlushMetadataAsync(RunningExecution running)
     {
         if (running.Context is not { } context)
         {
             return;
+        }
+
+        try
+        {
+            // Streams first: a reader who sees the run's final state finds every chunk stored.
+            await context.FlushStreamsAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogStreamFlushFailed(exception, running.Request.RunId);
         }
 
         try
@@ -236,6 +246,7 @@ internal sealed partial class AttemptExecutor(
         var context = new RunContext(request, grains.GetGrain<IRunGrain>(request.RunId), taskLogger, running.Cancellation, time)
         {
             Runs = id => grains.GetGrain<IRunGrain>(id),
+            StreamGrains = key => grains.GetGrain<Streams.IRunStreamGrain>(key),
             MetadataFlushInterval = options.Value.MetadataFlushInterval,
         };
         taskLogger.Context = context;

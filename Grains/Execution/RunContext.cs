@@ -40,6 +40,7 @@ internal sealed class RunContext : TaskContext
     private int _suspendRequested;
     private volatile bool _suspended;
     private RunMetadata? _metadata;
+    private RunStreams? _streams;
     private int _flushLoopStarted;
 
     public RunContext(AttemptRequest request, IRunGrain grain, ILogger logger, CancellationTokenSource cancellation, TimeProvider time)
@@ -71,10 +72,30 @@ internal sealed class RunContext : TaskContext
     /// <summary>Finds another run's grain (a parent or root whose metadata the code changes).</summary>
     public Func<string, IRunGrain>? Runs { get; init; }
 
+    /// <summary>Finds a run's data stream (of this run, its parent or its root).</summary>
+    public Func<string, OrleansTasks.Streams.IRunStreamGrain>? StreamGrains { get; init; }
+
     /// <summary>How often metadata changes are sent while the code runs.</summary>
     public TimeSpan MetadataFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     public override RunMetadata Metadata => LazyInitializer.EnsureInitialized(ref _metadata, CreateMetadata);
+
+    public override RunStreams Streams => LazyInitializer.EnsureInitialized(ref _streams, () => new RunStreams(
+        RunId, _request.ParentRunId, _request.RootRunId, OrleansTasks.Metadata.MetadataUpdate.SourceOf(RunId, Attempt), SendStreamAsync));
+
+    /// <summary>Stores every data-stream chunk written so far; before the attempt reports.</summary>
+    public Task FlushStreamsAsync() => _streams?.FlushAsync() ?? Task.CompletedTask;
+
+    /// <summary>Sends chunks to a stream (each numbered chunk is stored once, so sending again is safe), also while the code unwinds.</summary>
+    private Task SendStreamAsync(string runId, string key, OrleansTasks.Streams.StreamAppend append)
+    {
+        var grain = (StreamGrains ?? throw new InvalidOperationException("No way to reach data streams."))(OrleansTasks.Streams.IRunStreamGrain.KeyOf(runId, key));
+        return SendAgainAsync(async () =>
+        {
+            await grain.AppendAsync(append).ConfigureAwait(false);
+            return true;
+        }, "Stream append", whileUnwinding: true);
+    }
 
     /// <summary>Sends every metadata change not sent yet (the run's own, its parent's and its root's); before the attempt reports.</summary>
     public async Task FlushMetadataAsync()

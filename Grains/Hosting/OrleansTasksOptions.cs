@@ -56,6 +56,12 @@ public sealed class OrleansTasksOptions
     public TimeSpan? LogRetention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
+    /// How long runs' data-stream chunks (<c>context.Streams</c>) are kept, counted from when each was stored; then each
+    /// silo deletes them, about once an hour. Null keeps them forever. Default: 28 days (Trigger.dev's streams v2).
+    /// </summary>
+    public TimeSpan? StreamRetention { get; set; } = Streams.StreamLimits.DefaultRetention;
+
+    /// <summary>
     /// How long finished runs are kept, counted from their end: then each silo deletes them (their state, journals and
     /// attempt history, and their log entries) in small batches, about once an hour. Unfinished runs are never
     /// deleted. Null keeps finished runs forever. Default: 30 days (Trigger.dev's longest plan).
@@ -98,6 +104,11 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
         if (options.LogRetention is { } retention && retention <= TimeSpan.Zero)
         {
             failures.Add($"OrleansTasks:LogRetention is {retention}; it must be positive, or null to keep run logs forever.");
+        }
+
+        if (options.StreamRetention is { } streamRetention && streamRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"OrleansTasks:StreamRetention is {streamRetention}; it must be positive, or null to keep data streams forever.");
         }
 
         foreach (var preset in options.MachinePresets)

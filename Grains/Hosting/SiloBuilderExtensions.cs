@@ -57,6 +57,7 @@ public static class SiloBuilderExtensions
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
             services.TryAddSingleton<IRunLogStore, InMemoryRunLogStore>();
+            services.TryAddSingleton<Streams.IRunStreamStore, Streams.InMemoryRunStreamStore>();
             services.AddSingleton<RunLogWriter>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RunLogWriter>());
             services.AddOptions<Retention.RetentionCleanerOptions>();
@@ -150,6 +151,10 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IRunLogStore>(sp => new PostgresRunLogStore(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.RemoveAll<Streams.IRunStreamStore>();
+        services.AddSingleton<Streams.IRunStreamStore>(sp => new Streams.Postgres.PostgresRunStreamStore(
+            sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         services.AddSingleton(sp => new PostgresMigrator(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMigrator>>()));
@@ -177,6 +182,8 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
         builder.Services.RemoveAll<IRunLogStore>();
         builder.Services.AddSingleton<IRunLogStore, InMemoryRunLogStore>();
+        builder.Services.RemoveAll<Streams.IRunStreamStore>();
+        builder.Services.AddSingleton<Streams.IRunStreamStore, Streams.InMemoryRunStreamStore>();
         builder.Services.Configure<StartupChecksOptions>(o => o.DevelopmentStorage = true);
         return builder;
     }

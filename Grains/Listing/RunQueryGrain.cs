@@ -8,7 +8,7 @@ namespace OrleansTasks.Listing;
 /// reaches and never queue behind one activation. It reads no run grain, so listing a million runs activates none.
 /// </summary>
 [StatelessWorker]
-internal sealed class RunQueryGrain(IRunStore store) : Grain, IRunQueryGrain
+internal sealed class RunQueryGrain(IRunStore store, Streams.IRunStreamStore streams) : Grain, IRunQueryGrain
 {
     public Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after)
     {
@@ -25,4 +25,7 @@ internal sealed class RunQueryGrain(IRunStore store) : Grain, IRunQueryGrain
         // A run deleted between the two reads (retention) is left out.
         return [.. rows.OfType<RunRow>().Select(row => row.ToState().ToTaskRun())];
     }
+
+    public Task<Streams.StreamPage> ReadStreamAsync(string runId, string streamKey, long from, int limit) =>
+        streams.ReadAsync(runId, streamKey, from, Math.Clamp(limit, 1, 10_000));
 }

@@ -36,6 +36,9 @@ internal sealed partial class RealtimeInterest(
         return TopicsOf(run.Id, run.BatchId, run.Tags).Any();
     }
 
+    /// <summary>Whether anybody follows <paramref name="topic"/>.</summary>
+    public bool IsFollowed(RealtimeTopic topic) => !_topics.IsEmpty && _topics.ContainsKey(topic);
+
     /// <summary>The followed topics the run belongs to.</summary>
     public IEnumerable<RealtimeTopic> TopicsOf(string runId, string? batchId, IReadOnlyList<string> tags)
     {

@@ -24,13 +24,14 @@ internal sealed class RetentionCleanerOptions
 /// <see cref="RetentionCleanerOptions.Interval"/>, in small batches until a batch deletes fewer than it may:
 /// finished runs older than <see cref="OrleansTasksOptions.RunRetention"/> (their state, journals and attempt history
 /// are their row; their log entries go with them), then log entries older than
-/// <see cref="OrleansTasksOptions.LogRetention"/>. A retention of null keeps that data forever. Each wait is
+/// <see cref="OrleansTasksOptions.LogRetention"/>; data-stream chunks older than <see cref="OrleansTasksOptions.StreamRetention"/>. A retention of null keeps that data forever. Each wait is
 /// lengthened by up to a tenth at random, so silos started together do not all clean at the same moment; the stores
 /// skip rows another silo's cleaner is deleting.
 /// </summary>
 internal sealed partial class RetentionCleaner(
     IRunStore runs,
     IRunLogStore logs,
+    Streams.IRunStreamStore streams,
     IOptions<OrleansTasksOptions> options,
     IOptions<RetentionCleanerOptions> cleanerOptions,
     TimeProvider time,
@@ -42,8 +43,8 @@ internal sealed partial class RetentionCleaner(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(RetentionCleaner), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
-    /// <summary>One pass over every kind of data with a retention. Returns how many runs and log entries it deleted.</summary>
-    internal async Task<(int Runs, int LogEntries)> CleanAsync(CancellationToken cancellationToken)
+    /// <summary>One pass over every kind of data with a retention. Returns how many runs, log entries and stream chunks it deleted.</summary>
+    internal async Task<(int Runs, int LogEntries, int StreamChunks)> CleanAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var batchSize = cleanerOptions.Value.BatchSize;
@@ -78,12 +79,23 @@ internal sealed partial class RetentionCleaner(
             }
         }
 
-        return (deletedRuns, deletedEntries);
+        var deletedChunks = 0;
+        if (options.Value.StreamRetention is { } streamRetention)
+        {
+            var cutoff = now - streamRetention;
+            deletedChunks = await SweepAsync(ct => streams.DeleteStoredBeforeAsync(cutoff, batchSize, ct), batchSize, cancellationToken).ConfigureAwait(false);
+            if (deletedChunks > 0)
+            {
+                LogDeletedChunks(deletedChunks, cutoff);
+            }
+        }
+
+        return (deletedRuns, deletedEntries, deletedChunks);
     }
 
     internal Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.RunRetention is not null || options.Value.LogRetention is not null)
+        if (options.Value.RunRetention is not null || options.Value.LogRetention is not null || options.Value.StreamRetention is not null)
         {
             _cleaning = Task.Run(CleanLoopAsync, CancellationToken.None);
         }

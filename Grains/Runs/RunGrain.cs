@@ -153,6 +153,13 @@ internal sealed partial class RunGrain(
         return machine.State.MetadataJson;
     }
 
+    public async Task OpenStreamAsync(string key)
+    {
+        var machine = await LoadExistingAsync();
+        machine.StreamOpened(key);
+        await ApplyAsync();
+    }
+
     public async Task<TaskRun> RescheduleAsync(DateTimeOffset delayUntil)
     {
         var machine = await LoadExistingAsync();

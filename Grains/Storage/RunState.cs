@@ -24,6 +24,9 @@ internal sealed class RunState
 
     public List<string> Tags { get; set; } = [];
 
+    /// <summary>The keys of the run's data streams, in the order they were opened.</summary>
+    public List<string> Streams { get; set; } = [];
+
     public string? BatchId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
@@ -171,6 +174,7 @@ internal sealed class RunState
         ChildRunIds = ChildRunIds(),
         MetadataJson = MetadataJson,
         Version = Version,
+        Streams = [.. Streams],
         ConcurrencyKey = ConcurrencyKey,
         Priority = Priority,
         DelayedUntil = Status == RunStatus.Delayed ? WakeAt : null,

@@ -62,6 +62,9 @@ public abstract class TaskContext
     /// <summary>The run's metadata: set, append, increment, read back; <see cref="RunMetadata.Parent"/> and <see cref="RunMetadata.Root"/> for the parent's and root's.</summary>
     public abstract RunMetadata Metadata { get; }
 
+    /// <summary>The run's data streams: pipe or append chunks (LLM tokens, say) that readers follow live.</summary>
+    public abstract RunStreams Streams { get; }
+
     /// <summary>What <c>InitAsync</c> returned in this execution; null before it ran or when the task has none.</summary>
     public object? InitResult { get; protected internal set; }
 

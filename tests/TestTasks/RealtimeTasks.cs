@@ -37,3 +37,95 @@ public sealed class ProgressTask : TaskDefinition<ProgressPayload, int>
 }
 
 public sealed record ProgressPayload(string Key, int Steps, bool Gated = false, TimeSpan Wait = default, int Burst = 0);
+
+/// <summary>
+/// Streams text in chunks: pipes <see cref="StreamingPayload.Chunks"/> words to the stream "text" (consuming them as
+/// they pass), appends to "events" one by one, and optionally to its parent's "children" stream. Can wait between
+/// chunks (a durable wait replays the pipe: chunks stored before must not be stored twice) or for a release.
+/// </summary>
+public sealed class StreamingTask : TaskDefinition<StreamingPayload, string>
+{
+    public override string Id => "streaming";
+
+    public override async Task<string> RunAsync(StreamingPayload payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        var text = new List<string>();
+        await foreach (var word in context.Streams.Pipe("text", Words(payload, cancellationToken), cancellationToken: cancellationToken))
+        {
+            text.Add(word);
+            context.Streams.Append("events", new StreamEvent(text.Count, word));
+            if (payload.ToParent)
+            {
+                context.Streams.Append("children", new StreamEvent(text.Count, word), Streams.StreamTarget.Parent);
+            }
+
+            if (payload.WaitAfter == text.Count)
+            {
+                await Wait.ForAsync(payload.Wait, cancellationToken);
+            }
+        }
+
+        return string.Join(' ', text);
+    }
+
+    private static async IAsyncEnumerable<string> Words(StreamingPayload payload, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var i = 1; i <= payload.Chunks; i++)
+        {
+            if (payload.Gated && i == payload.Chunks)
+            {
+                await Probe.WhenReleased($"{payload.Key}:last").WaitAsync(cancellationToken);
+            }
+
+            await Task.Yield();
+            yield return $"w{i}";
+        }
+    }
+}
+
+public sealed record StreamingPayload(string Key, int Chunks, bool Gated = false, int WaitAfter = 0, TimeSpan Wait = default, bool ToParent = false);
+
+public sealed record StreamEvent(int Index, string Word);
+
+/// <summary>Triggers streaming children that append to this run's "children" stream, and waits for them.</summary>
+public sealed class StreamingParentTask(StreamingTask child) : TaskDefinition<int, int>
+{
+    public override string Id => "streaming-parent";
+
+    public override async Task<int> RunAsync(int payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        var results = await child.BatchTriggerAndWaitAsync(Enumerable.Range(0, payload).Select(i => new StreamingPayload($"child-{i}", 3, ToParent: true)));
+        return results.Count(r => r.IsSuccess);
+    }
+}
+
+/// <summary>Writes a chunk over the limit, or appends to a parent it does not have, and reports what it was told.</summary>
+public sealed class StreamLimitTask : TaskDefinition<string, string>
+{
+    public override string Id => "stream-limit";
+
+    public override Task<string> RunAsync(string payload, TaskContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (payload == "big")
+            {
+                context.Streams.Append("text", new string('x', Streams.StreamLimits.MaxChunkBytes + 1));
+            }
+            else if (payload == "parent")
+            {
+                context.Streams.Append("text", "to nobody", Streams.StreamTarget.Parent);
+            }
+            else
+            {
+                context.Streams.Append("bad key!", "x");
+            }
+
+            return Task.FromResult("accepted");
+        }
+        catch (OrleansTasksException exception)
+        {
+            return Task.FromResult($"{exception.Code}: {exception.Message}");
+        }
+    }
+}

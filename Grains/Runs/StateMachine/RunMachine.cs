@@ -680,6 +680,30 @@ internal sealed class RunMachine
         Save(commit: true);
     }
 
+    /// <summary>
+    /// A data stream of this run got its first chunk: its key joins the run's streams, so readers of the run learn of
+    /// it. Committed before the stream stores the chunk.
+    /// </summary>
+    /// <exception cref="StreamLimitException">The run has <see cref="Streams.StreamLimits.MaxStreamsPerRun"/> streams already.</exception>
+    public void StreamOpened(string key)
+    {
+        var state = State;
+        if (state.Streams.Contains(key))
+        {
+            return;
+        }
+
+        if (state.Streams.Count >= Streams.StreamLimits.MaxStreamsPerRun)
+        {
+            throw new StreamLimitException(
+                $"Run {state.Id} has {state.Streams.Count} data streams, the most a run may have; the stream '{key}' was not created.");
+        }
+
+        state.Streams.Add(key);
+        state.UpdatedAt = Now;
+        Save(commit: true);
+    }
+
     /// <summary>A child this run waits for ended.</summary>
     public void ChildEnded(ChildNotification notification)
     {

@@ -20,6 +20,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The run logs of every silo, shared as <see cref="Store"/> is, so any silo answers for any run's logs.</summary>
     internal InMemoryRunLogStore LogStore { get; } = new();
 
+    /// <summary>The silos' data-stream store, shared as a database would be.</summary>
+    internal global::OrleansTasks.Streams.InMemoryRunStreamStore StreamStore { get; } = new(TimeProvider.System);
+
     /// <summary>Every run update the silos handed on.</summary>
     internal RecordedUpdates Updates { get; } = new();
 
@@ -52,6 +55,7 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(SiloCount);
         var store = Store;
         var logStore = LogStore;
+        var streamStore = StreamStore;
         var updates = Updates;
         var environmentLimit = EnvironmentLimit;
         var suspendThreshold = SuspendThresholdOfSilos;
@@ -78,6 +82,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IRunStore>(new FaultyRunStore(store));
             ConfigureTasks(new OrleansTasksBuilder(silo.Services));
             silo.Services.AddSingleton<IRunLogStore>(logStore);
+            silo.Services.AddSingleton<global::OrleansTasks.Streams.IRunStreamStore>(streamStore);
             silo.Services.AddSingleton<Updates.IRunUpdateObserver>(updates);
         });
         // The test cluster calls its client as soon as it has started, so the client connects before the start ends.

@@ -66,6 +66,27 @@ public sealed class RealtimeAcrossSilosTests
     }
 
     [Fact]
+    public async Task SiloDiesWhileARunStreams_AReaderGetsEveryChunkOnceInOrder()
+    {
+        await using var cluster = await PostgresCluster.StartAsync(silos: 2);
+        await using var client = await PostgresClusterClient.ConnectAsync(cluster.Database.ConnectionString, cluster.ServiceId, o => o.RealtimeHeartbeat = TimeSpan.FromSeconds(1));
+        var handle = await client.Tasks.For<StreamingTask>().TriggerAsync(new StreamingPayload("kill", Chunks: 8, WaitAfter: 4, Wait: TimeSpan.FromSeconds(3)));
+        var reader = client.Tasks.Runs.ReadStreamAsync<string>(handle.Id, "text").ToListAsync().AsTask();
+
+        var waiting = await Eventually.Poll(
+            () => client.Tasks.Runs.RetrieveAsync(handle.Id),
+            r => r.Journal.Any(e => e is { Kind: "Wait", Completed: false }),
+            s_timeout,
+            "the run to wait after its fourth word");
+        cluster.Silos.Single(s => s.Is(waiting.Attempts[^1].Silo)).Kill();
+
+        var words = await reader.Within(s_timeout, $"the stream to end{Environment.NewLine}{cluster.Output}");
+        var run = await client.Tasks.Runs.PollAsync(handle).Within(s_timeout, "the run");
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"w{i}"), words);
+        Assert.Equal(string.Join(' ', words), run.Output);
+    }
+
+    [Fact]
     public async Task AcrossSilos_RunsOfABatchArriveInOrderToTheirEnd_ASlowReaderGetsTheNewest_AndACancelledOneLetsGo()
     {
         await using var cluster = await PostgresCluster.StartAsync(silos: 2);

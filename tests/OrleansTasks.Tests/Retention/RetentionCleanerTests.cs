@@ -4,6 +4,7 @@ using OrleansTasks.Hosting;
 using OrleansTasks.Logs;
 using OrleansTasks.Retention;
 using OrleansTasks.Storage;
+using OrleansTasks.Streams;
 using OrleansTasks.Tests.Infrastructure;
 using static OrleansTasks.Tests.Logs.RunLogStoreContract;
 
@@ -13,12 +14,14 @@ namespace OrleansTasks.Tests.Retention;
 public sealed class RetentionCleanerTests
 {
     private readonly InMemoryRunLogStore _logs = new();
+    private readonly InMemoryRunStreamStore _streams;
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly InMemoryRunStore _runs;
 
     public RetentionCleanerTests()
     {
         _runs = new InMemoryRunStore(_clock);
+        _streams = new InMemoryRunStreamStore(_clock);
     }
 
     [Fact]
@@ -31,7 +34,7 @@ public sealed class RetentionCleanerTests
         await _logs.AppendAsync([.. old, .. recent]);
         var cleaner = NewCleaner(runRetention: null, logRetention: TimeSpan.FromDays(1), new RetentionCleanerOptions { BatchSize = 3 });
 
-        var (_, deleted) = await cleaner.CleanAsync(TestContext.Current.CancellationToken);
+        var (_, deleted, _) = await cleaner.CleanAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(8, deleted);
         Assert.Equal(recent.Select(e => e.Key), (await _logs.ListAsync(runId, 100)).Select(e => e.Key));
@@ -48,7 +51,7 @@ public sealed class RetentionCleanerTests
         await _logs.AppendAsync([Entry(oldDone, 1, "a", at: now.AddDays(-36)), Entry(longWaitJustEnded, 1, "b", at: now.AddDays(-36))]);
         var cleaner = NewCleaner(runRetention: TimeSpan.FromDays(30), logRetention: null, new RetentionCleanerOptions { BatchSize = 1 });
 
-        var (runs, _) = await cleaner.CleanAsync(TestContext.Current.CancellationToken);
+        var (runs, _, _) = await cleaner.CleanAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(2, runs);
         Assert.Null(await _runs.LoadAsync(oldDone));
@@ -67,7 +70,7 @@ public sealed class RetentionCleanerTests
         var old = await InsertAsync(RunStatus.Completed, _clock.GetUtcNow().AddYears(-5), _clock.GetUtcNow().AddYears(-5));
         var cleaner = NewCleaner(runRetention: null, logRetention: null, new RetentionCleanerOptions());
 
-        Assert.Equal((0, 0), await cleaner.CleanAsync(TestContext.Current.CancellationToken));
+        Assert.Equal((0, 0, 0), await cleaner.CleanAsync(TestContext.Current.CancellationToken));
         Assert.Single(await _logs.ListAsync(runId, 100));
         Assert.NotNull(await _runs.LoadAsync(old));
     }
@@ -96,6 +99,21 @@ public sealed class RetentionCleanerTests
         }
     }
 
+    [Fact]
+    public async Task CleanAsync_StreamChunksPastTheirRetention_AreDeleted_RecentOnesKept()
+    {
+        await _streams.AppendAsync(new StreamRows("run_old", "tokens", "run_old/a1", 1, 0, ["\"a\"", "\"b\""], End: true));
+        _clock.Advance(TimeSpan.FromDays(29));
+        await _streams.AppendAsync(new StreamRows("run_new", "tokens", "run_new/a1", 1, 0, ["\"c\""], End: false));
+        var cleaner = NewCleaner(runRetention: null, logRetention: null, new RetentionCleanerOptions(), streamRetention: TimeSpan.FromDays(28));
+
+        var (_, _, chunks) = await cleaner.CleanAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, chunks); // two chunks and the row that ended the stream
+        Assert.Empty((await _streams.ReadAsync("run_old", "tokens", 0, 10)).Chunks);
+        Assert.Equal(["\"c\""], (await _streams.ReadAsync("run_new", "tokens", 0, 10)).Chunks.Select(c => c.Json));
+    }
+
     [Theory]
     [InlineData(0.0, false)]
     [InlineData(-1.0, false)]
@@ -105,7 +123,12 @@ public sealed class RetentionCleanerTests
     public void Validate_Retentions_PositiveOrNullOnly(double? days, bool valid)
     {
         var retention = days is { } d ? TimeSpan.FromDays(d) : (TimeSpan?)null;
-        foreach (var (options, setting) in new[] { (new OrleansTasksOptions { LogRetention = retention }, "OrleansTasks:LogRetention"), (new OrleansTasksOptions { RunRetention = retention }, "OrleansTasks:RunRetention") })
+        foreach (var (options, setting) in new[]
+        {
+            (new OrleansTasksOptions { LogRetention = retention }, "OrleansTasks:LogRetention"),
+            (new OrleansTasksOptions { RunRetention = retention }, "OrleansTasks:RunRetention"),
+            (new OrleansTasksOptions { StreamRetention = retention }, "OrleansTasks:StreamRetention"),
+        })
         {
             var result = new OrleansTasksOptionsValidator().Validate(null, options);
 
@@ -118,10 +141,11 @@ public sealed class RetentionCleanerTests
     }
 
     [Fact]
-    public void Retentions_Default_ThirtyDays()
+    public void Retentions_Default_ThirtyDays_AndStreams28()
     {
         Assert.Equal(TimeSpan.FromDays(30), new OrleansTasksOptions().LogRetention);
         Assert.Equal(TimeSpan.FromDays(30), new OrleansTasksOptions().RunRetention);
+        Assert.Equal(TimeSpan.FromDays(28), new OrleansTasksOptions().StreamRetention);
     }
 
     private async Task<string> InsertAsync(RunStatus status, DateTimeOffset createdAt, DateTimeOffset? finishedAt)
@@ -144,10 +168,11 @@ public sealed class RetentionCleanerTests
         return id;
     }
 
-    private RetentionCleaner NewCleaner(TimeSpan? runRetention, TimeSpan? logRetention, RetentionCleanerOptions settings) => new(
+    private RetentionCleaner NewCleaner(TimeSpan? runRetention, TimeSpan? logRetention, RetentionCleanerOptions settings, TimeSpan? streamRetention = null) => new(
         _runs,
         _logs,
-        Microsoft.Extensions.Options.Options.Create(new OrleansTasksOptions { RunRetention = runRetention, LogRetention = logRetention }),
+        _streams,
+        Microsoft.Extensions.Options.Options.Create(new OrleansTasksOptions { RunRetention = runRetention, LogRetention = logRetention, StreamRetention = streamRetention }),
         Microsoft.Extensions.Options.Options.Create(settings),
         _clock,
         NullLogger<RetentionCleaner>.Instance);

@@ -1,0 +1,123 @@
+using OrleansTasks.Streams;
+
+namespace OrleansTasks;
+
+/// <summary>
+/// Sends the chunks one execution writes to one stream, in order, numbered from 1: whatever piled up while the previous
+/// append was on its way goes as the next one, so a fast producer sends few large appends and a slow one sends each
+/// chunk at once. A refused append (a limit) stops the writer; the next write or flush throws it.
+/// </summary>
+internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
+{
+    private readonly Lock _lock = new();
+    private readonly List<string> _pending = [];
+    private Task _sending = Task.CompletedTask;
+    private bool _sendingNow;
+    private long _sent;
+    private bool _endAsked;
+    private bool _endSent;
+    private Exception? _failure;
+
+    public void Append(string json)
+    {
+        lock (_lock)
+        {
+            ThrowIfStopped();
+            _pending.Add(json);
+            Kick();
+        }
+    }
+
+    public void End()
+    {
+        lock (_lock)
+        {
+            ThrowIfStopped();
+            _endAsked = true;
+            Kick();
+        }
+    }
+
+    /// <summary>Waits until every chunk written so far is stored.</summary>
+    public async Task FlushAsync()
+    {
+        Task sending;
+        lock (_lock)
+        {
+            sending = _sending;
+        }
+
+        await sending.ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+        }
+    }
+
+    private void ThrowIfStopped()
+    {
+        if (_failure is not null)
+        {
+            throw _failure;
+        }
+
+        if (_endAsked)
+        {
+            throw new InvalidOperationException("This stream was ended by the pipe that wrote it; nothing more can be written to it.");
+        }
+    }
+
+    private void Kick()
+    {
+        if (!_sendingNow)
+        {
+            _sendingNow = true;
+            _sending = Task.Run(SendLoopAsync);
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        while (true)
+        {
+            StreamAppend append;
+            lock (_lock)
+            {
+                var end = _endAsked && !_endSent;
+                if (_pending.Count == 0 && !end)
+                {
+                    _sendingNow = false;
+                    return;
+                }
+
+                append = new StreamAppend(source, _sent + 1, [.. _pending], end);
+            }
+
+            try
+            {
+                await send(append).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                lock (_lock)
+                {
+                    _failure = exception;
+                    _pending.Clear();
+                    _sendingNow = false;
+                }
+
+                return;
+            }
+
+            lock (_lock)
+            {
+                _pending.RemoveRange(0, append.ChunksJson.Length);
+                _sent += append.ChunksJson.Length + (append.End ? 1 : 0);
+                _endSent |= append.End;
+            }
+        }
+    }
+}
