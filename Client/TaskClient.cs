@@ -37,7 +37,7 @@ internal sealed partial class TaskClient(
 
     private RealtimeSubscriptions Realtime => field ??= new(this, grains, services, options.Value, time);
 
-    private DataStreamReader DataStreams => field ??= new(this, grains, () => Realtime.Provider, options.Value, time);
+    private DataStreamReader DataStreams => field ??= new(this, grains, () => Realtime.Topics, options.Value, time);
 
     public ITaskReference<TTask> For<TTask>()
         where TTask : ITaskDefinition => new TaskReference<TTask>(this);

@@ -17,11 +17,19 @@ internal sealed class BenchCluster : IAsyncDisposable
     private readonly IHost _silo;
     private readonly IHost _client;
 
-    private BenchCluster(IHost silo, IHost client)
+    private BenchCluster(IHost silo, IHost client, string serviceId, int gatewayPort)
     {
         _silo = silo;
         _client = client;
+        ServiceId = serviceId;
+        GatewayPort = gatewayPort;
     }
+
+    /// <summary>The cluster's service (and cluster) id, for another process's client.</summary>
+    public string ServiceId { get; }
+
+    /// <summary>The silo's gateway port, for another process's client.</summary>
+    public int GatewayPort { get; }
 
     public ITaskClient Tasks => _client.Services.GetRequiredService<ITaskClient>();
 
@@ -72,7 +80,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         });
         var client = clientBuilder.Build();
         await client.StartAsync();
-        var cluster = new BenchCluster(silo, client);
+        var cluster = new BenchCluster(silo, client, serviceId, gatewayPort);
 
         // The client connects in the background: wait for it here, not inside the first measured call.
         await cluster.Tasks.Queues.ListAsync();

@@ -1,16 +1,25 @@
 using OrleansTasks.Bench;
 using OrleansTasks.Bench.Chaos;
+using OrleansTasks.Bench.Realtime;
 
 // dotnet run -c Release --project bench -- throughput --runs N [--postgres "<connection string>"] [--concurrency N] [--prefill ROWS]
 // dotnet run -c Release --project bench -- waits --runs N --wait-seconds W [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- queue --runs N --keys K --limit L [--postgres "<connection string>"] [--hold-ms H]
 // dotnet run -c Release --project bench -- list --rows N --postgres "<connection string>" [--repetitions N] [--fill no]
+// dotnet run -c Release --project bench -- realtime [--runs N] [--progress P] [--subscribers S] [--concurrency N] [--chunks N] [--chunk-rate R] [--stream-runs R] [--readers S] [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- chaos --minutes M --silos 3 --kill-every S [--restart-after S] [--rate R] [--sigterm] --postgres "<connection string>"
 // The last line printed is the result. The exit code is 0, or 1 when the scenario found violations (chaos), 2 for a
 // bad command line, 130 when interrupted.
 try
 {
+    if (args.Length > 0 && args[0] == RealtimeReaderProcess.Scenario)
+    {
+        // Not a scenario: the subscriber process of the realtime scenario, started by it.
+        await RealtimeReader.RunAsync(args[1..]);
+        return 0;
+    }
+
     var arguments = BenchArguments.Parse(args);
     if (arguments.Scenario == ChaosSilo.Scenario)
     {
@@ -26,8 +35,9 @@ try
         "child" => (await ChildScenario.RunAsync(arguments), true),
         "queue" => (await QueueScenario.RunAsync(arguments), true),
         "list" => (await ListScenario.RunAsync(arguments), true),
+        "realtime" => (await RealtimeScenario.RunAsync(arguments), true),
         "chaos" => await ChaosScenario.RunAsync(arguments),
-        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue, list, chaos."),
+        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue, list, realtime, chaos."),
     };
     Console.WriteLine(result);
     return passed ? 0 : 1;

@@ -13,7 +13,7 @@ namespace OrleansTasks.Realtime;
 /// it has chunks, then live, falling back to the store whenever a live chunk is missing (a gap, a buffer that
 /// overflowed, a heartbeat with nothing new), until the stream ends or its run does.
 /// </summary>
-internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, Func<IStreamProvider> provider, TaskClientOptions options, TimeProvider time)
+internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, Func<SharedTopics> topics, TaskClientOptions options, TimeProvider time)
 {
     private const int PageSize = 1000;
 
@@ -44,11 +44,10 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
         var feed = new StreamFeed();
         var lease = Guid.NewGuid();
         var register = grains.GetGrain<IRealtimeInterestGrain>(0);
-        StreamSubscriptionHandle<StreamChunkBatch>? handle = null;
+        IAsyncDisposable? following = null;
         try
         {
-            var stream = provider().GetStream<StreamChunkBatch>(StreamId.Create(topic.Namespace, topic.Key));
-            handle = await client.CallAsync(() => stream.SubscribeAsync(feed), cancellationToken).ConfigureAwait(false);
+            following = await topics().FollowAsync<StreamChunkBatch>(topic, feed, call => client.CallAsync(call, cancellationToken)).ConfigureAwait(false);
             await client.CallAsync(() => register.WatchAsync(lease, [topic], options.RealtimeHeartbeat * 3), cancellationToken).ConfigureAwait(false);
             var runFinal = (await client.CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false)).IsFinal;
             var next = fromOffset;
@@ -108,9 +107,9 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             var releases = new List<Task> { register.UnwatchAsync(lease) };
-            if (handle is not null)
+            if (following is not null)
             {
-                releases.Add(handle.UnsubscribeAsync());
+                releases.Add(following.DisposeAsync().AsTask());
             }
 
             await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

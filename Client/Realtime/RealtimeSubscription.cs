@@ -25,23 +25,23 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
     private readonly RealtimeTopic[] _topics;
     private readonly TaskClient _client;
     private readonly IGrainFactory _grains;
-    private readonly IStreamProvider _provider;
+    private readonly SharedTopics _topicsShared;
     private readonly TaskClientOptions _options;
     private readonly TimeProvider _time;
     private readonly Guid _id = Guid.NewGuid();
     private readonly CancellationTokenSource _closing = new();
-    private readonly List<StreamSubscriptionHandle<RunUpdateBatch>> _handles = [];
+    private readonly List<IAsyncDisposable> _following = [];
     private InterestGeneration _generation;
     private volatile bool _troubled;
     private Task? _heartbeat;
 
-    private RealtimeSubscription(RealtimeQuery query, TaskClient client, IGrainFactory grains, IStreamProvider provider, TaskClientOptions options, TimeProvider time)
+    private RealtimeSubscription(RealtimeQuery query, TaskClient client, IGrainFactory grains, SharedTopics topics, TaskClientOptions options, TimeProvider time)
     {
         _query = query;
         _topics = query.Topics;
         _client = client;
         _grains = grains;
-        _provider = provider;
+        _topicsShared = topics;
         _options = options;
         _time = time;
         Feed = new RunFeed(query.Belongs) { Troubled = () => _troubled = true };
@@ -50,15 +50,14 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
     public RunFeed Feed { get; }
 
     public static async Task<RealtimeSubscription> OpenAsync(
-        RealtimeQuery query, TaskClient client, IGrainFactory grains, IStreamProvider provider, TaskClientOptions options, TimeProvider time, CancellationToken cancellationToken)
+        RealtimeQuery query, TaskClient client, IGrainFactory grains, SharedTopics topics, TaskClientOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var subscription = new RealtimeSubscription(query, client, grains, provider, options, time);
+        var subscription = new RealtimeSubscription(query, client, grains, topics, options, time);
         try
         {
             foreach (var topic in subscription._topics)
             {
-                var stream = provider.GetStream<RunUpdateBatch>(StreamId.Create(topic.Namespace, topic.Key));
-                subscription._handles.Add(await client.CallAsync(() => stream.SubscribeAsync(subscription.Feed), cancellationToken).ConfigureAwait(false));
+                subscription._following.Add(await topics.FollowAsync<RunUpdateBatch>(topic, subscription.Feed, call => client.CallAsync(call, cancellationToken)).ConfigureAwait(false));
             }
 
             subscription._generation = await subscription.WatchAsync(cancellationToken).ConfigureAwait(false);
@@ -83,7 +82,7 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
 
         // Best effort, and bounded: a lease ends by itself, and a client that is going away need not wait for the cluster.
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var releases = _handles.Select(h => h.UnsubscribeAsync())
+        var releases = _following.Select(f => f.DisposeAsync().AsTask())
             .Append(_grains.GetGrain<IRealtimeInterestGrain>(0).UnwatchAsync(_id));
         await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _closing.Dispose();

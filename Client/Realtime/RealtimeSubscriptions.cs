@@ -8,7 +8,10 @@ namespace OrleansTasks.Realtime;
 /// <summary>The client's realtime subscriptions (<see cref="IRunsClient.SubscribeToRunAsync(string, bool, CancellationToken)"/> and the rest).</summary>
 internal sealed class RealtimeSubscriptions(TaskClient client, IGrainFactory grains, IServiceProvider? services, TaskClientOptions options, TimeProvider time)
 {
-    public IStreamProvider Provider => services?.GetKeyedService<IStreamProvider>(RealtimeTopic.ProviderName)
+    /// <summary>The process's shared stream subscriptions, one per topic.</summary>
+    public SharedTopics Topics => field ??= new SharedTopics(Provider);
+
+    private IStreamProvider Provider => services?.GetKeyedService<IStreamProvider>(RealtimeTopic.ProviderName)
         ?? throw new InvalidConfigurationException(
             $"Realtime subscriptions need the Orleans stream provider '{RealtimeTopic.ProviderName}', which AddOrleansTasksClient (on an Orleans client builder) and AddOrleansTasks (on a silo) add; this client was built without either.");
 
@@ -49,7 +52,7 @@ internal sealed class RealtimeSubscriptions(TaskClient client, IGrainFactory gra
 
     private async IAsyncEnumerable<TaskRun> ReadAsync(RealtimeQuery query, bool stopOnFinal, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var subscription = await RealtimeSubscription.OpenAsync(query, client, grains, Provider, options, time, cancellationToken).ConfigureAwait(false);
+        await using var subscription = await RealtimeSubscription.OpenAsync(query, client, grains, Topics, options, time, cancellationToken).ConfigureAwait(false);
         while (true)
         {
             var run = await subscription.Feed.ReadAsync(cancellationToken).ConfigureAwait(false);

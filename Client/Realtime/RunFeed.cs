@@ -3,24 +3,27 @@ using Orleans.Streams;
 namespace OrleansTasks.Realtime;
 
 /// <summary>
-/// What a subscription has received and not yet handed to its reader: at most one state per run, the newest. A run
-/// that changes faster than the reader reads is handed over once, in its latest state, so a slow reader costs one
-/// entry per run, never one per update. States of a run are handed over in sequence order, each newer than the last
-/// (an older or repeated state, from a snapshot read again or a late stream item, is dropped).
+/// What a subscription has received and not yet handed to its reader, in arrival order. A reader that keeps up gets
+/// every state. One that falls behind by more than <see cref="MaxPending"/> states has the backlog squeezed to the
+/// newest state of each run, so a slow reader costs at most one entry per run (or <see cref="MaxPending"/>), never one
+/// per update. States of a run are handed over in sequence order, each newer than the last (an older or repeated
+/// state, from a snapshot read again or a late stream item, is dropped).
 /// </summary>
 internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunUpdateBatch>
 {
+    /// <summary>States waiting beyond which the backlog is squeezed to each run's newest.</summary>
+    public const int MaxPending = 1000;
+
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, long> _handedOver = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TaskRun> _pending = new(StringComparer.Ordinal);
-    private readonly Queue<string> _order = new();
+    private readonly Dictionary<string, long> _newest = new(StringComparer.Ordinal);
+    private readonly LinkedList<TaskRun> _pending = new();
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _failure;
 
     /// <summary>Called when the stream reports an error: updates may have been lost.</summary>
     public Action? Troubled { get; set; }
 
-    /// <summary>States waiting for the reader (at most one per run).</summary>
+    /// <summary>States waiting for the reader.</summary>
     public int Pending
     {
         get
@@ -32,7 +35,7 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
         }
     }
 
-    /// <summary>Takes a state of a run if it belongs to the subscription and is newer than any it has of that run.</summary>
+    /// <summary>Takes a state of a run if it belongs to the subscription and is newer than any it has had of that run.</summary>
     public void Offer(TaskRun run)
     {
         if (!belongs(run))
@@ -42,19 +45,18 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
 
         lock (_lock)
         {
-            var pending = _pending.GetValueOrDefault(run.Id);
-            var newest = Math.Max(_handedOver.GetValueOrDefault(run.Id, -1), pending?.Version ?? -1);
-            if (run.Version <= newest)
+            if (run.Version <= _newest.GetValueOrDefault(run.Id, -1))
             {
                 return;
             }
 
-            if (pending is null)
+            _newest[run.Id] = run.Version;
+            _pending.AddLast(run);
+            if (_pending.Count > MaxPending)
             {
-                _order.Enqueue(run.Id);
+                Squeeze();
             }
 
-            _pending[run.Id] = run;
             _arrived.TrySetResult();
         }
     }
@@ -67,11 +69,10 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
             Task arrived;
             lock (_lock)
             {
-                if (_order.TryDequeue(out var runId))
+                if (_pending.First is { } first)
                 {
-                    _pending.Remove(runId, out var run);
-                    _handedOver[runId] = run!.Version;
-                    return run;
+                    _pending.RemoveFirst();
+                    return first.Value;
                 }
 
                 if (_failure is not null)
@@ -88,6 +89,22 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
             }
 
             await arrived.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps, of each run, only its newest waiting state (where that state stands in the order).</summary>
+    private void Squeeze()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var node = _pending.Last; node is not null;)
+        {
+            var previous = node.Previous;
+            if (!seen.Add(node.Value.Id))
+            {
+                _pending.Remove(node);
+            }
+
+            node = previous;
         }
     }
 

@@ -93,7 +93,11 @@ public static class SiloBuilderExtensions
         {
             streams.ConfigurePartitioning(RealtimeStreamQueues);
             streams.ConfigureStreamPubSub(StreamPubSubType.ExplicitGrainBasedOnly);
-            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = RealtimePullPeriod));
+            streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            {
+                o.GetQueueMsgsTimerPeriod = RealtimePullPeriod;
+                o.BatchContainerBatchSize = 16; // a consumer gets up to 16 items in one delivery
+            }));
         });
     }
 

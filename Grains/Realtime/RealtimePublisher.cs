@@ -22,6 +22,12 @@ internal sealed partial class RealtimePublisher(
     /// <summary>The most updates one round of the loop takes; a round sends one item per topic.</summary>
     private const int RoundSize = 4096;
 
+    /// <summary>
+    /// How long a round waits for more updates after the first: a little latency buys items that carry many updates, so
+    /// under load the streams move a few hundred items a second, not one per update.
+    /// </summary>
+    private static readonly TimeSpan s_linger = TimeSpan.FromMilliseconds(5);
+
     private readonly Channel<(RealtimeTopic[] Topics, RunUpdate Update)> _queue =
         Channel.CreateUnbounded<(RealtimeTopic[], RunUpdate)>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -64,6 +70,7 @@ internal sealed partial class RealtimePublisher(
         var round = new Dictionary<RealtimeTopic, List<RunUpdate>>();
         while (await reader.WaitToReadAsync())
         {
+            await Task.Delay(s_linger);
             var taken = 0;
             while (taken < RoundSize && reader.TryRead(out var item))
             {

@@ -12,23 +12,17 @@ internal sealed class InMemoryRunStreamStore(TimeProvider time) : IRunStreamStor
     {
         lock (_lock)
         {
+            // A stream's rows are dense and in offset order (retention removes the oldest), so a row at or below the
+            // last one was stored before.
             var stream = StreamOf(rows.RunId, rows.StreamKey);
-            var offset = rows.FirstOffset;
-            var sequence = rows.FirstSequence;
-            foreach (var chunk in rows.Chunks)
+            var count = rows.Chunks.Count + (rows.End ? 1 : 0);
+            for (var i = 0; i < count; i++)
             {
-                if (!stream.Any(r => r.Offset == offset))
+                var offset = rows.FirstOffset + i;
+                if (stream.Count == 0 || offset == stream[^1].Offset + 1)
                 {
-                    stream.Add(new Row(offset, rows.Source, sequence, chunk, time.GetUtcNow()));
+                    stream.Add(new Row(offset, rows.Source, rows.FirstSequence + i, i < rows.Chunks.Count ? rows.Chunks[i] : null, time.GetUtcNow()));
                 }
-
-                offset++;
-                sequence++;
-            }
-
-            if (rows.End && !stream.Any(r => r.Chunk is null))
-            {
-                stream.Add(new Row(offset, rows.Source, sequence, null, time.GetUtcNow()));
             }
         }
 
@@ -54,9 +48,27 @@ internal sealed class InMemoryRunStreamStore(TimeProvider time) : IRunStreamStor
     {
         lock (_lock)
         {
-            var rows = StreamOf(runId, streamKey).Where(r => r.Offset >= from).OrderBy(r => r.Offset).Take(limit + 1).ToList();
-            var chunks = rows.TakeWhile(r => r.Chunk is not null).Take(limit).Select(r => new StreamChunk(r.Offset, r.Chunk!)).ToArray();
-            return Task.FromResult(new StreamPage(chunks, Ended: rows.Skip(chunks.Length).FirstOrDefault() is { Chunk: null }));
+            var stream = StreamOf(runId, streamKey);
+            var start = stream.Count == 0 ? 0 : (int)Math.Clamp(from - stream[0].Offset, 0, stream.Count);
+            var chunks = new List<StreamChunk>();
+            var ended = false;
+            for (var i = start; i < stream.Count && chunks.Count <= limit; i++)
+            {
+                if (stream[i].Chunk is not { } json)
+                {
+                    ended = true;
+                    break;
+                }
+
+                if (chunks.Count == limit)
+                {
+                    break;
+                }
+
+                chunks.Add(new StreamChunk(stream[i].Offset, json));
+            }
+
+            return Task.FromResult(new StreamPage([.. chunks], ended));
         }
     }
 
@@ -65,9 +77,13 @@ internal sealed class InMemoryRunStreamStore(TimeProvider time) : IRunStreamStor
         lock (_lock)
         {
             var deleted = 0;
-            foreach (var stream in _streams.Values)
+            foreach (var (key, stream) in _streams.ToList())
             {
                 deleted += stream.RemoveAll(r => r.StoredAt < cutoff);
+                if (stream.Count == 0)
+                {
+                    _streams.Remove(key);
+                }
             }
 
             return Task.FromResult(deleted);

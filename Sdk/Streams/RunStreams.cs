@@ -51,6 +51,7 @@ public sealed class RunStreams
         await foreach (var item in source.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             writer.Append(Serialize(key, item));
+            await writer.WhenRoomAsync().ConfigureAwait(false); // a source faster than storage waits, so memory and lag stay bounded
             yield return item;
         }
 

@@ -9,6 +9,9 @@ namespace OrleansTasks;
 /// </summary>
 internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
 {
+    /// <summary>How many chunks may wait to be sent before a pipe waits for them: bounds the task's memory and readers' lag.</summary>
+    public const int MaxPending = 1024;
+
     private readonly Lock _lock = new();
     private readonly List<string> _pending = [];
     private Task _sending = Task.CompletedTask;
@@ -17,6 +20,7 @@ internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
     private bool _endAsked;
     private bool _endSent;
     private Exception? _failure;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Append(string json)
     {
@@ -35,6 +39,15 @@ internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
             ThrowIfStopped();
             _endAsked = true;
             Kick();
+        }
+    }
+
+    /// <summary>Completes at once unless <see cref="MaxPending"/> chunks wait to be sent; then when the append on its way is stored.</summary>
+    public Task WhenRoomAsync()
+    {
+        lock (_lock)
+        {
+            return _pending.Count < MaxPending || !_sendingNow ? Task.CompletedTask : _progress.Task;
         }
     }
 
@@ -68,6 +81,13 @@ internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
         {
             throw new InvalidOperationException("This stream was ended by the pipe that wrote it; nothing more can be written to it.");
         }
+    }
+
+    private void Progressed()
+    {
+        var progress = _progress;
+        _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        progress.TrySetResult();
     }
 
     private void Kick()
@@ -107,6 +127,7 @@ internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
                     _failure = exception;
                     _pending.Clear();
                     _sendingNow = false;
+                    Progressed();
                 }
 
                 return;
@@ -117,6 +138,7 @@ internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
                 _pending.RemoveRange(0, append.ChunksJson.Length);
                 _sent += append.ChunksJson.Length + (append.End ? 1 : 0);
                 _endSent |= append.End;
+                Progressed();
             }
         }
     }

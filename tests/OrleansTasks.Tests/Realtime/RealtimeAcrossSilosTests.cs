@@ -114,8 +114,8 @@ public sealed class RealtimeAcrossSilosTests
         Assert.All(latest.Values, r => Assert.Equal(RunStatus.Completed, r.Status));
         Assert.All(latest.Values, r => Assert.Equal(5, r.GetMetadata<int>("burst")));
 
-        // A slow reader: 300 changes are made while it does not read; it is handed the newest state, not a backlog.
-        var slow = await client.Tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload("slow", Steps: 1, Wait: TimeSpan.FromSeconds(2), Burst: 300));
+        // A slow reader: 1,500 changes are made while it does not read; it is handed the newest states, not the backlog.
+        var slow = await client.Tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload("slow", Steps: 1, Wait: TimeSpan.FromSeconds(2), Burst: 1500));
         await using (var subscription = client.Tasks.Runs.SubscribeToRunAsync(slow.Id).GetAsyncEnumerator())
         {
             Assert.True(await subscription.MoveNextAsync().AsTask().Within(s_timeout, "the slow run's snapshot"));
@@ -127,8 +127,8 @@ public sealed class RealtimeAcrossSilosTests
                 afterwards.Add(subscription.Current);
             }
 
-            Assert.Equal(300, final.Run.GetMetadata<int>("burst"));
-            Assert.True(afterwards.Count < 300, $"{afterwards.Count} states handed over for 300 changes made while the reader did not read");
+            Assert.Equal(1500, final.Run.GetMetadata<int>("burst"));
+            Assert.True(afterwards.Count <= RunFeed.MaxPending, $"{afterwards.Count} states handed over for 1,500 changes made while the reader did not read");
             Assert.Equal(final.Run.Version, afterwards[^1].Version);
             AssertInOrder([first, .. afterwards]);
         }

@@ -81,7 +81,7 @@ public sealed class RealtimeSubscriptionTests(ClusterFixture fixture)
     public async Task SubscribeToRun_ASlowReader_GetsTheNewestStateInsteadOfABacklog()
     {
         var key = Guid.NewGuid().ToString("N");
-        var handle = await _tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload(key, Steps: 1, Gated: true, Burst: 200));
+        var handle = await _tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload(key, Steps: 1, Gated: true, Burst: 1500));
         await using var subscription = _tasks.Runs.SubscribeToRunAsync(handle.Id).GetAsyncEnumerator();
         do
         {
@@ -89,7 +89,7 @@ public sealed class RealtimeSubscriptionTests(ClusterFixture fixture)
         }
         while (subscription.Current.GetMetadata<int>("progress") < 1);
 
-        // 200 more changes are made while nobody reads.
+        // 1,500 more changes are made while nobody reads: more than a subscription keeps before it squeezes them.
         Probe.Release($"{key}:1");
         var final = await _tasks.Runs.PollAsync(handle).Within(s_timeout, "the run");
         var afterwards = new List<TaskRun>();
@@ -98,10 +98,10 @@ public sealed class RealtimeSubscriptionTests(ClusterFixture fixture)
             afterwards.Add(subscription.Current);
         }
 
-        Assert.Equal(200, final.Run.GetMetadata<int>("burst"));
-        Assert.True(afterwards.Count < 200, $"{afterwards.Count} states were handed over for 200 changes made while the reader did not read");
+        Assert.Equal(1500, final.Run.GetMetadata<int>("burst"));
+        Assert.True(afterwards.Count <= RunFeed.MaxPending, $"{afterwards.Count} states were handed over for 1,500 changes made while the reader did not read");
         Assert.Equal(final.Run.Version, afterwards[^1].Version);
-        Assert.Equal(200, afterwards[^1].GetMetadata<int>("burst"));
+        Assert.Equal(1500, afterwards[^1].GetMetadata<int>("burst"));
         AssertInOrder(afterwards);
     }
 
@@ -133,6 +133,32 @@ public sealed class RealtimeSubscriptionTests(ClusterFixture fixture)
         Assert.Empty(await StreamHandlesAsync(handle.Id));
         await Eventually.Poll(() => Watched(handle.Id), watched => !watched, s_timeout, "the lease on the run to be released");
         Probe.Release($"{key}:1");
+    }
+
+    [Fact]
+    public async Task TwoSubscriptionsToOneRun_InOneClient_ShareOneStreamSubscription_AndBothSeeEveryState()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var handle = await _tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload(key, Steps: 1, Gated: true));
+        await using var first = _tasks.Runs.SubscribeToRunAsync(handle.Id).GetAsyncEnumerator();
+        await using var second = _tasks.Runs.SubscribeToRunAsync(handle.Id).GetAsyncEnumerator();
+        Assert.True(await first.MoveNextAsync().AsTask().Within(s_timeout, "the first snapshot"));
+        Assert.True(await second.MoveNextAsync().AsTask().Within(s_timeout, "the second snapshot"));
+
+        Assert.Single(await StreamHandlesAsync(handle.Id));
+        Probe.Release($"{key}:1");
+        foreach (var subscription in new[] { first, second })
+        {
+            while (!subscription.Current.IsFinal)
+            {
+                Assert.True(await subscription.MoveNextAsync().AsTask().Within(s_timeout, "the final state"));
+            }
+
+            Assert.Equal(RunStatus.Completed, subscription.Current.Status);
+            Assert.False(await subscription.MoveNextAsync());
+        }
+
+        Assert.Empty(await StreamHandlesAsync(handle.Id));
     }
 
     [Fact]
