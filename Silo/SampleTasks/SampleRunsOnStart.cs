@@ -26,12 +26,34 @@ internal sealed partial class SampleRunsOnStart(
         var hello = await tasks.For<HelloWorldTask>().TriggerAsync(new HelloPayload("world"), cancellationToken: stoppingToken);
         var flaky = await tasks.For<FailsTwiceTask>().TriggerAsync(new FailsTwicePayload(), cancellationToken: stoppingToken);
         var slow = await tasks.For<OneMinuteTask>().TriggerAsync(new OneMinutePayload(), cancellationToken: stoppingToken);
-        LogTriggered(hello.Id, flaky.Id, slow.Id);
+        var story = await tasks.For<WriteStoryTask>().TriggerAsync(new StoryPayload(TimeSpan.FromMilliseconds(150)), cancellationToken: stoppingToken);
+        LogTriggered(hello.Id, flaky.Id, slow.Id, story.Id);
 
         await Task.WhenAll(
             ReportAsync(hello, stoppingToken),
             ReportAsync(flaky, stoppingToken),
-            ReportAsync(slow, stoppingToken));
+            ReportAsync(slow, stoppingToken),
+            FollowAsync(story, stoppingToken));
+    }
+
+    /// <summary>Follows the story live: its progress from the run's metadata, its words from its stream as they come.</summary>
+    private async Task FollowAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
+        var text = new List<string>();
+        await foreach (var item in tasks.Runs.SubscribeToRunWithStreamsAsync(handle.Id, cancellationToken: cancellationToken))
+        {
+            switch (item)
+            {
+                case RunUpdated { Run: var run }:
+                    LogStoryProgress(run.Status.ToWireName(), run.GetMetadata<double>("progress"));
+                    break;
+                case StreamChunkArrived chunk:
+                    text.Add(chunk.Read<string>()!);
+                    break;
+            }
+        }
+
+        LogStory(string.Join(' ', text));
     }
 
     private async Task ReportAsync(RunHandle handle, CancellationToken cancellationToken)
@@ -47,8 +69,14 @@ internal sealed partial class SampleRunsOnStart(
         return started.Task.WaitAsync(cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sample runs triggered: hello-world {Hello}, fails-twice {Flaky}, one-minute {Slow}.")]
-    private partial void LogTriggered(string hello, string flaky, string slow);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sample runs triggered: hello-world {Hello}, fails-twice {Flaky}, one-minute {Slow}, write-story {Story}.")]
+    private partial void LogTriggered(string hello, string flaky, string slow, string story);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "write-story (followed live): {Status}, progress {Progress:P0}")]
+    private partial void LogStoryProgress(string status, double progress);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "write-story (followed live) wrote: {Story}")]
+    private partial void LogStory(string story);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sample {TaskId} run {RunId} ended {Status} after {Attempts} attempt(s): {Result}")]
     private partial void LogFinished(string taskId, string runId, string status, int attempts, string result);
