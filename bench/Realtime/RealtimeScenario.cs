@@ -18,7 +18,7 @@ internal static class RealtimeScenario
         var runs = arguments.GetInt("runs", 3000);
         var subscribers = arguments.GetInt("subscribers", 8);
         var progressSteps = arguments.GetInt("progress", 6);
-        var concurrency = arguments.GetInt("concurrency", 20);
+        var concurrency = arguments.GetInt("concurrency", 8);
         var chunks = arguments.GetInt("chunks", 100_000);
         var streamRuns = arguments.GetInt("stream-runs", 4);
         var readers = arguments.GetInt("readers", 2);
