@@ -3,7 +3,8 @@ namespace OrleansTasks.TestTasks;
 /// <summary>
 /// Reports progress through metadata, one step at a time (flushed at each, so each is a change a subscriber sees).
 /// Each step can wait for the test to release it (<see cref="ProgressPayload.Gated"/>, in-process tests) or make a
-/// durable wait (across processes); a burst of flushed increments at the end makes many changes quickly.
+/// durable wait (across processes); a burst of flushed increments at the end (after a token, if given) makes many
+/// changes quickly.
 /// </summary>
 public sealed class ProgressTask : TaskDefinition<ProgressPayload, int>
 {
@@ -26,6 +27,11 @@ public sealed class ProgressTask : TaskDefinition<ProgressPayload, int>
             }
         }
 
+        if (payload.BurstAfterToken is { } tokenId)
+        {
+            await Wait.ForTokenAsync<bool>(tokenId, cancellationToken);
+        }
+
         for (var i = 0; i < payload.Burst; i++)
         {
             context.Metadata.Increment("burst");
@@ -36,7 +42,7 @@ public sealed class ProgressTask : TaskDefinition<ProgressPayload, int>
     }
 }
 
-public sealed record ProgressPayload(string Key, int Steps, bool Gated = false, TimeSpan Wait = default, int Burst = 0);
+public sealed record ProgressPayload(string Key, int Steps, bool Gated = false, TimeSpan Wait = default, int Burst = 0, string? BurstAfterToken = null);
 
 /// <summary>
 /// Streams text in chunks: pipes <see cref="StreamingPayload.Chunks"/> words to the stream "text" (consuming them as
@@ -99,16 +105,22 @@ public sealed class StreamingParentTask(StreamingTask child) : TaskDefinition<in
     }
 }
 
-/// <summary>Writes a chunk over the limit, or appends to a parent it does not have, and reports what it was told.</summary>
+/// <summary>Writes a chunk over the limit, appends to a parent it does not have or to its root, and reports what it was told.</summary>
 public sealed class StreamLimitTask : TaskDefinition<string, string>
 {
     public override string Id => "stream-limit";
 
-    public override Task<string> RunAsync(string payload, TaskContext context, CancellationToken cancellationToken)
+    public override async Task<string> RunAsync(string payload, TaskContext context, CancellationToken cancellationToken)
     {
         try
         {
-            if (payload == "big")
+            if (payload == "root")
+            {
+                // A root run's root is itself.
+                context.Streams.Append("text", "to the root", Streams.StreamTarget.Root);
+                await context.Streams.FlushAsync();
+            }
+            else if (payload == "big")
             {
                 context.Streams.Append("text", new string('x', Streams.StreamLimits.MaxChunkBytes + 1));
             }
@@ -121,11 +133,11 @@ public sealed class StreamLimitTask : TaskDefinition<string, string>
                 context.Streams.Append("bad key!", "x");
             }
 
-            return Task.FromResult("accepted");
+            return "accepted";
         }
         catch (OrleansTasksException exception)
         {
-            return Task.FromResult($"{exception.Code}: {exception.Message}");
+            return $"{exception.Code}: {exception.Message}";
         }
     }
 }

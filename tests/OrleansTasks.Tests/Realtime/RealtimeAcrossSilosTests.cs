@@ -115,12 +115,29 @@ public sealed class RealtimeAcrossSilosTests
         Assert.All(latest.Values, r => Assert.Equal(5, r.GetMetadata<int>("burst")));
 
         // A slow reader: 1,500 changes are made while it does not read; it is handed the newest states, not the backlog.
-        var slow = await client.Tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload("slow", Steps: 1, Wait: TimeSpan.FromSeconds(2), Burst: 1500));
-        await using (var subscription = client.Tasks.Runs.SubscribeToRunAsync(slow.Id).GetAsyncEnumerator())
+        // (A client of its own with a long heartbeat, so the fast reader below learns the end from the stream, as the
+        // slow one does, and not from a heartbeat's re-read.)
+        await using var patient = await PostgresClusterClient.ConnectAsync(cluster.Database.ConnectionString, cluster.ServiceId, o => o.RealtimeHeartbeat = TimeSpan.FromMinutes(1));
+        var go = await client.Tasks.Waitpoints.CreateTokenAsync();
+        var slow = await client.Tasks.For<ProgressTask>().TriggerAsync(new ProgressPayload("slow", Steps: 1, Burst: 1500, BurstAfterToken: go.Id));
+        await using (var subscription = patient.Tasks.Runs.SubscribeToRunAsync(slow.Id).GetAsyncEnumerator())
         {
             Assert.True(await subscription.MoveNextAsync().AsTask().Within(s_timeout, "the slow run's snapshot"));
             var first = subscription.Current;
-            var final = await client.Tasks.Runs.PollAsync(slow).Within(s_timeout, "the slow run");
+
+            // A fast reader in the same process gets each item after the slow one (one shared stream subscription hands
+            // items to its followers in order), so once it has the final state, the slow one has been offered it too.
+            // The burst starts only once both are open.
+            await using (var fast = patient.Tasks.Runs.SubscribeToRunAsync(slow.Id).GetAsyncEnumerator())
+            {
+                Assert.True(await fast.MoveNextAsync().AsTask().Within(s_timeout, "the fast reader's snapshot"));
+                await client.Tasks.Waitpoints.CompleteTokenAsync(go.Id, true);
+                while (await fast.MoveNextAsync().AsTask().Within(s_timeout, "the fast reader"))
+                {
+                }
+            }
+
+            var final = await client.Tasks.Runs.RetrieveAsync(slow);
             var afterwards = new List<TaskRun>();
             while (await subscription.MoveNextAsync().AsTask().Within(s_timeout, "the slow run's states"))
             {

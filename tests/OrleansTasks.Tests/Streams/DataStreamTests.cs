@@ -89,6 +89,17 @@ public sealed class DataStreamTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Streams_ARootRunWritingToItsRoot_WritesToItself()
+    {
+        var handle = await _tasks.For<StreamLimitTask>().TriggerAsync("root");
+        var run = await _tasks.Runs.PollAsync(handle).Within(s_timeout, "the run");
+
+        Assert.Equal("accepted", run.Output);
+        Assert.Equal(["text"], run.Run.Streams);
+        Assert.Equal(["to the root"], await _tasks.Runs.ReadStreamAsync<string>(handle.Id, "text").ToListAsync());
+    }
+
+    [Fact]
     public async Task ReadStream_BadArguments_FailAtTheCall_AndAnUnknownRunAtTheFirstRead()
     {
         Assert.Throws<InvalidRequestException>(() => _tasks.Runs.ReadStreamAsync<string>("run_x", "no spaces"));
