@@ -12,7 +12,7 @@ internal interface IRunStreamStore
     /// <summary>Up to <paramref name="limit"/> chunks from <paramref name="from"/> on, and whether the stream ends after them.</summary>
     Task<StreamPage> ReadAsync(string runId, string streamKey, long from, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes up to <paramref name="batchSize"/> chunks stored before <paramref name="cutoff"/>; returns how many.</summary>
+    /// <summary>Deletes chunks stored before <paramref name="cutoff"/>, up to <paramref name="batchSize"/> stored appends at a time; returns how many chunks (and stream ends) went.</summary>
     Task<int> DeleteStoredBeforeAsync(DateTimeOffset cutoff, int batchSize, CancellationToken cancellationToken = default);
 }
 

@@ -113,7 +113,9 @@ internal sealed class StreamWriter(string source, Func<StreamAppend, Task> send)
                     return;
                 }
 
-                append = new StreamAppend(source, _sent + 1, [.. _pending], end);
+                // At most MaxPending chunks an append (one stored segment); the end goes with the last of them.
+                var take = Math.Min(_pending.Count, MaxPending);
+                append = new StreamAppend(source, _sent + 1, [.. _pending.Take(take)], end && take == _pending.Count);
             }
 
             try

@@ -1,51 +1,56 @@
 using System.Threading.Channels;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace OrleansTasks.Streams.Postgres;
 
 /// <summary>
-/// The <c>run_stream_chunks</c> table. Appends from every stream on the silo are grouped: whatever arrived while the
-/// previous statement ran goes out as one statement and one commit (the columns sent as arrays and unnested), so a
-/// thousand streams writing at once cost a few commits, not a thousand.
+/// The <c>run_stream_segments</c> table: one row per append, its chunks as one JSON array. Appends from every stream on
+/// the silo are grouped too: whatever arrived while the previous statement ran goes out as one statement and one commit
+/// (the columns sent as arrays and unnested), so a thousand streams writing at once cost a few commits, not a thousand.
 /// </summary>
 internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
 {
-    /// <summary>The most rows one grouped statement carries.</summary>
-    private const int MaxRowsPerStatement = 20_000;
+    /// <summary>The most segments one grouped statement carries.</summary>
+    private const int MaxRowsPerStatement = 2_000;
 
     private const string InsertSql = """
-        INSERT INTO run_stream_chunks (service_id, run_id, stream_key, chunk_offset, source, source_seq, chunk)
-        SELECT $1, u.run_id, u.stream_key, u.chunk_offset, u.source, u.source_seq, u.chunk
-        FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[])
-             AS u(run_id, stream_key, chunk_offset, source, source_seq, chunk)
+        INSERT INTO run_stream_segments (service_id, run_id, stream_key, first_offset, chunk_count, byte_count, source, first_seq, ended, chunks)
+        SELECT $1, u.run_id, u.stream_key, u.first_offset, u.chunk_count, u.byte_count, u.source, u.first_seq, u.ended, u.chunks
+        FROM unnest($2::text[], $3::text[], $4::bigint[], $5::integer[], $6::bigint[], $7::text[], $8::bigint[], $9::boolean[], $10::text[])
+             AS u(run_id, stream_key, first_offset, chunk_count, byte_count, source, first_seq, ended, chunks)
         ON CONFLICT DO NOTHING
         """;
 
     private const string LoadSql = """
-        SELECT count(chunk), coalesce(max(chunk_offset) FILTER (WHERE chunk IS NOT NULL), -1), coalesce(sum(octet_length(chunk)), 0),
-               bool_or(chunk IS NULL), NULL::text, NULL::bigint
-        FROM run_stream_chunks WHERE service_id = $1 AND run_id = $2 AND stream_key = $3
+        SELECT coalesce(max(first_offset + chunk_count), 0), coalesce(sum(byte_count), 0), coalesce(bool_or(ended), false), NULL::text, NULL::bigint
+        FROM run_stream_segments WHERE service_id = $1 AND run_id = $2 AND stream_key = $3
         UNION ALL
-        SELECT NULL, NULL, NULL, NULL, source, max(source_seq)
-        FROM run_stream_chunks WHERE service_id = $1 AND run_id = $2 AND stream_key = $3
+        SELECT NULL, NULL, NULL, source, max(first_seq + chunk_count - 1 + ended::integer)
+        FROM run_stream_segments WHERE service_id = $1 AND run_id = $2 AND stream_key = $3
         GROUP BY source
         """;
 
+    // From the segment holding $4 on: the last segment starting at or before it is found backwards through the key.
     private const string ReadSql = """
-        SELECT chunk_offset, chunk FROM run_stream_chunks
-        WHERE service_id = $1 AND run_id = $2 AND stream_key = $3 AND chunk_offset >= $4
-        ORDER BY chunk_offset
+        SELECT first_offset, ended, chunks FROM run_stream_segments
+        WHERE service_id = $1 AND run_id = $2 AND stream_key = $3
+          AND first_offset >= coalesce((
+              SELECT max(first_offset) FROM run_stream_segments
+              WHERE service_id = $1 AND run_id = $2 AND stream_key = $3 AND first_offset <= $4), 0)
+        ORDER BY first_offset
         LIMIT $5
         """;
 
     private const string DeleteSql = """
-        DELETE FROM run_stream_chunks
-        WHERE ctid = ANY(ARRAY(
-            SELECT ctid FROM run_stream_chunks
-            WHERE service_id = $1 AND created_at < $2
-            LIMIT $3
-            FOR UPDATE SKIP LOCKED))
+        WITH gone AS (
+            DELETE FROM run_stream_segments
+            WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM run_stream_segments
+                WHERE service_id = $1 AND created_at < $2
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED))
+            RETURNING chunk_count + ended::integer AS rows)
+        SELECT coalesce(sum(rows), 0)::integer FROM gone
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -81,15 +86,15 @@ internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
         var sources = new Dictionary<string, long>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (reader.IsDBNull(4))
+            if (reader.IsDBNull(3))
             {
-                length = reader.GetInt64(1) + 1;
-                bytes = reader.GetInt64(2);
-                ended = !reader.IsDBNull(3) && reader.GetBoolean(3);
+                length = reader.GetInt64(0);
+                bytes = reader.GetInt64(1);
+                ended = reader.GetBoolean(2);
             }
             else
             {
-                sources[reader.GetString(4)] = reader.GetInt64(5);
+                sources[reader.GetString(3)] = reader.GetInt64(4);
             }
         }
 
@@ -101,24 +106,35 @@ internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
         await using var command = _dataSource.CreateCommand(ReadSql);
         AddKey(command, runId, streamKey);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Max(1, limit / 16) + 2 });
         var chunks = new List<StreamChunk>();
         var ended = false;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && chunks.Count < limit)
         {
-            if (reader.IsDBNull(1))
+            var offset = reader.GetInt64(0);
+            var full = true;
+            foreach (var json in StreamSegments.Split(reader.GetString(2)))
+            {
+                if (offset >= from)
+                {
+                    if (chunks.Count == limit)
+                    {
+                        full = false;
+                        break;
+                    }
+
+                    chunks.Add(new StreamChunk(offset, json));
+                }
+
+                offset++;
+            }
+
+            if (full && reader.GetBoolean(1))
             {
                 ended = true;
                 break;
             }
-
-            if (chunks.Count == limit)
-            {
-                break;
-            }
-
-            chunks.Add(new StreamChunk(reader.GetInt64(0), reader.GetString(1)));
         }
 
         return new StreamPage([.. chunks], ended);
@@ -130,7 +146,7 @@ internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = cutoff.UtcDateTime });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batchSize });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     public async ValueTask DisposeAsync()
@@ -156,7 +172,7 @@ internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
             while (rows < MaxRowsPerStatement && reader.TryRead(out var pending))
             {
                 group.Add(pending);
-                rows += pending.Rows.Chunks.Count + 1;
+                rows += 1;
             }
 
             try
@@ -175,35 +191,19 @@ internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
 
     private async Task InsertAsync(List<PendingAppend> group)
     {
-        var runIds = new List<string>();
-        var keys = new List<string>();
-        var offsets = new List<long>();
-        var sources = new List<string>();
-        var sequences = new List<long>();
-        var chunks = new List<string?>();
-        foreach (var rows in group.Select(p => p.Rows))
-        {
-            var count = rows.Chunks.Count + (rows.End ? 1 : 0);
-            for (var i = 0; i < count; i++)
-            {
-                runIds.Add(rows.RunId);
-                keys.Add(rows.StreamKey);
-                offsets.Add(rows.FirstOffset + i);
-                sources.Add(rows.Source);
-                sequences.Add(rows.FirstSequence + i);
-                chunks.Add(i < rows.Chunks.Count ? rows.Chunks[i] : null);
-            }
-        }
-
+        var rows = group.Select(p => p.Rows).ToList();
         await using var command = _dataSource.CreateCommand(InsertSql);
         var parameters = command.Parameters;
         parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. runIds] });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keys] });
-        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. offsets] });
-        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. sources] });
-        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. sequences] });
-        parameters.Add(new NpgsqlParameter { Value = chunks.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.RunId)] });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.StreamKey)] });
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.FirstOffset)] });
+        parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Chunks.Count)] });
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => StreamSegments.Bytes(r.Chunks))] });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.Source)] });
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.FirstSequence)] });
+        parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => r.End)] });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => StreamSegments.Join(r.Chunks))] });
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
