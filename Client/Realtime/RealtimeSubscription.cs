@@ -16,7 +16,8 @@ namespace OrleansTasks.Realtime;
 /// queue that held them. The heartbeat (<see cref="TaskClientOptions.RealtimeHeartbeat"/>) renews the lease and
 /// reads the snapshot again whenever that may have happened: when the cluster's membership changed, when the
 /// register started afresh or dropped a silo, when a stream reported an error, or when a heartbeat failed. A run
-/// subscription reads its one run at every heartbeat, as that costs one call. So a final state is never missed; at
+/// subscription reads its one run at every heartbeat, as that costs one call; a tag or batch subscription reads its
+/// listing and each run it has seen but not yet seen final. So a final state is never missed; at
 /// worst it arrives one heartbeat late.
 /// </remarks>
 internal sealed class RealtimeSubscription : IAsyncDisposable
@@ -100,6 +101,7 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
         }
 
         var filter = _query.Filter!;
+        var unfinished = Feed.Unfinished();
         RunCursor? after = null;
         for (var read = 0; read < RealtimeQuery.MaxSnapshotRuns;)
         {
@@ -117,6 +119,20 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
 
             after = new RunCursor(page[^1].CreatedAt, page[^1].Id);
         }
+
+        // The listing has the newest runs; a run followed since and not yet seen final may be older than those, and its
+        // last updates are what may have been lost. Each is read again on its own (the feed drops what it has already).
+        await Parallel.ForEachAsync(unfinished, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (runId, ct) =>
+        {
+            try
+            {
+                Feed.Offer(await _client.CallAsync(() => _grains.GetGrain<IRunGrain>(runId).GetAsync(), ct).ConfigureAwait(false));
+            }
+            catch (RunNotFoundException)
+            {
+                // Deleted by retention meanwhile: nothing more will come of it.
+            }
+        }).ConfigureAwait(false);
     }
 
     private async Task HeartbeatAsync()

@@ -16,12 +16,22 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, long> _newest = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unfinished = new(StringComparer.Ordinal);
     private readonly LinkedList<TaskRun> _pending = new();
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _failure;
 
     /// <summary>Called when the stream reports an error: updates may have been lost.</summary>
     public Action? Troubled { get; set; }
+
+    /// <summary>The runs whose newest state so far is not final: after a loss, these are the ones to read again.</summary>
+    public IReadOnlyList<string> Unfinished()
+    {
+        lock (_lock)
+        {
+            return [.. _unfinished];
+        }
+    }
 
     /// <summary>States waiting for the reader.</summary>
     public int Pending
@@ -51,6 +61,15 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
             }
 
             _newest[run.Id] = run.Version;
+            if (run.IsFinal)
+            {
+                _unfinished.Remove(run.Id);
+            }
+            else
+            {
+                _unfinished.Add(run.Id);
+            }
+
             _pending.AddLast(run);
             if (_pending.Count > MaxPending)
             {

@@ -19,6 +19,9 @@ internal sealed class ChaosClient : IAsyncDisposable
         _host = host;
     }
 
+    /// <summary>The client's realtime heartbeat: the most a lost update (a silo died with it) may be late.</summary>
+    public static readonly TimeSpan RealtimeHeartbeat = TimeSpan.FromSeconds(2);
+
     public ITaskClient Tasks => _host.Services.GetRequiredService<ITaskClient>();
 
     public static async Task<ChaosClient> ConnectAsync(string connectionString, string serviceId, CancellationToken cancellationToken)
@@ -29,6 +32,7 @@ internal sealed class ChaosClient : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Error);
+        builder.Services.Configure<TaskClientOptions>(o => o.RealtimeHeartbeat = RealtimeHeartbeat);
         builder.UseOrleansClient(client => client
             .UseOrleansTasksPostgres(connectionString)
             .AddOrleansTasksClient()

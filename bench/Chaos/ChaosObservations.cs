@@ -29,4 +29,10 @@ internal sealed record ChaosObservations
 
     /// <summary>True when silos were stopped with SIGTERM, where no repeated step is excused.</summary>
     public required bool Sigterm { get; init; }
+
+    /// <summary>Completed runs whose final state the realtime subscriber never saw.</summary>
+    public required IReadOnlyList<string> RealtimeMissedFinals { get; init; }
+
+    /// <summary>States the realtime subscriber saw out of order (older than one before, or after the final state).</summary>
+    public required int RealtimeDisorders { get; init; }
 }

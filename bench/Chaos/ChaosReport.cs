@@ -80,6 +80,7 @@ internal sealed class ChaosReport
         report.CheckSteps();
         report.CheckAttempts();
         report.CheckTriggers();
+        report.CheckRealtime();
         return report;
     }
 
@@ -88,7 +89,7 @@ internal sealed class ChaosReport
         $"chaos mode={options.Mode} minutes={options.Duration.TotalMinutes:0.##} silos={options.Silos} kills={_observed.Kills.Count} " +
         $"runs={Runs} completed={Completed} lost={Lost} stranded={Stranded} failed={Failed} duplicate_children={DuplicateChildren} " +
         $"childless_parents={ChildlessParents} repeated_steps={RepeatedSteps} excused_repeats={ExcusedRepeats} " +
-        $"infra_failed_attempts={InfraFailedAttempts} metadata_miscounts={MetadataMiscounts} trigger_errors={TriggerErrors} untracked_runs={_observed.Untracked} " +
+        $"infra_failed_attempts={InfraFailedAttempts} metadata_miscounts={MetadataMiscounts} realtime_missed_finals={_observed.RealtimeMissedFinals.Count} realtime_disorders={_observed.RealtimeDisorders} trigger_errors={TriggerErrors} untracked_runs={_observed.Untracked} " +
         $"violations={_violations.Count} seconds={elapsed.TotalSeconds:F0}");
 
     /// <summary>Up to <paramref name="count"/> violations, taking each kind in turn so that every kind is shown.</summary>
@@ -140,6 +141,20 @@ internal sealed class ChaosReport
                 MetadataMiscounts++;
                 Add("metadata_miscounts", run, $"metadata {counter} is {counted}, expected {expected}: {run.MetadataJson}");
             }
+        }
+    }
+
+    /// <summary>(e) a realtime subscriber saw every completed run's final state, and no run's states out of order.</summary>
+    private void CheckRealtime()
+    {
+        foreach (var runId in _observed.RealtimeMissedFinals)
+        {
+            Add("realtime_missed_finals", runId, _observed.Runs.TryGetValue(runId, out var run) ? run.TaskId : null, "the subscriber never saw its final state");
+        }
+
+        for (var i = 0; i < _observed.RealtimeDisorders; i++)
+        {
+            Add("realtime_disorders", null, null, "a state came older than one seen before, or after the final state (see the watcher's lines above)");
         }
     }
 

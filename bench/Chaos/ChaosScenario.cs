@@ -31,6 +31,10 @@ internal static class ChaosScenario
         await cluster.StartAsync(options.Silos, cancellationToken).ConfigureAwait(false);
         await using var client = await ChaosClient.ConnectAsync(database.ConnectionString, cluster.ServiceId, cancellationToken).ConfigureAwait(false);
 
+        // A realtime subscriber follows every run from before the first trigger (see ChaosWatcher).
+        await using var watcher = new ChaosWatcher(client.Tasks, log);
+        watcher.Start(DateTimeOffset.UtcNow.AddMinutes(-1));
+
         var load = new ChaosLoad(client.Tasks, options.Rate);
         var triggerPhase = Stopwatch.StartNew();
         using (new Timer(
@@ -59,7 +63,7 @@ internal static class ChaosScenario
         await cluster.EnsureLiveAsync(options.Silos, cancellationToken).ConfigureAwait(false);
 
         var observed = await new ChaosVerifier(client.Tasks, database.ConnectionString, log)
-            .ObserveAsync(load, cluster, options.Sigterm, cancellationToken).ConfigureAwait(false);
+            .ObserveAsync(load, cluster, options.Sigterm, watcher, cancellationToken).ConfigureAwait(false);
         var report = ChaosReport.Judge(observed);
         Explain(report, observed, cluster, log);
         return (report.ResultLine(options, clock.Elapsed), report.Violations.Count == 0);

@@ -17,7 +17,10 @@ internal sealed class ChaosVerifier(ITaskClient tasks, string connectionString, 
 
     private static readonly string[] s_topLevelTasks = [ChaosNoopTask.TaskId, ChaosWaitTask.TaskId, ChaosParentTask.TaskId, ChaosFlakyTask.TaskId];
 
-    public async Task<ChaosObservations> ObserveAsync(ChaosLoad load, ChaosCluster cluster, bool sigterm, CancellationToken cancellationToken)
+    /// <summary>How long after the drain the realtime watcher may take to see the last final states: a heartbeat and a half.</summary>
+    private static readonly TimeSpan s_realtimeGrace = ChaosClient.RealtimeHeartbeat * 1.5;
+
+    public async Task<ChaosObservations> ObserveAsync(ChaosLoad load, ChaosCluster cluster, bool sigterm, ChaosWatcher watcher, CancellationToken cancellationToken)
     {
         var triggered = load.Triggered.ToList();
         var runs = new ConcurrentDictionary<string, TaskRun>(StringComparer.Ordinal);
@@ -31,8 +34,14 @@ internal sealed class ChaosVerifier(ITaskClient tasks, string connectionString, 
         var known = triggered.Select(t => t.RunId).ToHashSet(StringComparer.Ordinal);
         var topLevel = await ListAsync(new RunFilter { TaskIds = s_topLevelTasks, Tags = [ChaosLoad.Tag], PageSize = RunFilter.MaxPageSize }, cancellationToken).ConfigureAwait(false);
 
+        var completed = triggered.Where(t => runs.TryGetValue(t.RunId, out var run) && run.Status == RunStatus.Completed).Select(t => t.RunId).ToList();
+        var missedFinals = await watcher.MissedFinalsAsync(completed, s_realtimeGrace, cancellationToken).ConfigureAwait(false);
+        log.WriteLine($"chaos watcher: saw the final state of {completed.Count - missedFinals.Count} of {completed.Count} completed runs; {watcher.Disorders} out of order; subscribed again {watcher.Resubscriptions} times");
+
         return new ChaosObservations
         {
+            RealtimeMissedFinals = missedFinals,
+            RealtimeDisorders = watcher.Disorders,
             Triggered = triggered,
             TriggerErrors = [.. load.Errors],
             Runs = runs,
