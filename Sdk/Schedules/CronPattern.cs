@@ -122,7 +122,7 @@ public sealed class CronPattern
         }
 
         throw new InvalidRequestException(
-            $"The time zone '{timeZone}' is not an IANA time zone this silo knows; use a name such as \"Europe/London\" or \"America/New_York\" (Schedules.TimeZonesAsync lists them).", "timezone");
+            $"The time zone '{timeZone}' is not an IANA time zone this silo knows; use a name such as \"Europe/London\" or \"America/New_York\" (CronPattern.TimeZoneIds() lists them).", "timezone");
     }
 
     /// <summary>Every IANA zone id this machine knows, sorted.</summary>
