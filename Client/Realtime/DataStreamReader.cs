@@ -40,16 +40,10 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
     /// <summary>Every chunk from <paramref name="fromOffset"/> on, in order, each once, until the stream or its run ends.</summary>
     public async IAsyncEnumerable<StreamChunk> ReadChunksAsync(string runId, string key, long fromOffset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var topic = RealtimeTopic.ForStream(runId, key);
         var feed = new StreamFeed();
-        var lease = Guid.NewGuid();
-        var register = grains.GetGrain<IRealtimeInterestGrain>(0);
-        IAsyncDisposable? following = null;
-        try
+        await using (var lease = await TopicLease.TakeAsync(client, grains, topics(), [RealtimeTopic.ForStream(runId, key)], feed, options, cancellationToken).ConfigureAwait(false))
         {
-            following = await topics().FollowAsync<StreamChunkBatch>(topic, feed, call => client.CallAsync(call, cancellationToken)).ConfigureAwait(false);
-            await client.CallAsync(() => register.WatchAsync(lease, [topic], options.RealtimeHeartbeat * 3), cancellationToken).ConfigureAwait(false);
-            var runFinal = (await client.CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false)).IsFinal;
+            var runFinal = (await client.RetrieveAsync(runId, cancellationToken).ConfigureAwait(false)).IsFinal;
             var next = fromOffset;
             while (true)
             {
@@ -94,25 +88,14 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
                     var arrived = feed.Arrival();
                     if (await Task.WhenAny(arrived, beat).WaitAsync(cancellationToken).ConfigureAwait(false) == beat)
                     {
-                        await client.CallAsync(() => register.WatchAsync(lease, [topic], options.RealtimeHeartbeat * 3), cancellationToken).ConfigureAwait(false);
-                        runFinal = (await client.CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false)).IsFinal;
+                        await lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+                        runFinal = (await client.RetrieveAsync(runId, cancellationToken).ConfigureAwait(false)).IsFinal;
                         readStore = true;
                     }
 
                     await heartbeat.CancelAsync().ConfigureAwait(false);
                 }
             }
-        }
-        finally
-        {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            var releases = new List<Task> { register.UnwatchAsync(lease) };
-            if (following is not null)
-            {
-                releases.Add(following.DisposeAsync().AsTask());
-            }
-
-            await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 }

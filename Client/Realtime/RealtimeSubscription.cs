@@ -26,23 +26,19 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
     private readonly RealtimeTopic[] _topics;
     private readonly TaskClient _client;
     private readonly IGrainFactory _grains;
-    private readonly SharedTopics _topicsShared;
     private readonly TaskClientOptions _options;
     private readonly TimeProvider _time;
-    private readonly Guid _id = Guid.NewGuid();
     private readonly CancellationTokenSource _closing = new();
-    private readonly List<IAsyncDisposable> _following = [];
-    private InterestGeneration _generation;
+    private TopicLease? _lease;
     private volatile bool _troubled;
     private Task? _heartbeat;
 
-    private RealtimeSubscription(RealtimeQuery query, TaskClient client, IGrainFactory grains, SharedTopics topics, TaskClientOptions options, TimeProvider time)
+    private RealtimeSubscription(RealtimeQuery query, TaskClient client, IGrainFactory grains, TaskClientOptions options, TimeProvider time)
     {
         _query = query;
         _topics = query.Topics;
         _client = client;
         _grains = grains;
-        _topicsShared = topics;
         _options = options;
         _time = time;
         Feed = new RunFeed(query.Belongs) { Troubled = () => _troubled = true };
@@ -53,15 +49,10 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
     public static async Task<RealtimeSubscription> OpenAsync(
         RealtimeQuery query, TaskClient client, IGrainFactory grains, SharedTopics topics, TaskClientOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var subscription = new RealtimeSubscription(query, client, grains, topics, options, time);
+        var subscription = new RealtimeSubscription(query, client, grains, options, time);
         try
         {
-            foreach (var topic in subscription._topics)
-            {
-                subscription._following.Add(await topics.FollowAsync<RunUpdateBatch>(topic, subscription.Feed, call => client.CallAsync(call, cancellationToken)).ConfigureAwait(false));
-            }
-
-            subscription._generation = await subscription.WatchAsync(cancellationToken).ConfigureAwait(false);
+            subscription._lease = await TopicLease.TakeAsync<RunUpdateBatch>(client, grains, topics, subscription._topics, subscription.Feed, options, cancellationToken).ConfigureAwait(false);
             await subscription.ReadSnapshotAsync(cancellationToken).ConfigureAwait(false);
             subscription._heartbeat = Task.Run(subscription.HeartbeatAsync, CancellationToken.None);
             return subscription;
@@ -81,22 +72,19 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
             await _heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        // Best effort, and bounded: a lease ends by itself, and a client that is going away need not wait for the cluster.
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var releases = _following.Select(f => f.DisposeAsync().AsTask())
-            .Append(_grains.GetGrain<IRealtimeInterestGrain>(0).UnwatchAsync(_id));
-        await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync().ConfigureAwait(false);
+        }
+
         _closing.Dispose();
     }
-
-    private Task<InterestGeneration> WatchAsync(CancellationToken cancellationToken) =>
-        _client.CallAsync(() => _grains.GetGrain<IRealtimeInterestGrain>(0).WatchAsync(_id, _topics, _options.RealtimeHeartbeat * 3), cancellationToken);
 
     private async Task ReadSnapshotAsync(CancellationToken cancellationToken)
     {
         if (_query.RunId is { } runId)
         {
-            Feed.Offer(await _client.CallAsync(() => _grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false));
+            Feed.Offer(await _client.RetrieveAsync(runId, cancellationToken).ConfigureAwait(false));
             return;
         }
 
@@ -126,7 +114,7 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
         {
             try
             {
-                Feed.Offer(await _client.CallAsync(() => _grains.GetGrain<IRunGrain>(runId).GetAsync(), ct).ConfigureAwait(false));
+                Feed.Offer(await _client.RetrieveAsync(runId, ct).ConfigureAwait(false));
             }
             catch (RunNotFoundException)
             {
@@ -143,10 +131,8 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
             try
             {
                 await Task.Delay(_options.RealtimeHeartbeat, _time, closing).ConfigureAwait(false);
-                var generation = await WatchAsync(closing).ConfigureAwait(false);
-                var again = _troubled || generation != _generation || _query.RunId is not null;
-                _generation = generation;
-                if (again)
+                var changed = await _lease!.RenewAsync(closing).ConfigureAwait(false);
+                if (_troubled || changed || _query.RunId is not null)
                 {
                     _troubled = false;
                     await ReadSnapshotAsync(closing).ConfigureAwait(false);

@@ -24,17 +24,14 @@ internal sealed class RealtimeSubscriptions(TaskClient client, IGrainFactory gra
     public IAsyncEnumerable<TaskRun> ToRunsWithTag(IReadOnlyList<string> tags, DateTimeOffset? createdAfter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        if (tags.Count is 0 or > TaskLimits.MaxTags)
+        if (tags.Count == 0)
         {
-            throw new InvalidRequestException($"Subscribe to 1 to {TaskLimits.MaxTags} tags (a run has at most that many); {tags.Count} were given.", nameof(tags));
+            throw new InvalidRequestException($"Subscribe to 1 to {TaskLimits.MaxTags} tags; none were given.", nameof(tags));
         }
 
-        foreach (var tag in tags)
+        if (TaskLimits.TagProblem(tags) is { } problem)
         {
-            if (string.IsNullOrEmpty(tag) || tag.Length > TaskLimits.MaxTagLength)
-            {
-                throw new InvalidRequestException($"Each tag is 1 to {TaskLimits.MaxTagLength} characters; '{tag}' is {tag?.Length ?? 0}.", nameof(tags));
-            }
+            throw new InvalidRequestException($"The tags to subscribe to: {problem}.", nameof(tags));
         }
 
         var after = createdAfter ?? time.GetUtcNow() - DefaultCreatedWithin;

@@ -75,6 +75,7 @@ internal sealed class SharedTopics(IStreamProvider provider)
 
     private sealed class Topic
     {
+        private readonly Lock _lock = new();
         private object[] _observers = [];
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
@@ -88,7 +89,7 @@ internal sealed class SharedTopics(IStreamProvider provider)
 
         public void Add(object observer)
         {
-            lock (this)
+            lock (_lock)
             {
                 _observers = [.. _observers, observer];
             }
@@ -96,7 +97,7 @@ internal sealed class SharedTopics(IStreamProvider provider)
 
         public void Remove(object observer)
         {
-            lock (this)
+            lock (_lock)
             {
                 _observers = [.. _observers.Where(o => !ReferenceEquals(o, observer))];
             }

@@ -15,6 +15,29 @@ public static class TaskLimits
     /// <summary>The longest tag, in characters: 128.</summary>
     public const int MaxTagLength = 128;
 
+    /// <summary>
+    /// What is wrong with a list of tags (a run's, a token's, a subscription's): more than <see cref="MaxTags"/>, or one
+    /// empty or longer than <see cref="MaxTagLength"/>; null when nothing is.
+    /// </summary>
+    internal static string? TagProblem(IReadOnlyList<string?> tags)
+    {
+        if (tags.Count > MaxTags)
+        {
+            return $"at most {MaxTags} tags are allowed; {tags.Count} were given";
+        }
+
+        foreach (var tag in tags)
+        {
+            if (string.IsNullOrEmpty(tag) || tag.Length > MaxTagLength)
+            {
+                var shown = tag is { Length: > 40 } ? tag[..40] + "…" : tag;
+                return $"each tag must be 1 to {MaxTagLength} characters; '{shown}' is {tag?.Length ?? 0}";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The longest a run may be delayed: a trigger's <c>Delay</c>, a debounce, a reschedule. 365 days.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(365);
 

@@ -24,17 +24,9 @@ internal static class WaitpointValidation
             throw new InvalidRequestException($"WaitTokenOptions.IdempotencyKey must be 1 to {MaxIdempotencyKeyLength} characters; it is {key.Length}.", nameof(options));
         }
 
-        if (options.Tags is { } tags)
+        if (options.Tags is { } tags && TaskLimits.TagProblem(tags) is { } tagProblem)
         {
-            if (tags.Count > TaskLimits.MaxTags)
-            {
-                throw new InvalidRequestException($"A token may have at most {TaskLimits.MaxTags} tags; {tags.Count} were given.", nameof(options));
-            }
-
-            if (tags.Any(t => string.IsNullOrEmpty(t) || t.Length > TaskLimits.MaxTagLength))
-            {
-                throw new InvalidRequestException($"Each token tag must be 1 to {TaskLimits.MaxTagLength} characters.", nameof(options));
-            }
+            throw new InvalidRequestException($"A token's tags (WaitTokenOptions.Tags): {tagProblem}.", nameof(options));
         }
     }
 }

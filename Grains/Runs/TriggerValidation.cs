@@ -47,20 +47,9 @@ internal static class TriggerValidation
 
     public static void ValidateOptions(string taskId, TriggerOptions options)
     {
-        if (options.Tags is { } tags)
+        if (options.Tags is { } tags && TaskLimits.TagProblem(tags) is { } tagProblem)
         {
-            if (tags.Count > TaskLimits.MaxTags)
-            {
-                throw new InvalidTriggerException(taskId, $"a run may have at most {TaskLimits.MaxTags} tags; {tags.Count} were given.");
-            }
-
-            foreach (var tag in tags)
-            {
-                if (string.IsNullOrEmpty(tag) || tag.Length > TaskLimits.MaxTagLength)
-                {
-                    throw new InvalidTriggerException(taskId, $"each tag must be 1 to {TaskLimits.MaxTagLength} characters; '{Shorten(tag)}' is {tag?.Length ?? 0}.");
-                }
-            }
+            throw new InvalidTriggerException(taskId, $"a run's tags: {tagProblem}.");
         }
 
         if (options.MaxAttempts is < 1)

@@ -17,7 +17,11 @@ internal interface IRunStreamStore
 }
 
 /// <summary>Chunks to store for one stream: from one source, numbered <see cref="FirstSequence"/> on, at offsets <see cref="FirstOffset"/> on; <see cref="End"/> adds the ending row after them.</summary>
-internal sealed record StreamRows(string RunId, string StreamKey, string Source, long FirstSequence, long FirstOffset, IReadOnlyList<string> Chunks, bool End);
+internal sealed record StreamRows(string RunId, string StreamKey, string Source, long FirstSequence, long FirstOffset, IReadOnlyList<string> Chunks, bool End)
+{
+    /// <summary>The chunks' size in bytes of UTF-8 JSON, counted once here for the stream's limit and for the stored row.</summary>
+    public long Bytes { get; } = StreamSegments.Bytes(Chunks);
+}
 
 /// <summary>A stream as stored: how many chunks, their size in bytes of JSON, whether it ended, and the last number stored from each source.</summary>
 internal sealed record StreamState(long Length, long Bytes, bool Ended, IReadOnlyDictionary<string, long> Sources)

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace OrleansTasks.Streams;
 
 /// <summary>Data-stream chunks in memory (development mode and tests).</summary>
@@ -38,7 +36,7 @@ internal sealed class InMemoryRunStreamStore(TimeProvider time) : IRunStreamStor
             var sources = stream.GroupBy(r => r.Source).ToDictionary(g => g.Key, g => g.Max(r => r.Sequence));
             return Task.FromResult(new StreamState(
                 chunks.Count == 0 ? 0 : chunks.Max(r => r.Offset) + 1,
-                chunks.Sum(r => (long)Encoding.UTF8.GetByteCount(r.Chunk!)),
+                StreamSegments.Bytes([.. chunks.Select(r => r.Chunk!)]),
                 stream.Any(r => r.Chunk is null),
                 sources));
         }

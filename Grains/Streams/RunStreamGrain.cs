@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
 using OrleansTasks.Realtime;
@@ -50,16 +49,11 @@ internal sealed class RunStreamGrain(IRunStreamStore store, RealtimeInterest int
             throw new InvalidRequestException($"The data stream '{_key}' of run {_runId} has ended; nothing more can be written to it.", "key");
         }
 
-        var bytes = 0L;
-        foreach (var chunk in chunks)
-        {
-            bytes += Encoding.UTF8.GetByteCount(chunk);
-        }
-
-        if (_bytes + bytes > StreamLimits.MaxStreamBytes)
+        var rows = new StreamRows(_runId, _key, append.Source, append.FirstSequence + skip, _length, chunks, end);
+        if (_bytes + rows.Bytes > StreamLimits.MaxStreamBytes)
         {
             throw new StreamLimitException(
-                $"The data stream '{_key}' of run {_runId} would hold {_bytes + bytes:N0} bytes; at most {StreamLimits.MaxStreamBytes:N0} are allowed. The {chunks.Length} chunks were not stored.");
+                $"The data stream '{_key}' of run {_runId} would hold {_bytes + rows.Bytes:N0} bytes; at most {StreamLimits.MaxStreamBytes:N0} are allowed. The {chunks.Length} chunks were not stored.");
         }
 
         if (!_opened)
@@ -69,13 +63,12 @@ internal sealed class RunStreamGrain(IRunStreamStore store, RealtimeInterest int
             _opened = true;
         }
 
-        var first = append.FirstSequence + skip;
-        await store.AppendAsync(new StreamRows(_runId, _key, append.Source, first, _length, chunks, end));
+        await store.AppendAsync(rows);
         var published = chunks.Select((json, i) => new StreamChunk(_length + i, json)).ToArray();
         _length += chunks.Length;
-        _bytes += bytes;
+        _bytes += rows.Bytes;
         _ended |= end;
-        _sources[append.Source] = first + chunks.Length - (end ? 0 : 1);
+        _sources[append.Source] = rows.FirstSequence + chunks.Length - (end ? 0 : 1);
         await PublishAsync(published, end);
     }
 

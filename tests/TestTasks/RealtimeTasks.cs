@@ -120,6 +120,15 @@ public sealed class StreamLimitTask : TaskDefinition<string, string>
                 context.Streams.Append("text", "to the root", Streams.StreamTarget.Root);
                 await context.Streams.FlushAsync();
             }
+            else if (payload == "many")
+            {
+                // One stream more than a run may have: the refusal comes back when the chunks are sent.
+                for (var i = 0; i <= Streams.StreamLimits.MaxStreamsPerRun; i++)
+                {
+                    context.Streams.Append($"s{i}", i);
+                    await context.Streams.FlushAsync();
+                }
+            }
             else if (payload == "big")
             {
                 context.Streams.Append("text", new string('x', Streams.StreamLimits.MaxChunkBytes + 1));

@@ -199,7 +199,7 @@ internal sealed class PostgresRunStreamStore : IRunStreamStore, IAsyncDisposable
         parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.StreamKey)] });
         parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.FirstOffset)] });
         parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Chunks.Count)] });
-        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => StreamSegments.Bytes(r.Chunks))] });
+        parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Bytes)] });
         parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.Source)] });
         parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.FirstSequence)] });
         parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => r.End)] });

@@ -89,6 +89,19 @@ public sealed class DataStreamTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Streams_OneMoreThanARunMayHave_IsRefusedAtTheFlush_AndTheOthersStay()
+    {
+        var handle = await _tasks.For<StreamLimitTask>().TriggerAsync("many");
+        var run = await _tasks.Runs.PollAsync(handle).Within(s_timeout, "the run");
+
+        Assert.StartsWith("stream_limit_exceeded:", run.Output, StringComparison.Ordinal);
+        Assert.Contains("has 100 data streams", run.Output, StringComparison.Ordinal);
+        Assert.Equal(100, run.Run.Streams.Count);
+        Assert.DoesNotContain("s100", run.Run.Streams);
+        Assert.Equal([99], await _tasks.Runs.ReadStreamAsync<int>(handle.Id, "s99").ToListAsync());
+    }
+
+    [Fact]
     public async Task Streams_ARootRunWritingToItsRoot_WritesToItself()
     {
         var handle = await _tasks.For<StreamLimitTask>().TriggerAsync("root");
