@@ -70,7 +70,8 @@ internal sealed class ChaosWatcher(ITaskClient tasks, TextWriter log) : IAsyncDi
             catch (Exception exception)
             {
                 Interlocked.Increment(ref _resubscriptions);
-                log.WriteLine($"chaos watcher: the subscription failed ({exception.GetType().Name}: {exception.Message}); subscribing again");
+                log.WriteLine($"chaos watcher: the subscription failed ({exception.GetType().Name}: {exception.Message}); subscribing again in 1 s");
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
             }
         }
     }
