@@ -15,6 +15,9 @@ public interface ITaskClient
     /// <summary>Queues: list, retrieve, pause, resume, override and reset the concurrency limit.</summary>
     IQueuesClient Queues { get; }
 
+    /// <summary>Schedules: create, retrieve, list, update, activate, deactivate, delete, backfill, time zones.</summary>
+    ISchedulesClient Schedules { get; }
+
     /// <summary>
     /// The task class <typeparamref name="TTask"/>, to trigger with its payload type checked by the compiler:
     /// <c>await tasks.For&lt;SendWelcomeEmail&gt;().TriggerAsync(new WelcomeEmail(address))</c> compiles only with a

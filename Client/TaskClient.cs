@@ -35,6 +35,8 @@ internal sealed partial class TaskClient(
 
     public IQueuesClient Queues => this;
 
+    public ISchedulesClient Schedules => field ??= new SchedulesClient(this, grains);
+
     private RealtimeSubscriptions Realtime => field ??= new(this, grains, services, options.Value, time);
 
     private DataStreamReader DataStreams => field ??= new(this, grains, () => Realtime.Topics, options.Value, time);

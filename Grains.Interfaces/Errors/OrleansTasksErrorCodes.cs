@@ -62,4 +62,7 @@ public static class OrleansTasksErrorCodes
 
     /// <summary>A write would break a data stream's limits (<see cref="StreamLimitException"/>).</summary>
     public const string StreamLimitExceeded = "stream_limit_exceeded";
+
+    /// <summary>No schedule has the id (<see cref="ScheduleNotFoundException"/>).</summary>
+    public const string ScheduleNotFound = "schedule_not_found";
 }

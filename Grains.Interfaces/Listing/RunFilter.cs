@@ -64,4 +64,8 @@ public sealed record RunFilter
     /// </summary>
     [Id(10)]
     public string? RootRunId { get; init; }
+
+    /// <summary>Only the runs this schedule's occurrences triggered (<c>sched_…</c>).</summary>
+    [Id(11)]
+    public string? ScheduleId { get; init; }
 }

@@ -40,6 +40,11 @@ internal static class RunFilterValidation
             throw new InvalidRequestException("RunFilter.RootRunId is empty; leave it null to match runs of any tree.", parameterName);
         }
 
+        if (filter.ScheduleId is { Length: 0 })
+        {
+            throw new InvalidRequestException("RunFilter.ScheduleId is empty; leave it null to match runs of any schedule.", parameterName);
+        }
+
         if (filter.BatchId is { Length: 0 })
         {
             throw new InvalidRequestException("RunFilter.BatchId is empty; leave it null to match runs of any batch.", parameterName);

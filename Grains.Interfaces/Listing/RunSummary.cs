@@ -87,6 +87,10 @@ public sealed record RunSummary
     [Id(19)]
     public string? MetadataJson { get; init; }
 
+    /// <summary>The schedule whose occurrence triggered the run; null for other runs.</summary>
+    [Id(20)]
+    public string? ScheduleId { get; init; }
+
     /// <summary>True once the run can no longer change.</summary>
     public bool IsFinal => Status.IsFinal();
 

@@ -45,6 +45,19 @@ internal static class RunIds
     public static string ForChildBatch(string parentRunId, int attempt, string key) =>
         BatchPrefix + Derived($"{parentRunId}#{attempt}#{key}#batch");
 
+    /// <summary>
+    /// The id of the run a schedule's occurrence makes: the occurrence's time followed by a hash of the service, the
+    /// schedule and that time, so firing the occurrence again (a second activation, a retry, a backfill) reaches the same
+    /// run instead of creating another.
+    /// </summary>
+    public static string ForOccurrence(string serviceId, string scheduleId, DateTimeOffset nominal)
+    {
+        Span<byte> timeBytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(timeBytes, (ulong)nominal.ToUnixTimeMilliseconds() << 16);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{serviceId}#{scheduleId}#{nominal.ToUnixTimeMilliseconds()}"));
+        return RunPrefix + EncodeBits(timeBytes[..6], 10) + EncodeBits(hash.AsSpan(0, 10), 16);
+    }
+
     /// <summary>The id of the token created at a journal position: the same on every replay.</summary>
     public static string ForToken(string runId, int attempt, string key) =>
         TokenPrefix + Derived($"{runId}#{attempt}#{key}#token");

@@ -112,6 +112,14 @@ public sealed record TaskRun
     [Id(36)]
     public IReadOnlyList<string> Streams { get; init; } = [];
 
+    /// <summary>The schedule whose occurrence triggered the run (<c>sched_…</c>); null for a run triggered any other way.</summary>
+    [Id(37)]
+    public string? ScheduleId { get; init; }
+
+    /// <summary>The nominal time of the schedule's occurrence that triggered the run (before any window); null for other runs.</summary>
+    [Id(38)]
+    public DateTimeOffset? ScheduleOccurrence { get; init; }
+
     /// <summary>The value at <paramref name="key"/> of the run's metadata, deserialized; default when it is missing.</summary>
     public T? GetMetadata<T>(string key) => Metadata.MetadataDocument.Parse(MetadataJson).Get<T>(key);
 

@@ -69,6 +69,14 @@ internal sealed record TriggerRequest
     [Id(14)]
     public string? TraceParent { get; init; }
 
+    /// <summary>For a run a schedule's occurrence triggered: the schedule, <c>sched_…</c>.</summary>
+    [Id(15)]
+    public string? ScheduleId { get; init; }
+
+    /// <summary>For a run a schedule's occurrence triggered: the occurrence's nominal time.</summary>
+    [Id(16)]
+    public DateTimeOffset? ScheduleOccurrence { get; init; }
+
     /// <summary>A short description of the task named, for error messages.</summary>
     public string TaskName => TaskId ?? TaskType ?? "(none)";
 }

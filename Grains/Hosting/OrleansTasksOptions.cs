@@ -73,6 +73,9 @@ public sealed class OrleansTasksOptions
     /// still go to the silo's own logging if it is configured for them. Default: <see cref="LogLevel.Information"/>.
     /// </summary>
     public LogLevel RunLogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>How schedules fire: the lead, when an occurrence counts as missed, and the sweep (<c>OrleansTasks:Schedules</c>).</summary>
+    public ScheduleSettings Schedules { get; set; } = new();
 }
 
 /// <summary>Checks <see cref="OrleansTasksOptions"/> at start-up.</summary>
@@ -96,6 +99,7 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
             failures.Add($"OrleansTasks:EnvironmentConcurrencyLimit is {options.EnvironmentConcurrencyLimit}; it must be between 1 and {QueueOptions.MaxConcurrencyLimit:N0}.");
         }
 
+        failures.AddRange(options.Schedules.Problems());
         if (options.RunRetention is { } runRetention && runRetention <= TimeSpan.Zero)
         {
             failures.Add($"OrleansTasks:RunRetention is {runRetention}; it must be positive, or null to keep finished runs forever.");

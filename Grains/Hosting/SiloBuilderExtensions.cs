@@ -58,6 +58,8 @@ public static class SiloBuilderExtensions
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
             services.TryAddSingleton<IRunLogStore, InMemoryRunLogStore>();
             services.TryAddSingleton<Streams.IRunStreamStore, Streams.InMemoryRunStreamStore>();
+            services.TryAddSingleton<Schedules.IScheduleStore, Schedules.InMemoryScheduleStore>();
+            services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Schedules.DeclarativeSchedules>();
             services.AddSingleton<RunLogWriter>();
             services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<RunLogWriter>());
             services.AddOptions<Retention.RetentionCleanerOptions>();
@@ -159,6 +161,11 @@ public static class SiloBuilderExtensions
         services.AddSingleton<Streams.IRunStreamStore>(sp => new Streams.Postgres.PostgresRunStreamStore(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        services.RemoveAll<Schedules.IScheduleStore>();
+        services.AddSingleton<Schedules.IScheduleStore>(sp => new Schedules.Postgres.PostgresScheduleStore(
+            sp.GetRequiredService<RunStoreDataSource>().DataSource,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Schedules.Postgres.PostgresScheduleStore>>()));
         services.AddSingleton(sp => new PostgresMigrator(
             sp.GetRequiredService<RunStoreDataSource>().DataSource,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresMigrator>>()));
@@ -188,6 +195,8 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<IRunLogStore, InMemoryRunLogStore>();
         builder.Services.RemoveAll<Streams.IRunStreamStore>();
         builder.Services.AddSingleton<Streams.IRunStreamStore, Streams.InMemoryRunStreamStore>();
+        builder.Services.RemoveAll<Schedules.IScheduleStore>();
+        builder.Services.AddSingleton<Schedules.IScheduleStore, Schedules.InMemoryScheduleStore>();
         builder.Services.Configure<StartupChecksOptions>(o => o.DevelopmentStorage = true);
         return builder;
     }

@@ -30,6 +30,7 @@ internal static class RunSummaries
             ReplayOf = state.ReplayOf,
             ErrorMessage = state.Error?.Message,
             MetadataJson = state.MetadataJson,
+            ScheduleId = row.ScheduleId,
         };
     }
 }

@@ -14,4 +14,8 @@ internal sealed record TaskDescriptor(
     string? Description,
     TaskInvoker Invoker,
     Microsoft.Extensions.DependencyInjection.ObjectFactory Factory,
-    Lifecycle.HookSet Hooks = Lifecycle.HookSet.None);
+    Lifecycle.HookSet Hooks = Lifecycle.HookSet.None)
+{
+    /// <summary>The schedule the task declares in code (<c>ScheduledTask.Cron</c>), checked; null for none.</summary>
+    public Schedules.ScheduleSpec? DeclaredSchedule { get; init; }
+}

@@ -160,6 +160,27 @@ internal sealed class TaskRegistry
             task.Description,
             TaskInvoker.Create(task.PayloadType, task.OutputType),
             ActivatorUtilities.CreateFactory(type, []),
-            HookSets.Overridden(type));
+            HookSets.Overridden(type))
+        {
+            DeclaredSchedule = DeclaredSchedule(task, owner),
+        };
+    }
+
+    /// <summary>The task's declarative schedule, checked now so a bad pattern or zone stops start-up naming the task.</summary>
+    private static Schedules.ScheduleSpec? DeclaredSchedule(ITaskDefinition task, string owner)
+    {
+        if (task is not IScheduledTask { Cron: { } cron })
+        {
+            return null;
+        }
+
+        try
+        {
+            return Schedules.ScheduleRules.Declarative(task.Id, cron);
+        }
+        catch (InvalidRequestException exception)
+        {
+            throw new InvalidConfigurationException($"{owner}: its Cron is not valid. {exception.Message}");
+        }
     }
 }

@@ -124,6 +124,7 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
             .Where(r => filter.TaskIds is not { Count: > 0 } || filter.TaskIds.Contains(r.TaskId))
             .Where(r => filter.Tags is not { Count: > 0 } || r.Tags.Any(filter.Tags.Contains))
             .Where(r => filter.BatchId is null || r.BatchId == filter.BatchId)
+            .Where(r => filter.ScheduleId is null || r.ScheduleId == filter.ScheduleId)
             .Where(r => filter.ParentRunId is null || r.ParentRunId == filter.ParentRunId)
             .Where(r => filter.RootRunId is null || (r.ParentRunId is not null && r.RootRunId == filter.RootRunId))
             .Where(r => filter.Queues is not { Count: > 0 } || filter.Queues.Contains(r.Queue))

@@ -34,7 +34,8 @@ internal sealed record RunRow(
     string? IdempotencyKey = null,
     DateTimeOffset? ExpiresAt = null,
     bool PayloadChanged = false,
-    bool ResumeRequested = false)
+    bool ResumeRequested = false,
+    string? ScheduleId = null)
 {
     /// <summary>
     /// Suspended runs to make due now, in the same commit as this row: the parents waiting for this run's end. If the
@@ -70,7 +71,8 @@ internal sealed record RunRow(
         state.IdempotencyKeyHash,
         state.Status == RunStatus.Queued && state.Attempts.Count == 0 ? state.ExpiresAt : null,
         state.PayloadChanged,
-        state.Status == RunStatus.Waiting && state.ResumeRequested);
+        state.Status == RunStatus.Waiting && state.ResumeRequested,
+        state.ScheduleId);
 
     public RunState ToState()
     {

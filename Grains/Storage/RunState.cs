@@ -132,6 +132,12 @@ internal sealed class RunState
 
     public string? ReplayOf { get; set; }
 
+    /// <summary>The schedule whose occurrence triggered the run; null for any other run.</summary>
+    public string? ScheduleId { get; set; }
+
+    /// <summary>That occurrence's nominal time.</summary>
+    public DateTimeOffset? ScheduleOccurrence { get; set; }
+
     /// <summary>Why a queued run is held back other than by its queue (no silo serves its machine); null otherwise.</summary>
     public string? WaitingFor { get; set; }
 
@@ -183,6 +189,8 @@ internal sealed class RunState
         IdempotencyKey = IdempotencyKey,
         IdempotencyKeyExpiresAt = IdempotencyKeyExpiresAt,
         ReplayOf = ReplayOf,
+        ScheduleId = ScheduleId,
+        ScheduleOccurrence = ScheduleOccurrence,
         WaitingFor = Status == RunStatus.Queued ? WaitingFor : null,
         DebounceKey = DebounceKey,
     };

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OrleansTasks.Schedules;
+namespace OrleansTasks;
 
 /// <summary>
 /// Says a five-field cron expression in words (Trigger.dev's schedule <c>generator.description</c>): the common shapes in

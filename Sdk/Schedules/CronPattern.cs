@@ -1,6 +1,6 @@
 using Cronos;
 
-namespace OrleansTasks.Schedules;
+namespace OrleansTasks;
 
 /// <summary>
 /// A cron schedule in Trigger.dev's dialect: five fields (minute, hour, day of month, month, day of week), no seconds;

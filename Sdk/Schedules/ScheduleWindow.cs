@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace OrleansTasks.Schedules;
+namespace OrleansTasks;
 
 /// <summary>
 /// Trigger.dev's <c>window</c>: spreads the runs of many schedules that share a cron pattern over a span after each

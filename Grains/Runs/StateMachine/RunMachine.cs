@@ -120,6 +120,8 @@ internal sealed class RunMachine
             DebounceKey = options.Debounce?.Key,
             DebounceDeadline = request.DebounceDeadline,
             ReplayOf = request.ReplayOf,
+            ScheduleId = request.ScheduleId,
+            ScheduleOccurrence = request.ScheduleOccurrence,
             TraceParent = traceParent,
             MetadataJson = options.MetadataJson is { } metadata ? Metadata.MetadataDocument.Parse(metadata).ToJson() : null,
         };

@@ -57,5 +57,6 @@ internal sealed partial class PostgresRunStore
         ReplayOf = reader.IsDBNull(17) ? null : reader.GetString(17),
         ErrorMessage = reader.IsDBNull(18) ? null : reader.GetString(18),
         MetadataJson = reader.IsDBNull(19) ? null : reader.GetString(19),
+        ScheduleId = reader.IsDBNull(20) ? null : reader.GetString(20),
     };
 }

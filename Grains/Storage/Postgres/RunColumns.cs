@@ -27,6 +27,7 @@ internal static class RunColumns
         Text("batch_id", r => r.BatchId),
         Text("parent_run_id", r => r.ParentRunId, save: false),
         Text("root_run_id", r => r.RootRunId, save: false),
+        Text("schedule_id", r => r.ScheduleId, save: false),
         new("depth", "integer", (rows, _) => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => r.Depth)] }, "u.depth", null),
         Time("created_at", r => r.CreatedAt, save: false),
         Time("updated_at", r => r.UpdatedAt),
@@ -112,7 +113,8 @@ internal static class RunColumns
         ConcurrencyKey: NullableText(reader, "concurrency_key"),
         IdempotencyKey: NullableText(reader, "idempotency_key"),
         ExpiresAt: NullableTime(reader, "expires_at"),
-        ResumeRequested: reader.GetBoolean(Ordinal("resume_requested")));
+        ResumeRequested: reader.GetBoolean(Ordinal("resume_requested")),
+        ScheduleId: NullableText(reader, "schedule_id"));
 
     private static int Ordinal(string column) => s_ordinals[column];
 

@@ -24,7 +24,7 @@ internal sealed class RunListQuery
         SELECT r.id, r.task_id, r.status, r.queue, r.concurrency_key, r.machine, r.tags, r.batch_id, r.parent_run_id,
                r.root_run_id, r.depth, r.created_at, r.updated_at, r.started_at, r.finished_at,
                r.state->>'idempotencyKey', json_array_length(r.state->'attempts'), r.state->>'replayOf', r.state->'error'->>'message',
-               r.state->>'metadataJson'
+               r.state->>'metadataJson', r.schedule_id
         FROM (SELECT id, created_at FROM runs
               WHERE service_id = $1
         """;
@@ -52,6 +52,12 @@ internal sealed class RunListQuery
         if (filter.BatchId is { } batchId)
         {
             query.Where("batch_id = {0}", batchId);
+        }
+
+        if (filter.ScheduleId is { } scheduleId)
+        {
+            // runs_schedule holds only the runs a schedule made; the condition names its predicate so the planner can use it.
+            query.Where("schedule_id = {0} AND schedule_id IS NOT NULL", scheduleId);
         }
 
         if (filter.ParentRunId is { } parentRunId)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OrleansTasks.Hosting;
 using OrleansTasks.Registry;
+using OrleansTasks.Schedules;
 using OrleansTasks.TestTasks;
 
 namespace OrleansTasks.Tests.Hosting;
@@ -195,6 +196,21 @@ public sealed class RegistrationTests
         public override Task<string> RunAsync(string payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult(payload);
     }
 
+    [Fact]
+    public void ATaskDeclaringABadCron_StopsStartUpNamingTheTaskAndTheField()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => BuildRegistry(typeof(BadCronTask)));
+        Assert.Contains("bad-cron", error.Message, StringComparison.Ordinal);
+        Assert.Contains("hour field", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATaskDeclaringAGoodCron_IsRegisteredWithItsDeclarativeSchedule()
+    {
+        var declared = Assert.Single(BuildRegistry(typeof(GoodCronTask)).All).DeclaredSchedule!;
+        Assert.Equal((ScheduleType.Declarative, "15 3 * * *", "America/New_York", "declarative:good-cron"), (declared.Type, declared.Cron, declared.Timezone, declared.DeduplicationKey));
+    }
+
     private static TaskRegistry BuildRegistry(params Type[] taskTypes) => BuildRegistry(configure: null, development: false, taskTypes);
 
     private static TaskRegistry BuildRegistry(Action<OrleansTasksOptions>? configure, bool development, params Type[] taskTypes)
@@ -307,5 +323,23 @@ public sealed class RegistrationTests
         public override string Id => "shared-two";
 
         public override QueueOptions Queue => new() { Name = "shared", ConcurrencyLimit = 2 };
+    }
+
+    private sealed class BadCronTask : ScheduledTask<string>
+    {
+        public override string Id => "bad-cron";
+
+        public override CronSchedule? Cron => "0 24 * * *";
+
+        public override Task<string> RunAsync(ScheduledPayload payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult("");
+    }
+
+    private sealed class GoodCronTask : ScheduledTask<string>
+    {
+        public override string Id => "good-cron";
+
+        public override CronSchedule? Cron => new("15 3 * * *") { Timezone = "America/New_York" };
+
+        public override Task<string> RunAsync(ScheduledPayload payload, TaskContext context, CancellationToken cancellationToken) => Task.FromResult("");
     }
 }

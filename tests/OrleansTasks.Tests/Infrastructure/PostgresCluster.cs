@@ -38,9 +38,16 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
     }
 
-    public async Task<SiloProcess> StartSiloAsync()
+    /// <summary>Starts one more silo process, with the cluster's settings and then <paramref name="extra"/> over them.</summary>
+    public async Task<SiloProcess> StartSiloAsync(IDictionary<string, string>? extra = null)
     {
-        var silo = await SiloProcess.StartAsync(Database.ConnectionString, ServiceId, _settings);
+        var settings = new Dictionary<string, string>(_settings ?? new Dictionary<string, string>());
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        var silo = await SiloProcess.StartAsync(Database.ConnectionString, ServiceId, settings);
         lock (_silos)
         {
             _silos.Add(silo);

@@ -1,4 +1,3 @@
-using OrleansTasks.Schedules;
 
 namespace OrleansTasks.Tests.Schedules;
 

@@ -21,7 +21,7 @@ public sealed class MigrationTests : IClassFixture<PostgresDatabase>
         string[] expected =
         [
             "0001_orleans_query", "0002_orleans_clustering", "0003_orleans_persistence", "0004_orleans_reminders",
-            "0005_runs", "0006_waitpoint_tokens", "0007_runs_queues", "0008_runs_listing", "0009_run_logs", "0010_runs_resume_requested", "0011_runs_root", "0012_run_streams",
+            "0005_runs", "0006_waitpoint_tokens", "0007_runs_queues", "0008_runs_listing", "0009_run_logs", "0010_runs_resume_requested", "0011_runs_root", "0012_run_streams", "0013_schedules",
         ];
 
         Assert.Equal(expected, PostgresMigrator.Migrations.Select(m => m.Name));

@@ -1,4 +1,4 @@
-namespace OrleansTasks.Schedules;
+namespace OrleansTasks;
 
 /// <summary>
 /// What a scheduled task's run is given, as Trigger.dev's: the occurrence it is for and the schedule that made it.

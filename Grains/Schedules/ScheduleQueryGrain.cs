@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+
+namespace OrleansTasks.Schedules;
+
+/// <summary>The <see cref="IScheduleQueryGrain"/>: a local stateless worker reading the schedule store.</summary>
+[StatelessWorker]
+internal sealed partial class ScheduleQueryGrain(IScheduleStore store, TimeProvider time, ILogger<ScheduleQueryGrain> logger) : Grain, IScheduleQueryGrain
+{
+    /// <summary>The largest page.</summary>
+    public const int MaxPerPage = 1000;
+
+    public async Task<SchedulePage> ListAsync(int page, int perPage, string? taskId)
+    {
+        if (page < 1)
+        {
+            throw new InvalidRequestException($"The page is {page}; pages are numbered from 1.", "page");
+        }
+
+        if (perPage is < 1 or > MaxPerPage)
+        {
+            throw new InvalidRequestException($"The page size is {perPage}; it must be between 1 and {MaxPerPage:N0}.", "perPage");
+        }
+
+        var (schedules, count) = await store.ListAsync((page - 1) * perPage, perPage, taskId);
+        var now = time.GetUtcNow();
+        return new SchedulePage([.. schedules.Select(s => s.ToSchedule(now))], page, Math.Max(1, (count + perPage - 1) / perPage), count);
+    }
+
+    public Task<IReadOnlyList<string>> TimezonesAsync() => Task.FromResult(CronPattern.TimeZoneIds());
+
+    public async Task<int> SyncDeclarativeAsync(IReadOnlyList<ScheduleSpec> declared)
+    {
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var spec in declared)
+        {
+            var id = ScheduleIds.ForDeclarative(spec.TaskId);
+            keep.Add(id);
+            await GrainFactory.GetGrain<IScheduleGrain>(id).PutAsync(spec);
+        }
+
+        var removed = 0;
+        foreach (var id in await store.ListDeclarativeAsync())
+        {
+            if (!keep.Contains(id))
+            {
+                try
+                {
+                    var schedule = await GrainFactory.GetGrain<IScheduleGrain>(id).DeleteAsync(declarative: true);
+                    LogRemoved(id, schedule.Task);
+                    removed++;
+                }
+                catch (ScheduleNotFoundException)
+                {
+                    // Another silo starting at the same moment removed it first.
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Declarative schedule {ScheduleId} of task {TaskId} removed: no task declares it any more.")]
+    private partial void LogRemoved(string scheduleId, string taskId);
+}
