@@ -8,6 +8,7 @@ using OrleansTasks.Bench.Realtime;
 // dotnet run -c Release --project bench -- queue --runs N --keys K --limit L [--postgres "<connection string>"] [--hold-ms H]
 // dotnet run -c Release --project bench -- list --rows N --postgres "<connection string>" [--repetitions N] [--fill no]
 // dotnet run -c Release --project bench -- realtime [--runs N] [--progress P] [--subscribers S] [--concurrency N] [--chunks N] [--chunk-rate R] [--stream-runs R] [--readers S] [--postgres "<connection string>"]
+// dotnet run -c Release --project bench -- schedules --count S --minutes M [--idle I] [--environment-limit L] --postgres "<connection string>"
 // dotnet run -c Release --project bench -- chaos --minutes M --silos 3 --kill-every S [--restart-after S] [--rate R] [--sigterm] --postgres "<connection string>"
 // The last line printed is the result. The exit code is 0, or 1 when the scenario found violations (chaos), 2 for a
 // bad command line, 130 when interrupted.
@@ -36,8 +37,9 @@ try
         "queue" => (await QueueScenario.RunAsync(arguments), true),
         "list" => (await ListScenario.RunAsync(arguments), true),
         "realtime" => (await RealtimeScenario.RunAsync(arguments), true),
+        "schedules" => (await SchedulesScenario.RunAsync(arguments), true),
         "chaos" => await ChaosScenario.RunAsync(arguments),
-        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue, list, realtime, chaos."),
+        _ => throw new ArgumentException($"Unknown scenario '{arguments.Scenario}'; the scenarios are: throughput, waits, child, queue, list, realtime, schedules, chaos."),
     };
     Console.WriteLine(result);
     return passed ? 0 : 1;

@@ -33,7 +33,24 @@ internal sealed partial class SampleRunsOnStart(
             ReportAsync(hello, stoppingToken),
             ReportAsync(flaky, stoppingToken),
             ReportAsync(slow, stoppingToken),
-            FollowAsync(story, stoppingToken));
+            FollowAsync(story, stoppingToken),
+            ShowScheduleAsync(stoppingToken));
+    }
+
+    /// <summary>The hourly digest's declarative schedule, once the silo has put it in step with the code.</summary>
+    private async Task ShowScheduleAsync(CancellationToken cancellationToken)
+    {
+        for (var tries = 0; tries < 30; tries++)
+        {
+            var page = await tasks.Schedules.ListAsync(taskId: "hourly-digest", cancellationToken: cancellationToken);
+            if (page.Data is [var schedule, ..])
+            {
+                LogSchedule(schedule.Task, schedule.Id, schedule.Generator.Description, schedule.Timezone, schedule.NextRunEffectiveAt);
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
     }
 
     /// <summary>Follows the story live: its progress from the run's metadata, its words from its stream as they come.</summary>
@@ -68,6 +85,9 @@ internal sealed partial class SampleRunsOnStart(
         lifetime.ApplicationStarted.Register(started.SetResult);
         return started.Task.WaitAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Task} runs on its declarative schedule {ScheduleId}: {Description} ({Timezone}); next run starts at {Next:u}.")]
+    private partial void LogSchedule(string task, string scheduleId, string description, string timezone, DateTimeOffset? next);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sample runs triggered: hello-world {Hello}, fails-twice {Flaky}, one-minute {Slow}, write-story {Story}.")]
     private partial void LogTriggered(string hello, string flaky, string slow, string story);
