@@ -7,7 +7,8 @@ internal sealed class SchedulesClient(TaskClient client, IGrainFactory grains) :
 {
     public Task<Schedule> CreateAsync(CreateScheduleOptions options, CancellationToken cancellationToken = default)
     {
-        var spec = ScheduleRules.Imperative(options);
+        ArgumentNullException.ThrowIfNull(options);
+        var spec = ScheduleRules.Imperative(options, options.DeduplicationKey);
         return client.CallAsync(() => Grain(ScheduleIds.ForKey(spec.DeduplicationKey)).PutAsync(spec), cancellationToken);
     }
 

@@ -14,7 +14,8 @@ internal static class RunIds
     public const string RunPrefix = "run_";
     public const string BatchPrefix = "batch_";
     public const string TokenPrefix = "waitpoint_";
-    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+    /// <summary>Crockford base32, lower case: the characters of every id the engine makes.</summary>
+    internal const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
     public static string NewRunId(DateTimeOffset now) => RunPrefix + Encode(now, RandomNumberGenerator.GetBytes(10));
 
@@ -76,7 +77,7 @@ internal static class RunIds
     }
 
     /// <summary>Writes the leading <paramref name="chars"/> × 5 bits of <paramref name="bytes"/> in base32.</summary>
-    private static string EncodeBits(ReadOnlySpan<byte> bytes, int chars)
+    internal static string EncodeBits(ReadOnlySpan<byte> bytes, int chars)
     {
         var builder = new StringBuilder(chars);
         for (var i = 0; i < chars; i++)

@@ -12,7 +12,6 @@ namespace OrleansTasks.Schedules;
 internal static class ScheduleIds
 {
     public const string Prefix = "sched_";
-    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
     public static string ForKey(string deduplicationKey) => Prefix + Hash("imperative#" + deduplicationKey, 24);
 
@@ -22,24 +21,7 @@ internal static class ScheduleIds
     public static string DeclarativeKey(string taskId) => "declarative:" + taskId;
 
     public static bool IsScheduleId(string? id) =>
-        id is { Length: 30 } && id.StartsWith(Prefix, StringComparison.Ordinal) && id.AsSpan(Prefix.Length).IndexOfAnyExcept(Alphabet) < 0;
+        id is { Length: 30 } && id.StartsWith(Prefix, StringComparison.Ordinal) && id.AsSpan(Prefix.Length).IndexOfAnyExcept(Runs.RunIds.Alphabet) < 0;
 
-    private static string Hash(string seed, int chars)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(seed));
-        var builder = new StringBuilder(chars);
-        for (var i = 0; i < chars; i++)
-        {
-            var value = 0;
-            for (var bit = 0; bit < 5; bit++)
-            {
-                var position = (i * 5) + bit;
-                value = (value << 1) | ((hash[position / 8] >> (7 - (position % 8))) & 1);
-            }
-
-            builder.Append(Alphabet[value]);
-        }
-
-        return builder.ToString();
-    }
+    private static string Hash(string seed, int chars) => Runs.RunIds.EncodeBits(SHA256.HashData(Encoding.UTF8.GetBytes(seed)), chars);
 }

@@ -51,27 +51,8 @@ internal static class ScheduleRules
         return spec with { Cron = pattern.Expression, Timezone = pattern.TimeZoneId, Window = window.Text, ExternalId = string.IsNullOrEmpty(spec.ExternalId) ? null : spec.ExternalId };
     }
 
-    /// <summary>The settings of an imperative schedule from the client's options.</summary>
-    public static ScheduleSpec Imperative(CreateScheduleOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return Check(new ScheduleSpec
-        {
-            Type = ScheduleType.Imperative,
-            TaskId = options.Task,
-            Cron = options.Cron,
-            DeduplicationKey = options.DeduplicationKey,
-            ExternalId = options.ExternalId,
-            Timezone = options.Timezone ?? "",
-            Window = options.Window ?? "",
-            MissedOccurrences = options.MissedOccurrences,
-            CatchUpWindow = options.CatchUpWindow ?? ScheduleSpec.DefaultCatchUpWindow,
-            Overlap = options.Overlap,
-        });
-    }
-
-    /// <summary>The new settings of an existing imperative schedule (its key stays).</summary>
-    public static ScheduleSpec Imperative(UpdateScheduleOptions options, string deduplicationKey)
+    /// <summary>The settings of an imperative schedule from the client's options, named by <paramref name="deduplicationKey"/>.</summary>
+    public static ScheduleSpec Imperative(ScheduleOptions options, string deduplicationKey)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Check(new ScheduleSpec
