@@ -31,6 +31,12 @@ internal sealed record ChaosObservations
     public required bool Sigterm { get; init; }
 
     /// <summary>Completed runs whose final state the realtime subscriber never saw.</summary>
+    /// <summary>Schedule occurrences (from their creation to the end of the kills) with no completed run.</summary>
+    public required IReadOnlyList<string> ScheduleMissed { get; init; }
+
+    /// <summary>Schedule occurrences with more than one run.</summary>
+    public required IReadOnlyList<string> ScheduleDuplicates { get; init; }
+
     public required IReadOnlyList<string> RealtimeMissedFinals { get; init; }
 
     /// <summary>States the realtime subscriber saw out of order (older than one before, or after the final state).</summary>

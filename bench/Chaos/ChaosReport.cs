@@ -81,6 +81,7 @@ internal sealed class ChaosReport
         report.CheckAttempts();
         report.CheckTriggers();
         report.CheckRealtime();
+        report.CheckSchedules();
         return report;
     }
 
@@ -89,7 +90,7 @@ internal sealed class ChaosReport
         $"chaos mode={options.Mode} minutes={options.Duration.TotalMinutes:0.##} silos={options.Silos} kills={_observed.Kills.Count} " +
         $"runs={Runs} completed={Completed} lost={Lost} stranded={Stranded} failed={Failed} duplicate_children={DuplicateChildren} " +
         $"childless_parents={ChildlessParents} repeated_steps={RepeatedSteps} excused_repeats={ExcusedRepeats} " +
-        $"infra_failed_attempts={InfraFailedAttempts} metadata_miscounts={MetadataMiscounts} realtime_missed_finals={_observed.RealtimeMissedFinals.Count} realtime_disorders={_observed.RealtimeDisorders} trigger_errors={TriggerErrors} untracked_runs={_observed.Untracked} " +
+        $"infra_failed_attempts={InfraFailedAttempts} metadata_miscounts={MetadataMiscounts} realtime_missed_finals={_observed.RealtimeMissedFinals.Count} realtime_disorders={_observed.RealtimeDisorders} schedule_missed={_observed.ScheduleMissed.Count} schedule_duplicates={_observed.ScheduleDuplicates.Count} trigger_errors={TriggerErrors} untracked_runs={_observed.Untracked} " +
         $"violations={_violations.Count} seconds={elapsed.TotalSeconds:F0}");
 
     /// <summary>Up to <paramref name="count"/> violations, taking each kind in turn so that every kind is shown.</summary>
@@ -141,6 +142,20 @@ internal sealed class ChaosReport
                 MetadataMiscounts++;
                 Add("metadata_miscounts", run, $"metadata {counter} is {counted}, expected {expected}: {run.MetadataJson}");
             }
+        }
+    }
+
+    /// <summary>(f) every schedule occurrence from the schedules' creation to the end of the kills made exactly one completed run.</summary>
+    private void CheckSchedules()
+    {
+        foreach (var occurrence in _observed.ScheduleMissed)
+        {
+            Add("schedule_missed", null, ChaosScheduledTask.TaskId, occurrence);
+        }
+
+        foreach (var occurrence in _observed.ScheduleDuplicates)
+        {
+            Add("schedule_duplicates", null, ChaosScheduledTask.TaskId, occurrence);
         }
     }
 

@@ -35,6 +35,10 @@ internal static class ChaosScenario
         await using var watcher = new ChaosWatcher(client.Tasks, log);
         watcher.Start(DateTimeOffset.UtcNow.AddMinutes(-1));
 
+        // Every-minute schedules, made before the first kill: each of their occurrences must make exactly one run.
+        var schedules = new ChaosSchedules(client.Tasks, cluster.ServiceId);
+        await schedules.CreateAsync(cancellationToken).ConfigureAwait(false);
+
         var load = new ChaosLoad(client.Tasks, options.Rate);
         var triggerPhase = Stopwatch.StartNew();
         using (new Timer(
@@ -58,12 +62,13 @@ internal static class ChaosScenario
             }
         }
 
+        var killsEnded = DateTimeOffset.UtcNow;
         log.WriteLine($"chaos t={clock.Elapsed.TotalSeconds:F0}s: trigger phase over after {triggerPhase.Elapsed.TotalSeconds:F0}s: {load.Triggered.Count} runs, {load.Errors.Count} trigger errors, {cluster.Kills.Count} kills; waiting for replacements");
         await cluster.WaitForReplacementsAsync().ConfigureAwait(false);
         await cluster.EnsureLiveAsync(options.Silos, cancellationToken).ConfigureAwait(false);
 
         var observed = await new ChaosVerifier(client.Tasks, database.ConnectionString, log)
-            .ObserveAsync(load, cluster, options.Sigterm, watcher, cancellationToken).ConfigureAwait(false);
+            .ObserveAsync(load, cluster, options.Sigterm, watcher, schedules.Expected(killsEnded), schedules.ScheduleIds, cancellationToken).ConfigureAwait(false);
         var report = ChaosReport.Judge(observed);
         Explain(report, observed, cluster, log);
         return (report.ResultLine(options, clock.Elapsed), report.Violations.Count == 0);

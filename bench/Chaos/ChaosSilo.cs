@@ -38,7 +38,8 @@ internal static class ChaosSilo
                 .AddTask<ChaosWaitTask>()
                 .AddTask<ChaosParentTask>()
                 .AddTask<ChaosChildTask>()
-                .AddTask<ChaosFlakyTask>()));
+                .AddTask<ChaosFlakyTask>()
+                .AddTask<ChaosScheduledTask>()));
 
         using var host = builder.Build();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();

@@ -20,11 +20,40 @@ internal sealed class ChaosVerifier(ITaskClient tasks, string connectionString, 
     /// <summary>How long after the drain the realtime watcher may take to see the last final states: a heartbeat and a half.</summary>
     private static readonly TimeSpan s_realtimeGrace = ChaosClient.RealtimeHeartbeat * 1.5;
 
-    public async Task<ChaosObservations> ObserveAsync(ChaosLoad load, ChaosCluster cluster, bool sigterm, ChaosWatcher watcher, CancellationToken cancellationToken)
+    public async Task<ChaosObservations> ObserveAsync(
+        ChaosLoad load,
+        ChaosCluster cluster,
+        bool sigterm,
+        ChaosWatcher watcher,
+        IReadOnlyList<(string ScheduleId, DateTimeOffset Occurrence, string RunId)> occurrences,
+        IReadOnlyList<string> scheduleIds,
+        CancellationToken cancellationToken)
     {
         var triggered = load.Triggered.ToList();
         var runs = new ConcurrentDictionary<string, TaskRun>(StringComparer.Ordinal);
         await DrainAsync(triggered.Select(t => t.RunId).ToList(), runs, cancellationToken).ConfigureAwait(false);
+        await WaitForOccurrencesAsync(occurrences.Select(o => o.RunId).ToList(), runs, cancellationToken).ConfigureAwait(false);
+
+        // Every run the schedules made, read once: two runs for one occurrence would be a duplicate.
+        var scheduled = new List<RunSummary>();
+        foreach (var scheduleId in scheduleIds)
+        {
+            scheduled.AddRange(await ListAsync(new RunFilter { ScheduleId = scheduleId, PageSize = RunFilter.MaxPageSize }, cancellationToken).ConfigureAwait(false));
+        }
+
+        await ReadAsync([.. scheduled.Select(r => r.Id).Where(id => !runs.ContainsKey(id))], runs, cancellationToken).ConfigureAwait(false);
+        var missedOccurrences = occurrences
+            .Where(o => !(runs.TryGetValue(o.RunId, out var run) && run.Status == RunStatus.Completed))
+            .Select(o => $"{o.ScheduleId} at {o.Occurrence:HH:mm}: {(runs.TryGetValue(o.RunId, out var run) ? run.Status.ToWireName() : "no run")}")
+            .ToList();
+        var duplicateOccurrences = scheduled
+            .Select(r => runs.TryGetValue(r.Id, out var run) ? (run.ScheduleId, run.ScheduleOccurrence) : (r.ScheduleId, null))
+            .Where(o => o.ScheduleOccurrence is not null)
+            .GroupBy(o => o)
+            .Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key.ScheduleId} at {g.Key.ScheduleOccurrence:HH:mm}: {g.Count()} runs")
+            .ToList();
+        log.WriteLine($"chaos schedules: {occurrences.Count} occurrences expected from {scheduleIds.Count} schedules, {scheduled.Count} runs made; {missedOccurrences.Count} missed, {duplicateOccurrences.Count} duplicated");
 
         var children = await ListAsync(new RunFilter { TaskIds = [ChaosChildTask.TaskId], PageSize = RunFilter.MaxPageSize }, cancellationToken).ConfigureAwait(false);
 
@@ -40,6 +69,8 @@ internal sealed class ChaosVerifier(ITaskClient tasks, string connectionString, 
 
         return new ChaosObservations
         {
+            ScheduleMissed = missedOccurrences,
+            ScheduleDuplicates = duplicateOccurrences,
             RealtimeMissedFinals = missedFinals,
             RealtimeDisorders = watcher.Disorders,
             Triggered = triggered,
@@ -87,6 +118,27 @@ internal sealed class ChaosVerifier(ITaskClient tasks, string connectionString, 
         }
 
         log.WriteLine($"chaos drain: done after {clock.Elapsed.TotalSeconds:F0}s; {pending.Count} not final, {runIds.Count(id => !runs.ContainsKey(id))} not found");
+    }
+
+    /// <summary>
+    /// Waits (at most the drain limit) until the run of every expected schedule occurrence exists and is final: an
+    /// occurrence missed while silos died is made late, by its schedule's sweep or next tick, not at once.
+    /// </summary>
+    private async Task WaitForOccurrencesAsync(IReadOnlyList<string> runIds, ConcurrentDictionary<string, TaskRun> runs, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var pending = runIds.ToList();
+        while (pending.Count > 0 && clock.Elapsed < s_drainLimit)
+        {
+            await ReadAsync(pending, runs, cancellationToken).ConfigureAwait(false);
+            pending = [.. pending.Where(id => !(runs.TryGetValue(id, out var run) && run.IsFinal))];
+            if (pending.Count > 0)
+            {
+                await Task.Delay(s_pollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        log.WriteLine($"chaos schedules: {runIds.Count - pending.Count}/{runIds.Count} occurrence runs final after {clock.Elapsed.TotalSeconds:F0}s");
     }
 
     /// <summary>
