@@ -225,6 +225,29 @@ public sealed class ScheduleClientTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Deactivating_CancelsTheRunTriggeredAheadOfItsTime_BeforeItStarts()
+    {
+        // Created 4–8 s before a minute, within the 10 s lead: the minute's occurrence is triggered at once, delayed to it.
+        var second = DateTimeOffset.UtcNow.Second;
+        if (second is < 52 or > 56)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((52 - second + 60) % 60), TestContext.Current.CancellationToken);
+        }
+
+        var nextMinute = CronPattern.Parse("* * * * *").NextAfter(DateTimeOffset.UtcNow)!.Value;
+        var schedule = await Schedules.CreateAsync(new CreateScheduleOptions { Task = "scheduled-probe", Cron = "* * * * *", DeduplicationKey = Key() });
+        var pending = await fixture.Tasks.Runs.RetrieveAsync(schedule.LastRunId!);
+        Assert.Equal((RunStatus.Delayed, nextMinute, nextMinute, schedule.Id), (pending.Status, pending.DelayedUntil, pending.ScheduleOccurrence, pending.ScheduleId));
+
+        await Schedules.DeactivateAsync(schedule.Id);
+
+        var canceled = await fixture.Tasks.Runs.RetrieveAsync(pending.Id);
+        Assert.Equal(RunStatus.Canceled, canceled.Status);
+        Assert.Null(canceled.StartedAt);
+        await Schedules.DeleteAsync(schedule.Id);
+    }
+
+    [Fact]
     public async Task Timezones_AreTheSilosIanaZones_WithUtcUnlessExcluded()
     {
         var zones = await Schedules.TimezonesAsync();
