@@ -35,7 +35,7 @@ internal static class SchedulesScenario
         var createSeconds = clock.Elapsed.TotalSeconds;
 
         // The measured minutes start at the first minute every schedule can fire ahead of (its lead is 10 s).
-        var first = NextMinute(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(15));
+        var first = CronPattern.Parse("* * * * *").NextAfter(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(15) - TimeSpan.FromTicks(1))!.Value;
         var last = first.AddMinutes(minutes - 1);
         var rssPeak = 0L;
         Console.Error.WriteLine($"progress: {count} schedules created in {createSeconds:F1} s ({idle} idle in {idleSeconds:F1} s); measuring {first:HH:mm} to {last:HH:mm}");
@@ -75,12 +75,6 @@ internal static class SchedulesScenario
                 await cluster.Tasks.Schedules.CreateAsync(options(i));
             }
         }));
-    }
-
-    private static DateTimeOffset NextMinute(DateTimeOffset after)
-    {
-        var minute = new DateTimeOffset(after.Year, after.Month, after.Day, after.Hour, after.Minute, 0, TimeSpan.Zero);
-        return minute < after ? minute.AddMinutes(1) : minute;
     }
 
     /// <summary>The runs the measured occurrences made, and how many distinct occurrences they are: the table's word, not the task's.</summary>

@@ -17,16 +17,7 @@ internal sealed class SchedulesClient(TaskClient client, IGrainFactory grains) :
 
     public Task<SchedulePage> ListAsync(int page = 1, int perPage = 100, string? taskId = null, CancellationToken cancellationToken = default)
     {
-        if (page < 1)
-        {
-            throw new InvalidRequestException($"The page is {page}; pages are numbered from 1.", nameof(page));
-        }
-
-        if (perPage is < 1 or > 1000)
-        {
-            throw new InvalidRequestException($"The page size is {perPage}; it must be between 1 and 1,000.", nameof(perPage));
-        }
-
+        SchedulePage.Check(page, perPage);
         return client.CallAsync(() => grains.GetGrain<IScheduleQueryGrain>(0).ListAsync(page, perPage, taskId), cancellationToken);
     }
 

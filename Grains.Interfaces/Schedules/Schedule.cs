@@ -141,7 +141,26 @@ public sealed record SchedulePage(
     [property: Id(0)] IReadOnlyList<Schedule> Data,
     [property: Id(1)] int CurrentPage,
     [property: Id(2)] int TotalPages,
-    [property: Id(3)] int Count);
+    [property: Id(3)] int Count)
+{
+    /// <summary>The largest page: 1,000 schedules.</summary>
+    public const int MaxPerPage = 1000;
+
+    /// <summary>Checks a page request, for the client and the silo alike.</summary>
+    /// <exception cref="InvalidRequestException">The page is below 1, or the page size is not 1 to <see cref="MaxPerPage"/>.</exception>
+    internal static void Check(int page, int perPage)
+    {
+        if (page < 1)
+        {
+            throw new InvalidRequestException($"The page is {page}; pages are numbered from 1.", "page");
+        }
+
+        if (perPage is < 1 or > MaxPerPage)
+        {
+            throw new InvalidRequestException($"The page size is {perPage}; it must be between 1 and {MaxPerPage:N0}.", "perPage");
+        }
+    }
+}
 
 /// <summary>What a backfill did: the occurrences of the range, each with the run it triggered (or already had).</summary>
 /// <param name="Occurrences">How many occurrences the range holds.</param>

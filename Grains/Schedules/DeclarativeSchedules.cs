@@ -37,8 +37,7 @@ internal sealed partial class DeclarativeSchedules(
     private async Task SyncAsync()
     {
         var declared = registry.All.Where(t => t.DeclaredSchedule is not null).Select(t => t.DeclaredSchedule!).ToList();
-        var pause = TimeSpan.FromSeconds(1);
-        while (!_stopping.IsCancellationRequested)
+        for (var attempt = 1; !_stopping.IsCancellationRequested; attempt++)
         {
             try
             {
@@ -49,6 +48,7 @@ internal sealed partial class DeclarativeSchedules(
             }
             catch (Exception exception) when (!_stopping.IsCancellationRequested)
             {
+                var pause = TransientFailures.Backoff(attempt, MaxPause);
                 LogSyncFailed(exception, pause);
                 try
                 {
@@ -58,11 +58,12 @@ internal sealed partial class DeclarativeSchedules(
                 {
                     return;
                 }
-
-                pause = pause * 2 > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : pause * 2;
             }
         }
     }
+
+    /// <summary>The longest pause between tries.</summary>
+    private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(30);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Declarative schedules in step with the code: {Declared} declared, {Removed} removed.")]
     private partial void LogSynced(int declared, int removed);

@@ -59,25 +59,36 @@ internal sealed partial class ScheduleGrain(
         var now = time.GetUtcNow();
         if (_state is null)
         {
-            await SetStateAsync(new ScheduleState { Id = Id, Spec = spec, Active = true, CreatedAt = now, UpdatedAt = now, Cursor = now }, save: false);
+            SetState(new ScheduleState { Id = Id, Spec = spec, Active = true, CreatedAt = now, UpdatedAt = now, Cursor = now });
             LogCreated(Id, spec.TaskId, spec.Cron, spec.Timezone);
-            return await FireAndArmAsync(tick: null);
+            await FireAndArmAsync(tick: null);
+            return Describe();
         }
 
         if (_state.Spec == spec)
         {
             // Unchanged (a silo restarting with the same code): fire whatever is due, and make sure the reminder is set.
-            return _state.Active ? await FireAndArmAsync(tick: null) : _state.ToSchedule(now);
+            if (_state.Active)
+            {
+                await FireAndArmAsync(tick: null);
+            }
+
+            return Describe();
         }
 
         // New timing: its occurrences count from now, so none before this change is taken as missed.
         var timing = spec.Cron != _state.Spec.Cron || spec.Timezone != _state.Spec.Timezone || spec.Window != _state.Spec.Window;
-        await SetStateAsync(_state with { Spec = spec, UpdatedAt = now, Cursor = timing && _state.Cursor < now ? now : _state.Cursor }, save: false);
+        SetState(_state with { Spec = spec, UpdatedAt = now, Cursor = timing && _state.Cursor < now ? now : _state.Cursor });
         LogUpdated(Id, spec.TaskId, spec.Cron, spec.Timezone);
-        return _state!.Active ? await FireAndArmAsync(tick: null) : await SaveAsync();
+        await (_state!.Active ? FireAndArmAsync(tick: null) : SaveAsync());
+        return Describe();
     }
 
-    public Task<Schedule> GetAsync() => Task.FromResult(Require().ToSchedule(time.GetUtcNow()));
+    public Task<Schedule> GetAsync()
+    {
+        Require();
+        return Task.FromResult(Describe());
+    }
 
     public Task<Schedule> UpdateAsync(ScheduleSpec spec)
     {
@@ -91,20 +102,22 @@ internal sealed partial class ScheduleGrain(
         var now = time.GetUtcNow();
         if (state.Active == active)
         {
-            return state.ToSchedule(now);
+            return Describe();
         }
 
         if (active)
         {
             // Occurrences while it was inactive were not missed: it counts from now.
-            await SetStateAsync(state with { Active = true, UpdatedAt = now, Cursor = state.Cursor < now ? now : state.Cursor }, save: false);
-            return await FireAndArmAsync(tick: null);
+            SetState(state with { Active = true, UpdatedAt = now, Cursor = state.Cursor < now ? now : state.Cursor });
+            await FireAndArmAsync(tick: null);
+            return Describe();
         }
 
         await CancelPendingAsync(state, now);
         await this.UnregisterReminderIfAnyAsync();
-        await SetStateAsync(state with { Active = false, UpdatedAt = now, WakeAt = null }, save: false);
-        return await SaveAsync();
+        SetState(state with { Active = false, UpdatedAt = now, WakeAt = null });
+        await SaveAsync();
+        return Describe();
     }
 
     public async Task<Schedule> DeleteAsync(bool declarative)
@@ -120,11 +133,12 @@ internal sealed partial class ScheduleGrain(
         await CancelPendingAsync(state, now);
         await this.UnregisterReminderIfAnyAsync();
         await store.DeleteAsync(Id);
+        var deleted = (state with { Active = false }).ToSchedule(_rule!, now);
         _state = null;
         _rule = null;
         LogDeleted(Id, state.Spec.TaskId);
         DeactivateOnIdle();
-        return state.ToSchedule(now) with { Active = false, NextRun = null, NextRunEffectiveAt = null, Upcoming = [] };
+        return deleted;
     }
 
     public async Task<BackfillResult> BackfillAsync(DateTimeOffset from, DateTimeOffset to)
@@ -154,7 +168,7 @@ internal sealed partial class ScheduleGrain(
         foreach (var nominal in occurrences)
         {
             var runId = RunIds.ForOccurrence(cluster.Value.ServiceId, Id, nominal);
-            if (!await ExistsAsync(runId))
+            if (await FindRunAsync(runId) is null)
             {
                 await TriggerAsync(state, new Occurrence(nominal, nominal), previous, now);
                 triggered++;
@@ -199,7 +213,7 @@ internal sealed partial class ScheduleGrain(
     /// reminder for the next wake-up. A trigger that fails for a reason that will pass (storage, a silo going down)
     /// leaves the cursor before that occurrence: the sweep wakes the schedule again soon.
     /// </summary>
-    private async Task<Schedule> FireAndArmAsync(TickStatus? tick)
+    private async Task FireAndArmAsync(TickStatus? tick)
     {
         var state = _state!;
         var now = time.GetUtcNow();
@@ -217,7 +231,7 @@ internal sealed partial class ScheduleGrain(
         {
             try
             {
-                if (state.Spec.Overlap == OverlapPolicy.Skip && lastRunId is not null && await IsUnfinishedAsync(lastRunId))
+                if (state.Spec.Overlap == OverlapPolicy.Skip && lastRunId is not null && await FindRunAsync(lastRunId) is { IsFinal: false })
                 {
                     LogSkippedOverlap(Id, occurrence.Nominal, lastRunId);
                 }
@@ -247,18 +261,17 @@ internal sealed partial class ScheduleGrain(
         {
             // Due now: the sweep wakes it again; the reminder is left as it was, so a failure that lasts is not retried in a loop.
             _state = state with { Cursor = cursor, LastTimestamp = last, LastRunId = lastRunId, WakeAt = now };
-            return await SaveAsync();
+            await SaveAsync();
+            return;
         }
 
         _state = state with { Cursor = plan.Cursor, LastTimestamp = last, LastRunId = lastRunId, WakeAt = plan.WakeAt };
-        var schedule = await SaveAsync();
+        await SaveAsync();
         await ArmAsync(plan.WakeAt, plan.Next, now, tick);
         if (plan.WakeAt is null || plan.WakeAt - now > s_keepActiveWithin)
         {
             DeactivateOnIdle();
         }
-
-        return schedule;
     }
 
     private async Task<RunHandle> TriggerAsync(ScheduleState state, Occurrence occurrence, DateTimeOffset? last, DateTimeOffset now)
@@ -309,28 +322,16 @@ internal sealed partial class ScheduleGrain(
         return interval < minimum ? minimum : interval > s_maxPeriod ? s_maxPeriod : interval;
     }
 
-    private async Task<bool> ExistsAsync(string runId)
+    /// <summary>The run as it is now; null when there is no such run.</summary>
+    private async Task<TaskRun?> FindRunAsync(string runId)
     {
         try
         {
-            await GrainFactory.GetGrain<IRunGrain>(runId).GetAsync();
-            return true;
+            return await GrainFactory.GetGrain<IRunGrain>(runId).GetAsync();
         }
         catch (RunNotFoundException)
         {
-            return false;
-        }
-    }
-
-    private async Task<bool> IsUnfinishedAsync(string runId)
-    {
-        try
-        {
-            return !(await GrainFactory.GetGrain<IRunGrain>(runId).GetAsync()).Status.IsFinal();
-        }
-        catch (RunNotFoundException)
-        {
-            return false;
+            return null;
         }
     }
 
@@ -345,34 +346,23 @@ internal sealed partial class ScheduleGrain(
             return;
         }
 
-        try
+        if (await FindRunAsync(runId) is { Status: RunStatus.Delayed })
         {
-            var run = await GrainFactory.GetGrain<IRunGrain>(runId).GetAsync();
-            if (run.Status == RunStatus.Delayed)
-            {
-                await GrainFactory.GetGrain<IRunGrain>(runId).CancelAsync();
-            }
-        }
-        catch (RunNotFoundException)
-        {
+            await GrainFactory.GetGrain<IRunGrain>(runId).CancelAsync();
         }
     }
 
-    private async Task<Schedule> SaveAsync()
-    {
-        await store.SaveAsync(_state!);
-        return _state!.ToSchedule(time.GetUtcNow());
-    }
+    private Task SaveAsync() => store.SaveAsync(_state!);
 
-    private async Task SetStateAsync(ScheduleState state, bool save)
+    /// <summary>Takes new settings or activity, and the rule they make.</summary>
+    private void SetState(ScheduleState state)
     {
         _state = state;
         _rule = ScheduleRule.For(state);
-        if (save)
-        {
-            await store.SaveAsync(state);
-        }
     }
+
+    /// <summary>The schedule as the client sees it now.</summary>
+    private Schedule Describe() => _state!.ToSchedule(_rule!, time.GetUtcNow());
 
     private ScheduleState Require()
     {

@@ -7,24 +7,12 @@ namespace OrleansTasks.Schedules;
 [StatelessWorker]
 internal sealed partial class ScheduleQueryGrain(IScheduleStore store, TimeProvider time, ILogger<ScheduleQueryGrain> logger) : Grain, IScheduleQueryGrain
 {
-    /// <summary>The largest page.</summary>
-    public const int MaxPerPage = 1000;
-
     public async Task<SchedulePage> ListAsync(int page, int perPage, string? taskId)
     {
-        if (page < 1)
-        {
-            throw new InvalidRequestException($"The page is {page}; pages are numbered from 1.", "page");
-        }
-
-        if (perPage is < 1 or > MaxPerPage)
-        {
-            throw new InvalidRequestException($"The page size is {perPage}; it must be between 1 and {MaxPerPage:N0}.", "perPage");
-        }
-
+        SchedulePage.Check(page, perPage);
         var (schedules, count) = await store.ListAsync((page - 1) * perPage, perPage, taskId);
         var now = time.GetUtcNow();
-        return new SchedulePage([.. schedules.Select(s => s.ToSchedule(now))], page, Math.Max(1, (count + perPage - 1) / perPage), count);
+        return new SchedulePage([.. schedules.Select(s => s.ToSchedule(ScheduleRule.For(s), now))], page, Math.Max(1, (count + perPage - 1) / perPage), count);
     }
 
     public Task<IReadOnlyList<string>> TimezonesAsync() => Task.FromResult(CronPattern.TimeZoneIds());

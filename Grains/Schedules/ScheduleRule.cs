@@ -61,7 +61,8 @@ internal sealed class ScheduleRule
     /// </summary>
     public FirePlan Plan(DateTimeOffset cursor, DateTimeOffset now, TimeSpan lead, TimeSpan missedAfter)
     {
-        var horizon = now + LeadFor(lead);
+        var leadNow = LeadFor(lead);
+        var horizon = now + leadNow;
 
         // Nothing older than the longest catch-up window can fire; a cursor left far behind starts from there.
         var floor = now - ScheduleSpec.MaxCatchUpWindow - missedAfter;
@@ -101,6 +102,6 @@ internal sealed class ScheduleRule
         var skipped = missed - fire.Count;
         fire.AddRange(onTime);
         var next = NextAfter(newCursor);
-        return new FirePlan(fire, skipped, missed, newCursor, next, next is null ? null : next.EffectiveAt - LeadFor(lead));
+        return new FirePlan(fire, skipped, missed, newCursor, next, next is null ? null : next.EffectiveAt - leadNow);
     }
 }

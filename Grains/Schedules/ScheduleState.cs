@@ -25,11 +25,11 @@ internal sealed record ScheduleState
     /// <summary>When the schedule expects its reminder next; null while inactive or with no further occurrence.</summary>
     public DateTimeOffset? WakeAt { get; init; }
 
-    /// <summary>The schedule as the client sees it, with its next occurrences from <paramref name="now"/>.</summary>
-    public Schedule ToSchedule(DateTimeOffset now)
+    /// <summary>The schedule as the client sees it (by its <paramref name="rule"/>), with its next occurrences from <paramref name="now"/>.</summary>
+    public Schedule ToSchedule(ScheduleRule rule, DateTimeOffset now)
     {
-        var rule = ScheduleRule.For(this);
-        var next = Active ? rule.NextAfter(Cursor > now ? Cursor : now) : null;
+        var upcoming = Active ? rule.Pattern.Upcoming(Cursor > now ? Cursor : now) : [];
+        var next = upcoming.Count > 0 ? rule.At(upcoming[0]) : null;
         return new Schedule
         {
             Id = Id,
@@ -43,7 +43,7 @@ internal sealed record ScheduleState
             Window = Spec.Window,
             NextRun = next?.Nominal,
             NextRunEffectiveAt = next?.EffectiveAt,
-            Upcoming = Active ? rule.Pattern.Upcoming(Cursor > now ? Cursor : now) : [],
+            Upcoming = upcoming,
             MissedOccurrences = Spec.MissedOccurrences,
             CatchUpWindow = Spec.CatchUpWindow,
             Overlap = Spec.Overlap,

@@ -53,7 +53,7 @@ internal sealed class ChaosSchedules(ITaskClient tasks, string serviceId)
     public IReadOnlyList<(string ScheduleId, DateTimeOffset Occurrence, string RunId)> Expected(DateTimeOffset until)
     {
         // Occurrences within a few seconds of creation may belong to the schedule's first plan or not: not counted.
-        var first = MinuteAfter(_createdAt + TimeSpan.FromSeconds(15));
+        var first = s_everyMinute.NextAfter(_createdAt + TimeSpan.FromSeconds(15) - TimeSpan.FromTicks(1))!.Value;
         var expected = new List<(string, DateTimeOffset, string)>();
         foreach (var id in _ids)
         {
@@ -68,9 +68,5 @@ internal sealed class ChaosSchedules(ITaskClient tasks, string serviceId)
 
     public IReadOnlyList<string> ScheduleIds => _ids;
 
-    private static DateTimeOffset MinuteAfter(DateTimeOffset after)
-    {
-        var minute = new DateTimeOffset(after.Year, after.Month, after.Day, after.Hour, after.Minute, 0, TimeSpan.Zero);
-        return minute < after ? minute.AddMinutes(1) : minute;
-    }
+    private static readonly CronPattern s_everyMinute = CronPattern.Parse("* * * * *");
 }

@@ -31,12 +31,9 @@ internal static class ScheduleClusterHelpers
     }
 
     /// <summary>The first whole minute at least <paramref name="ahead"/> from now.</summary>
-    public static DateTimeOffset MinuteAfter(TimeSpan ahead)
-    {
-        var earliest = DateTimeOffset.UtcNow + ahead;
-        var minute = new DateTimeOffset(earliest.Year, earliest.Month, earliest.Day, earliest.Hour, earliest.Minute, 0, TimeSpan.Zero);
-        return minute < earliest ? minute.AddMinutes(1) : minute;
-    }
+    public static DateTimeOffset MinuteAfter(TimeSpan ahead) => EveryMinute.NextAfter(DateTimeOffset.UtcNow + ahead - TimeSpan.FromTicks(1))!.Value;
+
+    private static readonly CronPattern EveryMinute = CronPattern.Parse("* * * * *");
 }
 
 /// <summary>
