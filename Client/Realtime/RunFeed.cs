@@ -33,6 +33,15 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
         }
     }
 
+    /// <summary>The version of the newest state of the run taken so far; -1 for a run not seen.</summary>
+    public long VersionOf(string runId)
+    {
+        lock (_lock)
+        {
+            return _newest.GetValueOrDefault(runId, -1);
+        }
+    }
+
     /// <summary>States waiting for the reader.</summary>
     public int Pending
     {

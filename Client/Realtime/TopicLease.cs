@@ -13,17 +13,23 @@ internal sealed class TopicLease : IAsyncDisposable
     private readonly Guid _id = Guid.NewGuid();
     private readonly List<IAsyncDisposable> _following = [];
     private readonly TaskClient _client;
-    private readonly IRealtimeInterestGrain _register;
+    private readonly IGrainFactory _grains;
     private readonly RealtimeTopic[] _topics;
     private readonly TimeSpan _length;
 
     private TopicLease(TaskClient client, IGrainFactory grains, RealtimeTopic[] topics, TaskClientOptions options)
     {
         _client = client;
-        _register = grains.GetGrain<IRealtimeInterestGrain>(0);
+        _grains = grains;
         _topics = topics;
         _length = options.RealtimeHeartbeat * 3;
     }
+
+    /// <summary>
+    /// The register of followed topics. Got for each call, inside the client's call wrapper: getting a grain reference
+    /// needs the cluster's manifest, which a client that is still connecting does not have yet.
+    /// </summary>
+    private IRealtimeInterestGrain Register => _grains.GetGrain<IRealtimeInterestGrain>(0);
 
     /// <summary>The register's generation when the lease was taken or last renewed.</summary>
     public InterestGeneration Generation { get; private set; }
@@ -54,7 +60,7 @@ internal sealed class TopicLease : IAsyncDisposable
     public async Task<bool> RenewAsync(CancellationToken cancellationToken)
     {
         var before = Generation;
-        Generation = await _client.CallAsync(() => _register.WatchAsync(_id, _topics, _length), cancellationToken).ConfigureAwait(false);
+        Generation = await _client.CallAsync(() => Register.WatchAsync(_id, _topics, _length), cancellationToken).ConfigureAwait(false);
         return Generation != before;
     }
 
@@ -62,7 +68,7 @@ internal sealed class TopicLease : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var releases = _following.Select(f => f.DisposeAsync().AsTask()).Append(_register.UnwatchAsync(_id));
+        var releases = _following.Select(f => f.DisposeAsync().AsTask()).Append(Generation == default ? Task.CompletedTask : Register.UnwatchAsync(_id));
         await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

@@ -4,6 +4,12 @@ namespace OrleansTasks.Listing;
 [Alias("ot.IRunQueryGrain")]
 internal interface IRunQueryGrain : IGrainWithIntegerKey
 {
+    /// <summary>The most run ids one <see cref="VersionsAsync"/> call takes.</summary>
+    const int MaxVersionsAsked = 10_000;
+
+    /// <summary>The most recently created runs one <see cref="VersionsAsync"/> call lists.</summary>
+    const int MaxVersionsListed = 1000;
+
     /// <summary>
     /// Up to <see cref="RunFilter.PageSize"/> runs matching the filter, newest first (by creation time, then id), after
     /// the cursor; fewer only when there are no more.
@@ -18,6 +24,20 @@ internal interface IRunQueryGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("list-runs")]
     Task<IReadOnlyList<TaskRun>> ListRunsAsync(RunFilter filter, RunCursor? after);
+
+    /// <summary>
+    /// The stored versions of <paramref name="runIds"/> and of the runs matching <paramref name="filter"/> created at or
+    /// after <paramref name="createdFrom"/> (the newest <see cref="MaxVersionsListed"/>): what a realtime subscription
+    /// compares with what it has received, to read again only the runs whose updates it missed.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">More than <see cref="MaxVersionsAsked"/> ids, or an invalid filter.</exception>
+    [Alias("versions")]
+    Task<IReadOnlyList<RunVersion>> VersionsAsync(RunFilter filter, DateTimeOffset createdFrom, IReadOnlyList<string> runIds);
+
+    /// <summary>The runs of <paramref name="runIds"/> whole, as stored (those deleted are left out); at most <see cref="RunFilter.MaxPageSize"/>.</summary>
+    /// <exception cref="InvalidRequestException">More than <see cref="RunFilter.MaxPageSize"/> ids.</exception>
+    [Alias("get-runs")]
+    Task<IReadOnlyList<TaskRun>> GetRunsAsync(IReadOnlyList<string> runIds);
 
     /// <summary>Up to <paramref name="limit"/> chunks of a run's data stream from <paramref name="from"/> on, as stored, and whether it ends after them.</summary>
     [Alias("read-stream")]

@@ -41,8 +41,12 @@ internal interface IRealtimeInterestGrain : IGrainWithIntegerKey
 [Alias("ot.IRealtimeInterestListener")]
 internal interface IRealtimeInterestListener : IGrainObserver
 {
+    /// <summary>
+    /// Takes <paramref name="change"/>, and returns once the run writes that began on the silo before it have ended, so
+    /// a snapshot read afterwards has them. False when some had not ended within a bound: their updates may be lost.
+    /// </summary>
     [Alias("changed")]
-    Task ChangedAsync(InterestChange change);
+    Task<bool> ChangedAsync(InterestChange change);
 }
 
 /// <summary>

@@ -53,6 +53,7 @@ public static class SiloBuilderExtensions
             services.AddSingleton<AttemptExecutor>();
             services.AddSingleton<Notices.NoticeSender>();
             services.AddSingleton<Updates.RunUpdates>();
+            services.AddSingleton<Updates.DeclinedWrites>();
             services.AddSingleton<Machines.MachineCatalog>();
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OrleansTasks.Storage;
+using OrleansTasks.Updates;
 
 namespace OrleansTasks.Realtime;
 
@@ -10,12 +11,22 @@ namespace OrleansTasks.Realtime;
 /// <see cref="SyncEvery"/> the copy is also checked against the register, which registers this silo for pushes (again,
 /// after the register restarted) and repairs a copy that missed a change.
 /// </summary>
+/// <remarks>
+/// A change is taken before it is acknowledged, and the acknowledgement waits for the writes that began without it
+/// (<see cref="DeclinedWrites"/>), so a subscriber whose lease returned reads a snapshot that has them. A copy that
+/// gains topics by reading the register instead (a silo that just started, or one that missed a change) declined
+/// writes nobody has read since: once they have ended, it reports them lost, so the subscribers read again.
+/// </remarks>
 internal sealed partial class RealtimeInterest(
     IGrainFactory grains,
     ILocalSiloDetails silo,
+    DeclinedWrites declined,
     ILogger<RealtimeInterest> logger) : IRealtimeInterestListener, ILifecycleParticipant<ISiloLifecycle>
 {
     public static readonly TimeSpan SyncEvery = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a change waits for the writes that began without it; well inside the register's push limit.</summary>
+    private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<RealtimeTopic, byte> _topics = new();
     private readonly Lock _lock = new();
@@ -23,6 +34,7 @@ internal sealed partial class RealtimeInterest(
     private readonly SemaphoreSlim _syncNow = new(0, 1);
     private Guid _epoch;
     private long _version = -1;
+    private bool _lostToReport;
     private Task? _syncing;
 
     /// <summary>Whether anybody follows the run, its batch or one of its tags.</summary>
@@ -68,7 +80,7 @@ internal sealed partial class RealtimeInterest(
         }
     }
 
-    public Task ChangedAsync(InterestChange change)
+    public async Task<bool> ChangedAsync(InterestChange change)
     {
         lock (_lock)
         {
@@ -96,7 +108,7 @@ internal sealed partial class RealtimeInterest(
             }
         }
 
-        return Task.CompletedTask;
+        return change.Added.Length == 0 || await DrainAsync();
     }
 
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -138,8 +150,20 @@ internal sealed partial class RealtimeInterest(
                 {
                     lock (_lock)
                     {
-                        Replace(everything);
+                        _lostToReport |= Replace(everything);
                     }
+
+                    LogReplaced(everything.Epoch, everything.Version, everything.Added.Length, _lostToReport);
+                }
+
+                if (_lostToReport)
+                {
+                    // Reported even when the drain ran out: those writes have begun, so a read after the report may
+                    // still miss one, but a later report (the next sync) is no better placed than this one.
+                    await DrainAsync();
+                    await register.ReportLostAsync();
+                    _lostToReport = false;
+                    LogReportedLost();
                 }
             }
             catch (Exception exception) when (!_stopping.IsCancellationRequested)
@@ -158,8 +182,21 @@ internal sealed partial class RealtimeInterest(
         }
     }
 
-    private void Replace(InterestChange change)
+    private async Task<bool> DrainAsync()
     {
+        if (await declined.DrainAsync(s_drainLimit, _stopping.Token))
+        {
+            return true;
+        }
+
+        LogDrainTimedOut(s_drainLimit);
+        return false;
+    }
+
+    /// <summary>Takes the register's whole list; returns whether it followed topics this copy did not have.</summary>
+    private bool Replace(InterestChange change)
+    {
+        var gained = change.Added.Any(topic => !_topics.ContainsKey(topic));
         var followed = change.Added.ToHashSet();
         foreach (var topic in _topics.Keys)
         {
@@ -175,6 +212,7 @@ internal sealed partial class RealtimeInterest(
         }
 
         (_epoch, _version) = (change.Epoch, change.Version);
+        return gained;
     }
 
     private void Apply(InterestChange change)
@@ -191,6 +229,15 @@ internal sealed partial class RealtimeInterest(
 
         _version = change.Version;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "This silo's copy of the followed realtime topics was read afresh: register {Epoch} version {Version}, {Count} topics; gained topics: {Gained}.")]
+    private partial void LogReplaced(Guid epoch, long version, int count, bool gained);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reported the run writes made while this silo's copy lacked followed topics as possibly lost.")]
+    private partial void LogReportedLost();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run writes that began before a change of the followed realtime topics had not ended after {Limit}; subscribers will read their snapshots again.")]
+    private partial void LogDrainTimedOut(TimeSpan limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check this silo's copy of the followed realtime topics; trying again shortly.")]
     private partial void LogSyncFailed(Exception exception);

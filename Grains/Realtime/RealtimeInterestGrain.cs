@@ -25,14 +25,15 @@ internal sealed partial class RealtimeInterestGrain(
     private long _version;
 
     /// <summary>
-    /// Silos dropped because a change could not reach them, and reports of updates a silo could not publish; part of
-    /// the generation, as subscribers may have missed updates.
+    /// Silos dropped because a change could not reach them, changes a silo took without seeing its earlier writes end,
+    /// and reports of updates a silo could not publish; part of the generation, as subscribers may have missed updates.
     /// </summary>
     private long _dropped;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         this.RegisterGrainTimer(static (grain, _) => grain.SweepAsync(), this, new GrainTimerCreationOptions(s_sweepEvery, s_sweepEvery) { KeepAlive = true });
+        LogStarted(_epoch);
         return Task.CompletedTask;
     }
 
@@ -62,6 +63,7 @@ internal sealed partial class RealtimeInterestGrain(
         }
 
         await PushAsync([.. added], removed);
+        LogWatched(subscription, topics.Length, Generation().Membership);
         return Generation();
     }
 
@@ -83,6 +85,7 @@ internal sealed partial class RealtimeInterestGrain(
 
     public Task ReportLostAsync()
     {
+        LogLostReported(_dropped + 1);
         _dropped++;
         return Task.CompletedTask;
     }
@@ -127,20 +130,25 @@ internal sealed partial class RealtimeInterestGrain(
         {
             try
             {
-                await pair.Value.ChangedAsync(change).WaitAsync(s_pushLimit);
-                return null;
+                var complete = await pair.Value.ChangedAsync(change).WaitAsync(s_pushLimit);
+                return (Silo: pair.Key, Reached: true, Complete: complete);
             }
             catch (Exception exception)
             {
                 LogPushFailed(exception, pair.Key);
-                return pair.Key;
+                return (Silo: pair.Key, Reached: false, Complete: false);
             }
         }).ToList();
-        foreach (var failed in await Task.WhenAll(pushes))
+        foreach (var push in await Task.WhenAll(pushes))
         {
-            if (failed is not null)
+            if (!push.Reached)
             {
-                _listeners.Remove(failed);
+                _listeners.Remove(push.Silo);
+            }
+
+            if (!push.Complete)
+            {
+                LogPushIncomplete(push.Silo, _version);
                 _dropped++;
             }
         }
@@ -172,6 +180,18 @@ internal sealed partial class RealtimeInterestGrain(
     }
 
     private sealed record Lease(RealtimeTopic[] Topics, DateTimeOffset Until);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Silo {Silo} took change {Version} without seeing its earlier writes end.")]
+    private partial void LogPushIncomplete(string silo, long version);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscription {Subscription} leased {Count} topics; generation {Generation}.")]
+    private partial void LogWatched(Guid subscription, int count, long generation);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The register of followed realtime topics started afresh as {Epoch}.")]
+    private partial void LogStarted(Guid epoch);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A silo reported realtime updates lost; losses now {Dropped}.")]
+    private partial void LogLostReported(long dropped);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A change of the followed realtime topics did not reach silo {Silo}; it will read them again.")]
     private partial void LogPushFailed(Exception exception, string silo);

@@ -422,7 +422,16 @@ internal sealed partial class RunGrain(
         var state = _machine!.State;
         state.Version++;
         var update = updates.Prepare(state);
-        await store.SaveAsync(RunRow.From(state) with { WakeRunIds = wake });
+        try
+        {
+            await store.SaveAsync(RunRow.From(state) with { WakeRunIds = wake });
+        }
+        catch
+        {
+            updates.Abandon(update);
+            throw;
+        }
+
         Publish(update);
     }
 
@@ -431,29 +440,36 @@ internal sealed partial class RunGrain(
     {
         var state = _machine!.State;
         state.Version++;
-        _ = ObserveAsync(store.SaveAsync(RunRow.From(state)), updates.Prepare(state), state.Id);
+        var update = updates.Prepare(state);
+        _ = ObserveAsync(store.SaveAsync(RunRow.From(state)), update, state.Id);
 
-        async Task ObserveAsync(Task save, RunUpdate? update, string runId)
+        async Task ObserveAsync(Task save, PreparedUpdate update, string runId)
         {
             try
             {
                 await save;
-                Publish(update);
             }
             catch (Exception exception)
             {
+                updates.Abandon(update);
                 LogBackgroundSaveFailed(exception, runId);
+                return;
             }
+
+            Publish(update);
         }
     }
 
-    private void Publish(RunUpdate? update)
+    private void Publish(PreparedUpdate prepared)
     {
-        if (update is not null && update.Sequence > _published)
+        if (prepared.Update is { } update && update.Sequence <= _published)
         {
-            _published = update.Sequence;
-            updates.Publish(update);
+            updates.Abandon(prepared);
+            return;
         }
+
+        _published = prepared.Update?.Sequence ?? _published;
+        updates.Publish(prepared);
     }
 
     private void SetTimer(RunTimer timer, TimeSpan? due)

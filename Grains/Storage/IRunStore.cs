@@ -58,6 +58,9 @@ internal interface IRunStore
     /// first by creation time and then id, both descending, after <paramref name="after"/>.
     /// </summary>
     Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored version of each of <paramref name="runIds"/> that exists; one read, not one per run.</summary>
+    Task<IReadOnlyList<RunVersion>> LoadVersionsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -62,6 +62,15 @@ internal sealed class InMemoryRunStore(TimeProvider? time = null) : IRunStore
     public Task<RunRow?> LoadAsync(string runId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_rows.GetValueOrDefault(runId));
 
+    public Task<IReadOnlyList<RunVersion>> LoadVersionsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<RunVersion> versions = [.. runIds.Distinct(StringComparer.Ordinal)
+            .Select(id => _rows.GetValueOrDefault(id))
+            .OfType<RunRow>()
+            .Select(row => new RunVersion(row.Id, row.Version))];
+        return Task.FromResult(versions);
+    }
+
     public Task<IReadOnlyList<QueueEntry>> LoadQueueAsync(string queue, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<QueueEntry> entries = [.. _rows.Values

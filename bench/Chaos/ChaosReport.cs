@@ -164,7 +164,11 @@ internal sealed class ChaosReport
     {
         foreach (var runId in _observed.RealtimeMissedFinals)
         {
-            Add("realtime_missed_finals", runId, _observed.Runs.TryGetValue(runId, out var run) ? run.TaskId : null, "the subscriber never saw its final state");
+            // Where and when it ended says which silo's publishing lost it (a kill, a silo just started, a register moved).
+            var ended = _observed.Runs.TryGetValue(runId, out var run)
+                ? $"; it ended at {run.FinishedAt:HH:mm:ss.fff} on {(run.Attempts.Count > 0 ? run.Attempts[^1].Silo : "no silo")}"
+                : "";
+            Add("realtime_missed_finals", runId, run?.TaskId, "the subscriber never saw its final state" + ended);
         }
 
         for (var i = 0; i < _observed.RealtimeDisorders; i++)

@@ -23,6 +23,11 @@ internal static class ChaosSilo
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("OrleansTasks", LogLevel.Warning);
+        if (Environment.GetEnvironmentVariable("CHAOS_SILO_LOGS") is { Length: > 0 })
+        {
+            builder.Logging.AddFilter("OrleansTasks.Realtime", LogLevel.Debug);
+            builder.Logging.AddFilter("Orleans.Streams", LogLevel.Information);
+        }
         var connectionString = builder.Configuration.GetConnectionString("OrleansTasks");
         if (string.IsNullOrWhiteSpace(connectionString))
         {

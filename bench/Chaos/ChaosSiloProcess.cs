@@ -6,7 +6,9 @@ namespace OrleansTasks.Bench.Chaos;
 
 /// <summary>
 /// One <c>bench chaos-silo</c> process: started with its configuration in environment variables (as tests/TestSilo
-/// is), ready once it prints <c>READY</c>. Its stdout and stderr are kept in a ring buffer for diagnosis.
+/// is), ready once it prints <c>READY</c>. Its stdout and stderr are kept in a ring buffer for diagnosis; with the
+/// environment variable <c>CHAOS_SILO_LOGS</c> set to a directory, every line also goes, time-stamped, to a file per
+/// silo there, and the silos log realtime's debug lines and Orleans streams' information (for chasing a violation).
 /// </summary>
 internal sealed class ChaosSiloProcess : IDisposable
 {
@@ -181,6 +183,14 @@ internal sealed class ChaosSiloProcess : IDisposable
         if (line is null)
         {
             return;
+        }
+
+        if (Environment.GetEnvironmentVariable("CHAOS_SILO_LOGS") is { Length: > 0 } directory)
+        {
+            lock (_output)
+            {
+                File.AppendAllText(Path.Combine(directory, $"silo-{SiloPort}.log"), $"{DateTime.UtcNow:HH:mm:ss.fff} {line}{Environment.NewLine}");
+            }
         }
 
         _output.Enqueue(line);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansTasks.Listing;
 using OrleansTasks.Queues;
 
 namespace OrleansTasks.Storage.Postgres;
@@ -192,6 +193,26 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         command.Parameters.Add(Service());
         return await ReadStringsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<RunVersion>> LoadVersionsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default)
+    {
+        if (runIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = _dataSource.CreateCommand("SELECT id, version FROM runs WHERE service_id = $2 AND id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. runIds] });
+        command.Parameters.Add(Service());
+        var versions = new List<RunVersion>(runIds.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(new RunVersion(reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return versions;
     }
 
     public async ValueTask DisposeAsync()

@@ -45,13 +45,28 @@ public sealed class ClientOutageTests
         Assert.True(refused.TriedFor >= TimeSpan.FromSeconds(1.9), $"gave up after {refused.TriedFor}");
         Assert.NotNull(refused.InnerException);
 
-        // A patient call made before any silo exists completes once one comes.
-        var trigger = cluster.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(2));
+        // A patient call made before any silo exists completes once one comes; so does a subscription opened then.
+        var tag = "early-" + Guid.NewGuid().ToString("N")[..8];
+        var subscription = Task.Run(async () =>
+        {
+            await foreach (var seen in cluster.Tasks.Runs.SubscribeToRunsWithTagAsync(tag))
+            {
+                if (seen.Status.IsFinal())
+                {
+                    return seen;
+                }
+            }
+
+            return null;
+        });
+        var trigger = cluster.Tasks.For<EchoTask>().TriggerAsync(new EchoPayload(2), new TriggerOptions { Tags = [tag] });
         Assert.False(trigger.IsCompleted);
         await cluster.StartSiloAsync();
         var handle = await trigger.Within(TimeSpan.FromSeconds(90), "the waiting trigger once a silo started");
         var run = await cluster.Tasks.Runs.PollAsync(handle.Id).Within(TimeSpan.FromSeconds(60), "the run");
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(2, run.GetOutput<EchoOutput>()!.Value);
+        var followed = await subscription.Within(TimeSpan.FromSeconds(60), "the subscription opened before any silo to see the run end");
+        Assert.Equal((handle.Id, RunStatus.Completed), (followed?.Id, followed?.Status));
     }
 }

@@ -66,4 +66,7 @@ internal sealed class FaultyRunStore(IRunStore inner) : IRunStore
 
     public Task<IReadOnlyList<RunSummary>> ListAsync(RunFilter filter, RunCursor? after, int limit, CancellationToken cancellationToken = default) =>
         inner.ListAsync(filter, after, limit, cancellationToken);
+
+    public Task<IReadOnlyList<RunVersion>> LoadVersionsAsync(IReadOnlyCollection<string> runIds, CancellationToken cancellationToken = default) =>
+        inner.LoadVersionsAsync(runIds, cancellationToken);
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Streams;
 using OrleansTasks.Realtime;
+using OrleansTasks.Runs;
+using OrleansTasks.Storage;
 using OrleansTasks.Tests.Infrastructure;
 using OrleansTasks.TestTasks;
 
@@ -210,6 +212,41 @@ public sealed class RealtimeSubscriptionTests(ClusterFixture fixture)
         {
             AssertInOrder([.. run]);
         }
+    }
+
+    [Fact]
+    public async Task SubscribeToRunsWithTag_StatesTheStreamNeverCarried_ArriveAtAHeartbeat()
+    {
+        var tag = "rt-" + Guid.NewGuid().ToString("N")[..12];
+        var delayed = await _tasks.For<EchoTask>().TriggerAsync(new EchoPayload(1, "later"), new TriggerOptions { Tags = [tag], Delay = TimeSpan.FromHours(1) });
+        using var stop = new CancellationTokenSource();
+        await using var subscription = _tasks.Runs.SubscribeToRunsWithTagAsync(tag, cancellationToken: stop.Token).GetAsyncEnumerator();
+        Assert.True(await subscription.MoveNextAsync().AsTask().Within(s_timeout, "the snapshot"));
+        Assert.Equal((delayed.Id, RunStatus.Delayed), (subscription.Current.Id, subscription.Current.Status));
+
+        // Written to the store behind the engine's back, so nothing is published: as when a stream loses updates
+        // without anybody noticing. A newer state of a run the subscriber follows, and a run it has never heard of.
+        var changed = (await fixture.Store.LoadAsync(delayed.Id))!.ToState();
+        changed.Version++;
+        changed.MetadataJson = """{"unpublished":true}""";
+        await fixture.Store.SaveAsync(RunRow.From(changed));
+        var unheard = (await fixture.Store.LoadAsync(delayed.Id))!.ToState();
+        unheard.Id = RunIds.NewRunId(DateTimeOffset.UtcNow);
+        unheard.Version = 1;
+        unheard.CreatedAt = DateTimeOffset.UtcNow;
+        unheard.Status = RunStatus.Canceled;
+        unheard.FinishedAt = DateTimeOffset.UtcNow;
+        Assert.True(await fixture.Store.TryInsertAsync(RunRow.From(unheard)));
+
+        var seen = new List<TaskRun>();
+        while (!(seen.Any(r => r.Id == delayed.Id && r.Version == changed.Version) && seen.Any(r => r.Id == unheard.Id)))
+        {
+            Assert.True(await subscription.MoveNextAsync().AsTask().Within(s_timeout, "the states the stream never carried"));
+            seen.Add(subscription.Current);
+        }
+
+        Assert.True(seen.Single(r => r.Id == delayed.Id).GetMetadata<bool>("unpublished"));
+        Assert.Equal(RunStatus.Canceled, seen.Single(r => r.Id == unheard.Id).Status);
     }
 
     [Fact]
