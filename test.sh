@@ -42,6 +42,14 @@ free_port() {
   echo "test.sh: no free port found" >&2; return 1
 }
 
+# Trigger.dev's official SDK, which the HTTP API tests drive (tests/sdk-compat: its version pinned in package-lock.json).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "test.sh: node and npm not found; installing them with apt-get" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+npm ci --prefix tests/sdk-compat --no-audit --no-fund --loglevel=error
+
 DATA=$(mktemp -d /tmp/orleanstasks-pg.XXXXXX)
 [ "$(id -u)" -eq 0 ] && chown postgres "$DATA"
 PORT=$(free_port)

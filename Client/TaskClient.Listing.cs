@@ -22,6 +22,14 @@ internal sealed partial class TaskClient
         return ListCoreAsync(filter, cancellationToken);
     }
 
+    public async Task<RunPage> ListPageAsync(RunFilter? filter = null, RunCursor? after = null, CancellationToken cancellationToken = default)
+    {
+        filter ??= new RunFilter();
+        RunFilterValidation.Validate(filter, nameof(filter));
+        var page = await CallAsync(() => grains.GetGrain<IRunQueryGrain>(0).ListAsync(filter, after), cancellationToken).ConfigureAwait(false);
+        return new RunPage(page, page.Count < filter.PageSize ? null : RunCursor.After(page[^1]));
+    }
+
     public async Task<RunHandle> ReplayAsync(string runId, string? payloadJson = null, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);

@@ -1,3 +1,5 @@
+using OrleansTasks.Listing;
+
 namespace OrleansTasks;
 
 /// <summary>Reads, lists, replays and controls runs, and reads their logs; <see cref="ITaskClient.Runs"/>.</summary>
@@ -154,6 +156,14 @@ public interface IRunsClient
     /// before <see cref="RunFilter.To"/>, an empty value in a list. Thrown by this call, before anything is sent.
     /// </exception>
     IAsyncEnumerable<RunSummary> ListAsync(RunFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the listing <see cref="ListAsync"/> walks: up to <see cref="RunFilter.PageSize"/> runs matching
+    /// <paramref name="filter"/>, newest first, after <paramref name="after"/> (null for the first page), and the cursor of
+    /// the next page (null when there is none). For paging a listing across requests, as a web page does.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The filter is invalid (see <see cref="ListAsync"/>).</exception>
+    Task<RunPage> ListPageAsync(RunFilter? filter = null, RunCursor? after = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Replays a run: triggers a new run of the same task with the original's payload (or <paramref name="payloadJson"/>),

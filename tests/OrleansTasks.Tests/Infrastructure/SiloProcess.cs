@@ -156,7 +156,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// outgoing connection holds it), and checked free. Orleans listens with SO_REUSEPORT, so a port taken from the OS
     /// (bind 0, release) could be one a just-killed silo's cluster still dials, and a new silo there would answer it.
     /// </summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         lock (s_portLock)
         {

@@ -1,0 +1,40 @@
+// One call of Trigger.dev's official SDK against the server at TRIGGER_API_URL, with TRIGGER_SECRET_KEY (a secret key
+// or a public access token): `node sdk.mjs <operation> '<arguments as JSON>'`. Prints one JSON line:
+// {"ok":true,"result":…} or {"ok":false,"status":…,"name":…,"message":…}. Used by tests/OrleansTasks.Tests/Api.
+import { auth, configure, runs, tasks } from "@trigger.dev/sdk";
+
+configure({ baseURL: process.env.TRIGGER_API_URL, accessToken: process.env.TRIGGER_SECRET_KEY });
+
+const [operation, json] = process.argv.slice(2);
+const args = json ? JSON.parse(json) : {};
+
+const operations = {
+  trigger: () => tasks.trigger(args.task, args.payload, args.options),
+  retrieve: () => runs.retrieve(args.id),
+  poll: () => runs.poll(args.id, { pollIntervalMs: 200 }),
+  list: async () => {
+    const page = await runs.list(args.query);
+    return { data: page.data, hasNextPage: page.hasNextPage() };
+  },
+  listAll: async () => {
+    const ids = [];
+    for await (const run of runs.list(args.query)) {
+      ids.push(run.id);
+    }
+    return ids;
+  },
+  cancel: () => runs.cancel(args.id),
+  replay: () => runs.replay(args.id),
+  reschedule: () => runs.reschedule(args.id, { delay: args.delay }),
+  createPublicToken: () => auth.createPublicToken(args),
+};
+
+try {
+  if (!operations[operation]) {
+    throw new Error(`unknown operation ${operation}`);
+  }
+  const result = await operations[operation]();
+  console.log(JSON.stringify({ ok: true, result }));
+} catch (error) {
+  console.log(JSON.stringify({ ok: false, status: error.status ?? null, name: error.name ?? null, message: String(error.message ?? error) }));
+}
