@@ -15,8 +15,7 @@ internal static class AuthEndpoints
 
     private static JsonHttpResult<TokenClaims> Claims(HttpContext context, IOptions<Orleans.Configuration.ClusterOptions> cluster)
     {
-        var caller = context.Caller();
-        caller.Demand(caller.HasSecretKey, "making public access tokens (it takes a secret key)");
+        context.DemandSecretKey("making public access tokens");
         return ApiJson.Ok(new TokenClaims(cluster.Value.ServiceId, Pub: true));
     }
 }

@@ -56,6 +56,8 @@ public static partial class OrleansTasksApi
         TriggerEndpoints.Map(api);
         RunEndpoints.Map(api);
         AuthEndpoints.Map(api);
+        Schedules.ScheduleEndpoints.Map(api);
+        Queues.QueueEndpoints.Map(api);
         return api;
     }
 

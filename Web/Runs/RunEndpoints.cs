@@ -69,8 +69,7 @@ internal static class RunEndpoints
 
     private static async Task<JsonHttpResult<RunIdResponse>> ReplayAsync(string runId, HttpContext context, ITaskClient tasks, TimeProvider time)
     {
-        var caller = context.Caller();
-        caller.Demand(caller.HasSecretKey, "replaying runs (it takes a secret key)");
+        context.DemandSecretKey("replaying runs");
         var body = await RequestBodies.ReadJsonAsync(context, optional: true);
         string? payloadJson = null;
         TriggerOptions? options = null;

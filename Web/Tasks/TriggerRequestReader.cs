@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OrleansTasks.Web.Errors;
 using OrleansTasks.Web.Wire;
+using static OrleansTasks.Web.Wire.JsonFields;
 
 namespace OrleansTasks.Web.Tasks;
 
@@ -80,29 +81,4 @@ internal static class TriggerRequestReader
             throw ApiException.BadRequest($"'{prefix}machine' is '{name}'; it must be one of micro, small-1x, small-2x, medium-1x, medium-2x, large-1x, large-2x.");
         }
     }
-
-    private static JsonElement Property(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : default;
-
-    private static string? String(JsonElement element, string name, string prefix) => Property(element, name) switch
-    {
-        { ValueKind: JsonValueKind.Undefined } => null,
-        { ValueKind: JsonValueKind.String } value => value.GetString(),
-        var value => throw ApiException.BadRequest($"'{prefix}{name}' must be a string; it is {value.GetRawText()}."),
-    };
-
-    private static int? Int(JsonElement element, string name, string prefix) => Property(element, name) switch
-    {
-        { ValueKind: JsonValueKind.Undefined } => null,
-        { ValueKind: JsonValueKind.Number } value when value.TryGetInt32(out var number) => number,
-        var value => throw ApiException.BadRequest($"'{prefix}{name}' must be a whole number; it is {value.GetRawText()}."),
-    };
-
-    private static IReadOnlyList<string>? Strings(JsonElement element, string name, string prefix) => Property(element, name) switch
-    {
-        { ValueKind: JsonValueKind.Undefined } => null,
-        { ValueKind: JsonValueKind.String } value => [value.GetString()!],
-        { ValueKind: JsonValueKind.Array } value when value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String) => [.. value.EnumerateArray().Select(v => v.GetString()!)],
-        var value => throw ApiException.BadRequest($"'{prefix}{name}' must be a string or an array of strings; it is {value.GetRawText()}."),
-    };
 }

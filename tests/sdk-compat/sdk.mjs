@@ -1,7 +1,7 @@
 // One call of Trigger.dev's official SDK against the server at TRIGGER_API_URL, with TRIGGER_SECRET_KEY (a secret key
 // or a public access token): `node sdk.mjs <operation> '<arguments as JSON>'`. Prints one JSON line:
 // {"ok":true,"result":…} or {"ok":false,"status":…,"name":…,"message":…}. Used by tests/OrleansTasks.Tests/Api.
-import { auth, configure, runs, tasks } from "@trigger.dev/sdk";
+import { auth, configure, queues, runs, schedules, tasks } from "@trigger.dev/sdk";
 
 configure({ baseURL: process.env.TRIGGER_API_URL, accessToken: process.env.TRIGGER_SECRET_KEY });
 
@@ -27,6 +27,20 @@ const operations = {
   replay: () => runs.replay(args.id),
   reschedule: () => runs.reschedule(args.id, { delay: args.delay }),
   createPublicToken: () => auth.createPublicToken(args),
+  createSchedule: () => schedules.create(args),
+  retrieveSchedule: () => schedules.retrieve(args.id),
+  listSchedules: async () => ({ data: (await schedules.list(args)).data }),
+  updateSchedule: () => schedules.update(args.id, args.options),
+  activateSchedule: () => schedules.activate(args.id),
+  deactivateSchedule: () => schedules.deactivate(args.id),
+  deleteSchedule: () => schedules.del(args.id),
+  timezones: () => schedules.timezones(args),
+  listQueues: async () => ({ data: (await queues.list(args)).data }),
+  retrieveQueue: () => queues.retrieve(args.queue),
+  pauseQueue: () => queues.pause(args.queue),
+  resumeQueue: () => queues.resume(args.queue),
+  overrideQueue: () => queues.overrideConcurrencyLimit(args.queue, args.limit),
+  resetQueue: () => queues.resetConcurrencyLimit(args.queue),
 };
 
 try {

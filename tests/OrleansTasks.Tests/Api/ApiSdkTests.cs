@@ -130,4 +130,70 @@ public sealed class ApiSdkTests(ApiFixture api)
         var expired = (await Sdk("createPublicToken", new { scopes = new { read = new { runs = true } }, expirationTime = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds() })).Result.GetString()!;
         Assert.Equal(401, (await Sdk("retrieve", new { id = mineId }, expired)).Status);
     }
+
+    [Fact]
+    public async Task Schedules_CreateRetrieveListUpdateDeactivateActivateDelete_AsTheSdkDoes()
+    {
+        var key = "sdk-" + Guid.NewGuid().ToString("N")[..10];
+        var created = (await Sdk("createSchedule", new { task = "scheduled-probe", cron = "0 9 * * 1", deduplicationKey = key, externalId = "user-1", timezone = "Europe/London" })).Result;
+        var id = created.GetProperty("id").GetString()!;
+        Assert.StartsWith("sched_", id, StringComparison.Ordinal);
+        Assert.Equal(("IMPERATIVE", "0 9 * * 1", "Europe/London", "user-1"), (created.GetProperty("type").GetString(), created.GetProperty("generator").GetProperty("expression").GetString(),
+            created.GetProperty("timezone").GetString(), created.GetProperty("externalId").GetString()));
+        Assert.False(string.IsNullOrEmpty(created.GetProperty("generator").GetProperty("description").GetString()));
+
+        // Created again with the same key: the same schedule, updated.
+        var again = (await Sdk("createSchedule", new { task = "scheduled-probe", cron = "0 10 * * 1", deduplicationKey = key })).Result;
+        Assert.Equal(id, again.GetProperty("id").GetString());
+        Assert.Equal("0 10 * * 1", again.GetProperty("generator").GetProperty("expression").GetString());
+
+        Assert.Equal(id, (await Sdk("retrieveSchedule", new { id })).Result.GetProperty("id").GetString());
+        var listed = (await Sdk("listSchedules", new { perPage = 100 })).Result;
+        Assert.Contains(id, listed.GetProperty("data").EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+
+        var updated = (await Sdk("updateSchedule", new { id, options = new { task = "scheduled-probe", cron = "*/5 * * * *" } })).Result;
+        Assert.Equal("*/5 * * * *", updated.GetProperty("generator").GetProperty("expression").GetString());
+        Assert.False((await Sdk("deactivateSchedule", new { id })).Result.GetProperty("active").GetBoolean());
+        Assert.True((await Sdk("activateSchedule", new { id })).Result.GetProperty("active").GetBoolean());
+        Assert.Equal(id, (await Sdk("deleteSchedule", new { id })).Result.GetProperty("id").GetString());
+        Assert.Equal(404, (await Sdk("retrieveSchedule", new { id })).Status);
+
+        var badCron = await Sdk("createSchedule", new { task = "scheduled-probe", cron = "61 * * * *", deduplicationKey = key + "-bad" });
+        Assert.Equal(400, badCron.Status);
+        Assert.Contains("minute", badCron.Message, StringComparison.OrdinalIgnoreCase);
+
+        var zones = (await Sdk("timezones", new { excludeUtc = true })).Result.GetProperty("timezones").EnumerateArray().Select(z => z.GetString()).ToList();
+        Assert.Contains("Europe/London", zones);
+        Assert.DoesNotContain("UTC", zones);
+    }
+
+    [Fact]
+    public async Task Queues_ListRetrievePauseResumeOverrideReset_AsTheSdkDoes()
+    {
+        var listed = (await Sdk("listQueues", new { perPage = 100 })).Result;
+        Assert.Contains("echo", listed.GetProperty("data").EnumerateArray().Select(q => q.GetProperty("name").GetString()));
+
+        var queue = new { type = "task", name = "echo" };
+        var retrieved = (await Sdk("retrieveQueue", new { queue })).Result;
+        Assert.Equal(("echo", false), (retrieved.GetProperty("name").GetString(), retrieved.GetProperty("paused").GetBoolean()));
+        Assert.Equal("echo", (await Sdk("retrieveQueue", new { queue = retrieved.GetProperty("id").GetString() })).Result.GetProperty("name").GetString());
+
+        try
+        {
+            Assert.True((await Sdk("pauseQueue", new { queue })).Result.GetProperty("paused").GetBoolean());
+            Assert.False((await Sdk("resumeQueue", new { queue })).Result.GetProperty("paused").GetBoolean());
+            var overridden = (await Sdk("overrideQueue", new { queue, limit = 5 })).Result;
+            Assert.Equal(5, overridden.GetProperty("concurrencyLimit").GetInt32());
+            Assert.Equal(5, overridden.GetProperty("concurrency").GetProperty("override").GetInt32());
+            var reset = (await Sdk("resetQueue", new { queue })).Result;
+            Assert.Equal(JsonValueKind.Null, reset.GetProperty("concurrency").GetProperty("override").ValueKind);
+        }
+        finally
+        {
+            await api.Tasks.Queues.ResumeAsync("echo");
+            await api.Tasks.Queues.ResetConcurrencyLimitAsync("echo");
+        }
+
+        Assert.Equal(404, (await Sdk("retrieveQueue", new { queue = new { type = "custom", name = "no-such-queue" } })).Status);
+    }
 }
