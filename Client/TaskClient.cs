@@ -255,6 +255,18 @@ internal sealed partial class TaskClient(
         }
     }
 
+    public async Task<WaitpointTokenPage> ListTokensPageAsync(WaitpointTokenFilter? filter = null, WaitpointCursor? after = null, int pageSize = 100, CancellationToken cancellationToken = default)
+    {
+        if (pageSize is < 1 or > 1000)
+        {
+            throw new InvalidRequestException($"The page size is {pageSize}; it must be between 1 and 1,000.", nameof(pageSize));
+        }
+
+        filter ??= new WaitpointTokenFilter();
+        var page = await CallAsync(() => grains.GetGrain<IWaitpointQueryGrain>(0).ListAsync(filter, after, pageSize), cancellationToken).ConfigureAwait(false);
+        return new WaitpointTokenPage(page, page.Count < pageSize ? null : new WaitpointCursor(page[^1].CreatedAt, page[^1].Id));
+    }
+
     /// <summary>The caller's current span becomes the run's parent, so the run joins the caller's trace.</summary>
     private static TriggerRequest WithTraceParent(TriggerRequest request) =>
         System.Diagnostics.Activity.Current is { } activity && request.TraceParent is null ? request with { TraceParent = activity.Id } : request;

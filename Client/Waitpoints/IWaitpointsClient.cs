@@ -18,4 +18,11 @@ public interface IWaitpointsClient
 
     /// <summary>Tokens matching the filter, newest first; the sequence fetches page after page as it is read.</summary>
     IAsyncEnumerable<WaitpointToken> ListTokensAsync(WaitpointTokenFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the listing <see cref="ListTokensAsync"/> walks: up to <paramref name="pageSize"/> (1 to 1,000)
+    /// tokens, newest first, after <paramref name="after"/>, and the cursor of the next page (null when there is none).
+    /// </summary>
+    /// <exception cref="InvalidRequestException"><paramref name="pageSize"/> is out of range.</exception>
+    Task<WaitpointTokenPage> ListTokensPageAsync(WaitpointTokenFilter? filter = null, WaitpointCursor? after = null, int pageSize = 100, CancellationToken cancellationToken = default);
 }

@@ -30,3 +30,8 @@ public sealed record WaitpointTokenFilter
 /// <param name="Id">The last token's id.</param>
 [GenerateSerializer, Alias("ot.WaitpointCursor")]
 public sealed record WaitpointCursor(DateTimeOffset CreatedAt, string Id);
+
+/// <summary>A page of a token listing and where the next one starts.</summary>
+/// <param name="Tokens">The tokens, newest first.</param>
+/// <param name="Next">The cursor to pass for the next page; null when this page is the last.</param>
+public sealed record WaitpointTokenPage(IReadOnlyList<WaitpointToken> Tokens, WaitpointCursor? Next);

@@ -37,9 +37,15 @@ internal sealed class ApiAccess(IOptions<ApiOptions> options) : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (_options.IsOpen || http.GetEndpoint()?.Metadata.GetMetadata<AnonymousApiEndpoint>() is not null)
+        if (_options.IsOpen)
         {
             http.Items[typeof(ApiCaller)] = ApiCaller.WithSecretKey;
+            return await next(context).ConfigureAwait(false);
+        }
+
+        if (http.GetEndpoint()?.Metadata.GetMetadata<AnonymousApiEndpoint>() is not null)
+        {
+            http.Items[typeof(ApiCaller)] = ApiCaller.WithScopes([]);
             return await next(context).ConfigureAwait(false);
         }
 

@@ -40,6 +40,7 @@ public static partial class OrleansTasksApi
         builder.Services.AddSingleton<ApiAccess>();
         builder.Services.AddSingleton<ApiErrors>();
         builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton<Waitpoints.CallbackUrls>();
         builder.Services.AddProblemDetails();
         builder.Services.AddHostedService<ApiStartupNotice>();
         return builder;
@@ -58,6 +59,7 @@ public static partial class OrleansTasksApi
         AuthEndpoints.Map(api);
         Schedules.ScheduleEndpoints.Map(api);
         Queues.QueueEndpoints.Map(api);
+        Waitpoints.WaitpointEndpoints.Map(api);
         return api;
     }
 

@@ -39,17 +39,12 @@ internal static class RunEndpoints
             || (filter.TaskIds is { Count: > 0 } taskIds && taskIds.All(t => caller.May("read", "tasks", t)))
             || (filter.BatchId is { } batch && caller.May("read", "batch", batch)), "listing these runs (filter by the tags, tasks or batch it may read)");
 
-        RunCursor? after = null;
-        if (query["page[after]"].ToString() is { Length: > 0 } cursor)
-        {
-            after = RunJson.ParseCursor(cursor) ?? throw ApiException.BadRequest($"'page[after]' is '{cursor}', which is not a cursor this API gave out.");
-        }
-
+        var after = Cursors.After(query) is { } cursor ? new RunCursor(cursor.CreatedAt, cursor.Id) : null;
         var page = await tasks.Runs.ListPageAsync(filter, after, context.RequestAborted);
         var pagination = new JsonObject();
         if (page.Next is { } next)
         {
-            pagination["next"] = RunJson.Cursor(next);
+            pagination["next"] = Cursors.Encode(next.CreatedAt, next.Id);
         }
 
         return ApiJson.Ok(new JsonObject
@@ -141,31 +136,17 @@ internal static class ListQuery
 {
     public static RunFilter Filter(IQueryCollection query, DateTimeOffset now)
     {
-        var size = 25; // Trigger.dev's default page
-        if (query["page[size]"].ToString() is { Length: > 0 } sizeText
-            && (!int.TryParse(sizeText, CultureInfo.InvariantCulture, out size) || size is < 1 or > RunEndpoints.MaxPageSize))
-        {
-            throw ApiException.BadRequest($"'page[size]' is '{sizeText}'; it must be a whole number from 1 to {RunEndpoints.MaxPageSize}.");
-        }
-
-        DateTimeOffset? from = Millis(query, "filter[createdAt][from]");
-        if (query["filter[createdAt][period]"].ToString() is { Length: > 0 } period)
-        {
-            from = Durations.TryParse(period, out var back) ? now - back
-                : throw ApiException.BadRequest($"'filter[createdAt][period]' is '{period}'; it must be a duration such as \"1h\" or \"7d\".");
-        }
-
         return new RunFilter
         {
-            PageSize = size,
-            Statuses = List(query, "filter[status]")?.Select(s => Status(s)).ToList(),
-            TaskIds = List(query, "filter[taskIdentifier]"),
-            Tags = List(query, "filter[tag]"),
+            PageSize = QueryFields.PageSize(query, RunEndpoints.MaxPageSize),
+            Statuses = QueryFields.List(query, "filter[status]")?.Select(s => Status(s)).ToList(),
+            TaskIds = QueryFields.List(query, "filter[taskIdentifier]"),
+            Tags = QueryFields.List(query, "filter[tag]"),
             BatchId = query["filter[batch]"].ToString() is { Length: > 0 } batch ? batch : null,
             ScheduleId = query["filter[schedule]"].ToString() is { Length: > 0 } schedule ? schedule : null,
-            Queues = List(query, "filter[queue]")?.Select(q => q.StartsWith("task/", StringComparison.Ordinal) ? q["task/".Length..] : q).ToList(),
-            From = from,
-            To = Millis(query, "filter[createdAt][to]"),
+            Queues = QueryFields.List(query, "filter[queue]")?.Select(q => q.StartsWith("task/", StringComparison.Ordinal) ? q["task/".Length..] : q).ToList(),
+            From = QueryFields.CreatedFrom(query, now),
+            To = QueryFields.Millis(query, "filter[createdAt][to]"),
         };
     }
 
@@ -180,14 +161,4 @@ internal static class ListQuery
             throw ApiException.BadRequest($"'filter[status]' has '{name}', which is not a run status (QUEUED, EXECUTING, COMPLETED, FAILED, …).");
         }
     }
-
-    private static List<string>? List(IQueryCollection query, string name) =>
-        query[name].ToString() is { Length: > 0 } text ? [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null;
-
-    private static DateTimeOffset? Millis(IQueryCollection query, string name) => query[name].ToString() switch
-    {
-        { Length: 0 } => null,
-        var text when long.TryParse(text, CultureInfo.InvariantCulture, out var ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms),
-        var text => throw ApiException.BadRequest($"'{name}' is '{text}'; it must be a time in milliseconds since 1970."),
-    };
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansTasks.Listing;
 
 namespace OrleansTasks.Web.Runs;
 
@@ -128,28 +126,5 @@ internal static class RunJson
         }
 
         return json;
-    }
-
-    /// <summary>A listing cursor as an opaque string: the last run's creation time and id.</summary>
-    public static string Cursor(RunCursor cursor) =>
-        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{cursor.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}:{cursor.Id}"))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>Reads a cursor made by <see cref="Cursor(RunCursor)"/>; null when it is not one.</summary>
-    public static RunCursor? ParseCursor(string text)
-    {
-        try
-        {
-            var padded = text.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':', 2);
-            return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks)
-                ? new RunCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
-                : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 }

@@ -196,4 +196,47 @@ public sealed class ApiSdkTests(ApiFixture api)
 
         Assert.Equal(404, (await Sdk("retrieveQueue", new { queue = new { type = "custom", name = "no-such-queue" } })).Status);
     }
+
+    [Fact]
+    public async Task WaitpointTokens_CreateCompleteRetrieveList_AsTheSdkDoes()
+    {
+        var tag = "sdk-wp-" + Guid.NewGuid().ToString("N")[..8];
+        var created = (await Sdk("createToken", new { timeout = "1h", tags = new[] { tag } })).Result;
+        var id = created.GetProperty("id").GetString()!;
+        Assert.StartsWith("http", created.GetProperty("url").GetString(), StringComparison.Ordinal);
+        var writeToken = created.GetProperty("publicAccessToken").GetString()!;
+
+        var waiting = (await Sdk("retrieveToken", new { id })).Result;
+        Assert.Equal("WAITING", waiting.GetProperty("status").GetString());
+        var listed = (await Sdk("listTokens", new { tags = new[] { tag } })).Result;
+        Assert.Equal([id], listed.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("id").GetString()));
+
+        // The token's own write token completes it; a second completion is a success that changes nothing.
+        Assert.True((await Sdk("completeToken", new { id, data = new { approvedBy = "sdk" } }, writeToken)).Result.GetProperty("success").GetBoolean());
+        Assert.True((await Sdk("completeToken", new { id, data = new { approvedBy = "again" } })).Result.GetProperty("success").GetBoolean());
+        var completed = (await Sdk("retrieveToken", new { id })).Result;
+        Assert.Equal("COMPLETED", completed.GetProperty("status").GetString());
+        Assert.Equal("sdk", completed.GetProperty("output").GetProperty("approvedBy").GetString());
+
+        var other = (await Sdk("createToken", new { timeout = "1h" })).Result.GetProperty("id").GetString()!;
+        Assert.Equal(403, (await Sdk("completeToken", new { id = other, data = new { } }, writeToken)).Status);
+    }
+
+    [Fact]
+    public async Task AWebhookPostingToTheCallbackUrl_CompletesTheTokenARunWaitsFor_WithoutAKey()
+    {
+        var key = "sdk-cb-" + Guid.NewGuid().ToString("N")[..8];
+        var run = (await Sdk("trigger", new { task = "token-wait", payload = new { key } })).Result.GetProperty("id").GetString()!;
+        var token = await Eventually.Poll(
+            async () => (await Sdk("listTokens", new { tags = new[] { key } })).Result.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("url").GetString()).FirstOrDefault(),
+            url => url is not null, TimeSpan.FromSeconds(30), "the run's token");
+
+        var forged = (await Sdk("postCallback", new { url = token![..^4] + "0000", body = new { approvedBy = "forger" } })).Result;
+        Assert.Equal(401, forged.GetProperty("status").GetInt32());
+
+        var posted = (await Sdk("postCallback", new { url = token, body = new { approvedBy = "webhook" } })).Result;
+        Assert.Equal(200, posted.GetProperty("status").GetInt32());
+        var done = (await Sdk("poll", new { id = run })).Result;
+        Assert.Equal("webhook", done.GetProperty("output").GetProperty("approvedBy").GetString());
+    }
 }
