@@ -312,6 +312,22 @@ internal sealed partial class TaskClient(
     }
 
     /// <summary>
+    /// Triggers the items of batch <paramref name="batchId"/>, each of its own task, as one batch: the HTTP API's
+    /// two-step batch trigger names the batch first and sends the items after. Run ids follow from the batch id and
+    /// the item's index, so items sent again return the runs made the first time (<see cref="RunHandle.IsCached"/>).
+    /// </summary>
+    internal Task<BatchHandle> TriggerBatchItemsAsync(string batchId, IReadOnlyList<TriggerRequest> requests, CancellationToken cancellationToken)
+    {
+        Guard.NotBlank(batchId);
+        foreach (var request in requests)
+        {
+            CheckPayloadSize(request.TaskId ?? batchId, request.PayloadJson);
+        }
+
+        return CallAsync(() => grains.GetGrain<IBatchGrain>(batchId).TriggerAsync([.. requests.Select(WithTraceParent)]), cancellationToken);
+    }
+
+    /// <summary>
     /// Calls a grain (made inside <paramref name="call"/>: grain references need the cluster's type map, which an
     /// external client has only once connected), trying again with backoff while the call fails because a silo died, the cluster is reconfiguring
     /// or no gateway answers; every call retried here is idempotent. Past the configured bound the caller gets a

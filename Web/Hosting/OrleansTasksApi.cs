@@ -60,6 +60,7 @@ public static partial class OrleansTasksApi
         Schedules.ScheduleEndpoints.Map(api);
         Queues.QueueEndpoints.Map(api);
         Waitpoints.WaitpointEndpoints.Map(api);
+        Batches.BatchEndpoints.Map(api);
         return api;
     }
 

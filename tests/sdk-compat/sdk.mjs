@@ -1,7 +1,7 @@
 // One call of Trigger.dev's official SDK against the server at TRIGGER_API_URL, with TRIGGER_SECRET_KEY (a secret key
 // or a public access token): `node sdk.mjs <operation> '<arguments as JSON>'`. Prints one JSON line:
 // {"ok":true,"result":…} or {"ok":false,"status":…,"name":…,"message":…}. Used by tests/OrleansTasks.Tests/Api.
-import { auth, configure, queues, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
+import { auth, batch, configure, queues, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 
 configure({ baseURL: process.env.TRIGGER_API_URL, accessToken: process.env.TRIGGER_SECRET_KEY });
 
@@ -41,6 +41,9 @@ const operations = {
   resumeQueue: () => queues.resume(args.queue),
   overrideQueue: () => queues.overrideConcurrencyLimit(args.queue, args.limit),
   resetQueue: () => queues.resetConcurrencyLimit(args.queue),
+  batchTrigger: () => tasks.batchTrigger(args.task, args.items),
+  batchTriggerTasks: () => batch.trigger(args.items),
+  retrieveBatch: () => batch.retrieve(args.id),
   createToken: () => wait.createToken(args),
   completeToken: () => wait.completeToken(args.id, args.data),
   retrieveToken: () => wait.retrieveToken(args.id),

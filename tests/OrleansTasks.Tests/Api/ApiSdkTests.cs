@@ -239,4 +239,31 @@ public sealed class ApiSdkTests(ApiFixture api)
         var done = (await Sdk("poll", new { id = run })).Result;
         Assert.Equal("webhook", done.GetProperty("output").GetProperty("approvedBy").GetString());
     }
+
+    [Fact]
+    public async Task BatchTrigger_InTwoSteps_MakesEachRunOnce_InItemOrder_AsTheSdkDoes()
+    {
+        var items = Enumerable.Range(0, 5).Select(i => new { payload = new { value = i } }).ToArray();
+        var handle = (await Sdk("batchTrigger", new { task = "echo", items })).Result;
+        var batchId = handle.GetProperty("batchId").GetString()!;
+        Assert.Equal(5, handle.GetProperty("runCount").GetInt32());
+        Assert.False(string.IsNullOrEmpty(handle.GetProperty("publicAccessToken").GetString()));
+
+        var batch = (await Sdk("retrieveBatch", new { id = batchId })).Result;
+        var runIds = batch.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!).ToList();
+        Assert.Equal(5, runIds.Count);
+        for (var i = 0; i < runIds.Count; i++)
+        {
+            var run = await api.Tasks.Runs.PollAsync(runIds[i]).Within(TimeSpan.FromSeconds(30), "the batch's runs");
+            Assert.Equal((batchId, i), (run.BatchId, run.GetOutput<TestTasks.EchoOutput>()!.Value));
+        }
+
+        // The batch's read token reads it.
+        Assert.Equal(batchId, (await Sdk("retrieveBatch", new { id = batchId }, handle.GetProperty("publicAccessToken").GetString())).Result.GetProperty("id").GetString());
+
+        // A batch of two tasks.
+        var mixed = (await Sdk("batchTriggerTasks", new { items = new object[] { new { id = "echo", payload = new { value = 40 } }, new { id = "doubler", payload = new { value = 21 } } } })).Result;
+        var mixedRuns = (await Sdk("retrieveBatch", new { id = mixed.GetProperty("batchId").GetString() })).Result.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!).ToList();
+        Assert.Equal(["echo", "doubler"], await Task.WhenAll(mixedRuns.Select(async id => (await api.Tasks.Runs.RetrieveAsync(id)).TaskId)));
+    }
 }
