@@ -143,6 +143,18 @@ internal sealed partial class TaskClient(
         return await RetrieveAsync(runId, cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<int> AddTagsAsync(string runId, IReadOnlyList<string> tags, CancellationToken cancellationToken = default)
+    {
+        Guard.NotBlank(runId);
+        ArgumentNullException.ThrowIfNull(tags);
+        if (TaskLimits.TagProblem(tags) is { } problem)
+        {
+            throw new InvalidRequestException($"Tags were not added to run {runId}: {problem}.", nameof(tags));
+        }
+
+        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).AddTagsAsync([.. tags]), cancellationToken);
+    }
+
     public Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);

@@ -113,6 +113,14 @@ public interface IRunsClient
     /// <exception cref="InvalidRequestException"><paramref name="metadata"/> is not a JSON object.</exception>
     Task<TaskRun> UpdateMetadataAsync(string runId, object metadata, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Adds tags to a run after its trigger, as Trigger.dev's <c>tags.add</c>: those it has already are left as they are.
+    /// Returns how many were new.
+    /// </summary>
+    /// <exception cref="RunNotFoundException">No run has this id.</exception>
+    /// <exception cref="InvalidRequestException">The run would have more than 10 tags, or a tag is empty or over 128 characters; nothing changed.</exception>
+    Task<int> AddTagsAsync(string runId, IReadOnlyList<string> tags, CancellationToken cancellationToken = default);
+
     /// <summary>Moves a <c>DELAYED</c> run's start to <paramref name="delayUntil"/>; a moment in the past queues it now.</summary>
     /// <exception cref="RunNotFoundException">No run has this id.</exception>
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>

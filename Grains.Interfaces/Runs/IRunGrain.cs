@@ -48,6 +48,11 @@ internal interface IRunGrain : IGrainWithStringKey
     [Alias("update-metadata")]
     Task<string?> UpdateMetadataAsync(Metadata.MetadataUpdate update);
 
+    /// <summary>Adds the tags the run lacks; returns how many were new.</summary>
+    /// <exception cref="InvalidRequestException">The run would have more than 10 tags, or a tag is empty or too long; nothing changed.</exception>
+    [Alias("add-tags")]
+    Task<int> AddTagsAsync(IReadOnlyList<string> tags);
+
     /// <summary>Records that the run has a data stream with this key (its first chunk is about to be stored).</summary>
     /// <exception cref="StreamLimitException">The run has the most streams a run may have.</exception>
     [Alias("open-stream")]

@@ -153,6 +153,15 @@ internal sealed partial class RunGrain(
         return machine.State.MetadataJson;
     }
 
+    public async Task<int> AddTagsAsync(IReadOnlyList<string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var machine = await LoadExistingAsync();
+        var added = machine.TagsAdded(tags);
+        await ApplyAsync();
+        return added;
+    }
+
     public async Task OpenStreamAsync(string key)
     {
         var machine = await LoadExistingAsync();

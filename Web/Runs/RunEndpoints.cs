@@ -23,6 +23,7 @@ internal static class RunEndpoints
         api.MapPost("/api/v2/runs/{runId}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancel a run");
         api.MapPost("/api/v1/runs/{runId}/replay", ReplayAsync).WithName("ReplayRun").WithSummary("Replay a run as a new run");
         api.MapPost("/api/v1/runs/{runId}/reschedule", RescheduleAsync).WithName("RescheduleRun").WithSummary("Move a delayed run's start");
+        api.MapPost("/api/v1/runs/{runId}/tags", AddTagsAsync).WithName("AddRunTags").WithSummary("Add tags to a run");
         api.MapGet("/api/v1/runs/{runId}/metadata", GetMetadataAsync).WithName("GetRunMetadata").WithSummary("A run's metadata");
         api.MapPut("/api/v1/runs/{runId}/metadata", UpdateMetadataAsync).WithName("UpdateRunMetadata").WithSummary("Replace a run's metadata");
     }
@@ -96,6 +97,24 @@ internal static class RunEndpoints
 
         var run = await tasks.Runs.RescheduleAsync(runId, Durations.ParseDelay(delay, "delay", time.GetUtcNow()), context.RequestAborted);
         return ApiJson.Ok(RunJson.Retrieve(run));
+    }
+
+    private static async Task<JsonHttpResult<JsonObject>> AddTagsAsync(string runId, HttpContext context, ITaskClient tasks)
+    {
+        var caller = context.Caller();
+        caller.Demand(caller.May("write", "runs", runId), $"tagging the run {runId}");
+        var tags = JsonFields.Strings(await RequestBodies.ReadJsonAsync(context), "tags", "")
+            ?? throw ApiException.BadRequest("'tags' is required: a tag, or an array of tags.");
+        try
+        {
+            var added = await tasks.Runs.AddTagsAsync(runId, tags, context.RequestAborted);
+            return ApiJson.Ok(new JsonObject { ["message"] = added == 0 ? "No new tags to add" : $"Successfully set {added} new tags." });
+        }
+        catch (InvalidRequestException exception)
+        {
+            // Trigger.dev answers a tag limit with 422, which its SDK's tags.add expects.
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, exception.Code, exception.Message);
+        }
     }
 
     private static async Task<JsonHttpResult<JsonObject>> GetMetadataAsync(string runId, HttpContext context, ITaskClient tasks)

@@ -2,6 +2,7 @@
 // or a public access token): `node sdk.mjs <operation> '<arguments as JSON>'`. Prints one JSON line:
 // {"ok":true,"result":…} or {"ok":false,"status":…,"name":…,"message":…}. Used by tests/OrleansTasks.Tests/Api.
 import { auth, batch, configure, queues, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
+import { apiClientManager } from "@trigger.dev/core/v3";
 
 configure({ baseURL: process.env.TRIGGER_API_URL, accessToken: process.env.TRIGGER_SECRET_KEY });
 
@@ -41,6 +42,8 @@ const operations = {
   resumeQueue: () => queues.resume(args.queue),
   overrideQueue: () => queues.overrideConcurrencyLimit(args.queue, args.limit),
   resetQueue: () => queues.resetConcurrencyLimit(args.queue),
+  // tags.add works only inside a task; from outside, the SDK's own API client makes the same request.
+  addTags: () => apiClientManager.clientOrThrow().addTags(args.id, { tags: args.tags }),
   batchTrigger: () => tasks.batchTrigger(args.task, args.items),
   batchTriggerTasks: () => batch.trigger(args.items),
   retrieveBatch: () => batch.retrieve(args.id),

@@ -683,6 +683,31 @@ internal sealed class RunMachine
     }
 
     /// <summary>
+    /// Tags added after the trigger (Trigger.dev's <c>tags.add</c>): those the run lacks join its tags, in order. Returns
+    /// how many were new. Committed before the caller hears back.
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The run would have more than <see cref="TaskLimits.MaxTags"/> tags, or a tag is empty or too long; nothing changed.</exception>
+    public int TagsAdded(IReadOnlyList<string> tags)
+    {
+        var state = State;
+        var added = tags.Distinct(StringComparer.Ordinal).Where(t => !state.Tags.Contains(t)).ToList();
+        if (added.Count == 0)
+        {
+            return 0;
+        }
+
+        if (TaskLimits.TagProblem([.. state.Tags, .. added]) is { } problem)
+        {
+            throw new InvalidRequestException($"Tags were not added to run {state.Id}: {problem} (it has {state.Tags.Count}).", nameof(tags));
+        }
+
+        state.Tags.AddRange(added);
+        state.UpdatedAt = Now;
+        Save(commit: true);
+        return added.Count;
+    }
+
+    /// <summary>
     /// A data stream of this run got its first chunk: its key joins the run's streams, so readers of the run learn of
     /// it. Committed before the stream stores the chunk.
     /// </summary>

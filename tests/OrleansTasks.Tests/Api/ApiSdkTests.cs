@@ -266,4 +266,21 @@ public sealed class ApiSdkTests(ApiFixture api)
         var mixedRuns = (await Sdk("retrieveBatch", new { id = mixed.GetProperty("batchId").GetString() })).Result.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!).ToList();
         Assert.Equal(["echo", "doubler"], await Task.WhenAll(mixedRuns.Select(async id => (await api.Tasks.Runs.RetrieveAsync(id)).TaskId)));
     }
+
+    [Fact]
+    public async Task AddTags_ToARunAfterItsTrigger_UpToTen_AsTheSdkDoes()
+    {
+        var tag = "sdk-tags-" + Guid.NewGuid().ToString("N")[..8];
+        var id = (await Sdk("trigger", new { task = "echo", payload = new { value = 1 }, options = new { tags = new[] { "first" }, delay = "1h" } })).Result.GetProperty("id").GetString()!;
+
+        var added = (await Sdk("addTags", new { id, tags = new[] { tag, "first" } })).Result;
+        Assert.Contains("1 new", added.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["first", tag], (await api.Tasks.Runs.RetrieveAsync(id)).Tags);
+        Assert.Equal([id], (await Sdk("list", new { query = new { tag } })).Result.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+
+        var tooMany = await Sdk("addTags", new { id, tags = Enumerable.Range(0, 9).Select(i => $"more-{i}").ToArray() });
+        Assert.Equal(422, tooMany.Status);
+        Assert.Equal(2, (await api.Tasks.Runs.RetrieveAsync(id)).Tags.Count);
+        await api.Tasks.Runs.CancelAsync(id);
+    }
 }
