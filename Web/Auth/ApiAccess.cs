@@ -13,7 +13,7 @@ namespace OrleansTasks.Web.Auth;
 /// Trigger.dev's SDK signs them, unexpired, for Trigger.dev's issuer and audience). What the credential may do is
 /// checked by each endpoint against the <see cref="ApiCaller"/> this puts on the request.
 /// </summary>
-internal sealed class ApiAccess(IOptions<ApiOptions> options) : IEndpointFilter
+internal sealed class ApiAccess(IOptions<ApiOptions> options, ApiRateLimit rateLimit) : IEndpointFilter
 {
     public const string Issuer = "https://id.trigger.dev";
     public const string Audience = "https://api.trigger.dev";
@@ -37,6 +37,7 @@ internal sealed class ApiAccess(IOptions<ApiOptions> options) : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        rateLimit.Take(http);
         if (_options.IsOpen)
         {
             http.Items[typeof(ApiCaller)] = ApiCaller.WithSecretKey;

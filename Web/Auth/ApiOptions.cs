@@ -19,6 +19,9 @@ public sealed class ApiOptions
     /// </summary>
     public IList<string> SecretKeys { get; } = [];
 
+    /// <summary>The per-credential rate limit (<c>OrleansTasks:Api:RateLimit</c>).</summary>
+    public ApiRateLimitOptions RateLimit { get; set; } = new();
+
     /// <summary>Set by the host: true when the silo runs in development mode (in memory).</summary>
     internal bool DevelopmentMode { get; set; }
 

@@ -31,13 +31,17 @@ public static partial class OrleansTasksApi
                     o.SecretKeys.Add(key);
                 }
 
+                builder.Configuration.GetSection(ApiOptions.SectionName + ":RateLimit").Bind(o.RateLimit);
                 o.DevelopmentMode = developmentMode;
             })
+            .Validate(o => !o.RateLimit.Enabled || (o.RateLimit.Burst >= 1 && o.RateLimit.Refill >= 1 && o.RateLimit.RefillPeriod > TimeSpan.Zero),
+                $"{ApiOptions.SectionName}:RateLimit: Burst and Refill must be at least 1 and RefillPeriod positive (or set Enabled to false).")
             .Validate(o => o.SecretKeys.All(k => k.Length >= ApiOptions.MinKeyLength && k.Trim() == k),
                 $"{ApiOptions.SectionName}:SecretKeys: each key must be at least {ApiOptions.MinKeyLength} characters, with no surrounding spaces (it also signs public access tokens).")
             .ValidateOnStart();
         builder.Services.TryAddSingletonTimeProvider();
         builder.Services.AddSingleton<ApiAccess>();
+        builder.Services.AddSingleton<ApiRateLimit>();
         builder.Services.AddSingleton<ApiErrors>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<Waitpoints.CallbackUrls>();

@@ -16,7 +16,7 @@ namespace OrleansTasks.Tests.Api;
 /// A silo with its HTTP API, made as the bundled silo makes it (a web host, <c>AddOrleansTasksSilo</c>,
 /// <c>AddOrleansTasksApi</c>, <c>MapOrleansTasksApi</c>), in development mode with a secret key, on a free port.
 /// </summary>
-public sealed class ApiFixture : IAsyncLifetime
+public class ApiFixture : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -30,6 +30,9 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public ITaskClient Tasks => App.Services.GetRequiredService<ITaskClient>();
 
+    /// <summary>Settings on top of the fixture's own.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
+
     public async ValueTask InitializeAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
@@ -40,6 +43,7 @@ public sealed class ApiFixture : IAsyncLifetime
             ["Orleans:GatewayPort"] = SiloProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             ["OrleansTasks:Api:SecretKeys:0"] = SecretKey,
         });
+        builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddOrleansTasksSilo(tasks => tasks.AddTasksFromAssembly(typeof(EchoTask).Assembly));
         builder.AddOrleansTasksApi();
@@ -52,6 +56,7 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         if (_app is not null)
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -65,4 +70,15 @@ public sealed class ApiFixture : IAsyncLifetime
 public sealed class ApiCollection : ICollectionFixture<ApiFixture>
 {
     public const string Name = "http api";
+}
+
+/// <summary>The API with a rate limit small enough to reach in a test: three requests, and no refill within it.</summary>
+public sealed class RateLimitedApiFixture : ApiFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["OrleansTasks:Api:RateLimit:Burst"] = "3",
+        ["OrleansTasks:Api:RateLimit:Refill"] = "1",
+        ["OrleansTasks:Api:RateLimit:RefillPeriod"] = "01:00:00",
+    };
 }
