@@ -5,6 +5,7 @@ using OrleansTasks.Web.Auth;
 using OrleansTasks.Web.Errors;
 using OrleansTasks.Web.Runs;
 using OrleansTasks.Web.Tasks;
+using Scalar.AspNetCore;
 
 namespace OrleansTasks.Web.Hosting;
 
@@ -46,17 +47,40 @@ public static partial class OrleansTasksApi
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<Waitpoints.CallbackUrls>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(DocumentName, openApi =>
+        {
+            openApi.ShouldInclude = description => description.GroupName == DocumentName;
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "OrleansTasks API";
+                document.Info.Description = "Trigger.dev's REST API, served by an OrleansTasks silo. Send a secret key or a public access token as 'Authorization: Bearer'.";
+                return Task.CompletedTask;
+            });
+        });
         builder.Services.AddHostedService<ApiStartupNotice>();
         return builder;
     }
 
-    /// <summary>Maps every API route. Every route needs a secret key or a public access token unless the API is open.</summary>
+    /// <summary>The OpenAPI document's name: it is served at <c>/api/openapi/orleanstasks.json</c>.</summary>
+    public const string DocumentName = "orleanstasks";
+
+    /// <summary>
+    /// Maps every API route, the OpenAPI document generated from them (<c>/api/openapi/orleanstasks.json</c>) and an
+    /// interactive reference page (<c>/api/reference</c>, Scalar). Every API route needs a secret key or a public access
+    /// token unless the API is open; the document and the page describe the API and serve no data, so they need none.
+    /// </summary>
     public static RouteGroupBuilder MapOrleansTasksApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapOpenApi("/api/openapi/{documentName}.json");
+        endpoints.MapScalarApiReference("/api/reference", reference => reference
+            .WithTitle("OrleansTasks API")
+            .WithOpenApiRoutePattern("/api/openapi/{documentName}.json")
+            .AddDocument(DocumentName));
         var api = endpoints.MapGroup("")
             .AddEndpointFilter<ApiErrors>()
             .AddEndpointFilter<ApiAccess>()
+            .WithGroupName(DocumentName)
             .WithTags("OrleansTasks API");
         TriggerEndpoints.Map(api);
         RunEndpoints.Map(api);

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansTasks.Web.Hosting;
 
 namespace OrleansTasks.Tests.Api;
 
@@ -20,6 +21,7 @@ public sealed class ApiHttpTests(ApiFixture api) : IDisposable
     public async Task EveryMappedRoute_WithoutAKey_OrWithAWrongOne_IsRefused_AndChangesNothing()
     {
         var routes = api.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IEndpointGroupNameMetadata>()?.EndpointGroupName == OrleansTasksApi.DocumentName)
             .Where(e => e.Metadata.GetMetadata<OrleansTasks.Web.Auth.AnonymousApiEndpoint>() is null)
             .Select(e => (Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"], Path: "/" + string.Join('/', e.RoutePattern.PathSegments.Select(
                 segment => string.Concat(segment.Parts.Select(p => p is Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart literal ? literal.Content : "run_x"))))))
@@ -91,6 +93,22 @@ public sealed class ApiHttpTests(ApiFixture api) : IDisposable
         using var response = await _http.GetAsync("/api/v1/timezones");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Europe/London", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("timezones").EnumerateArray().Select(z => z.GetString()));
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocument_DescribesEveryRoute_AndTheReferencePageServesIt()
+    {
+        using var document = await _http.GetAsync("/api/openapi/orleanstasks.json");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var paths = (await document.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("paths");
+        foreach (var path in new[] { "/api/v1/tasks/{taskId}/trigger", "/api/v3/runs/{runId}", "/api/v1/runs", "/api/v3/batches", "/api/v1/schedules", "/api/v1/queues", "/api/v1/waitpoints/tokens" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"the document has {path}");
+        }
+
+        using var page = await _http.GetAsync("/api/reference");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("openapi/orleanstasks.json", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
