@@ -37,7 +37,8 @@ internal sealed partial class TaskClient(
 
     public ISchedulesClient Schedules => field ??= new SchedulesClient(this, grains);
 
-    private RealtimeSubscriptions Realtime => field ??= new(this, grains, services, options.Value, time);
+    /// <summary>The realtime subscriptions (the HTTP API serves its realtime shapes from them).</summary>
+    internal RealtimeSubscriptions Realtime => field ??= new(this, grains, services, options.Value, time);
 
     private DataStreamReader DataStreams => field ??= new(this, grains, () => Realtime.Topics, options.Value, time);
 

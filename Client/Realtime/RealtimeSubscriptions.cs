@@ -44,6 +44,13 @@ internal sealed class RealtimeSubscriptions(TaskClient client, IGrainFactory gra
         return ReadAsync(RealtimeQuery.ForBatch(batchId), stopOnFinal: false, cancellationToken);
     }
 
+    /// <summary>
+    /// Opens a subscription and returns once its snapshot is in its feed (the states pending there when this returns
+    /// are the snapshot; later ones are changes): for the HTTP API's realtime shapes, which answer the snapshot first.
+    /// </summary>
+    internal Task<RealtimeSubscription> OpenAsync(RealtimeQuery query, CancellationToken cancellationToken) =>
+        RealtimeSubscription.OpenAsync(query, client, grains, Topics, options, time, cancellationToken);
+
     /// <summary>How far back a tag subscription's snapshot looks when the caller does not say.</summary>
     public static readonly TimeSpan DefaultCreatedWithin = TimeSpan.FromDays(1);
 

@@ -89,6 +89,17 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
         }
     }
 
+    /// <summary>Takes every state pending now, without waiting.</summary>
+    public IReadOnlyList<TaskRun> TakePending()
+    {
+        lock (_lock)
+        {
+            var taken = _pending.ToList();
+            _pending.Clear();
+            return taken;
+        }
+    }
+
     /// <summary>The next state, waiting for one if none is pending.</summary>
     public async ValueTask<TaskRun> ReadAsync(CancellationToken cancellationToken)
     {

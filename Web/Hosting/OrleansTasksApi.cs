@@ -46,6 +46,7 @@ public static partial class OrleansTasksApi
         builder.Services.AddSingleton<ApiErrors>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<Waitpoints.CallbackUrls>();
+        builder.Services.AddSingleton<Realtime.ShapeSessions>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(DocumentName, openApi =>
         {
@@ -89,6 +90,7 @@ public static partial class OrleansTasksApi
         Queues.QueueEndpoints.Map(api);
         Waitpoints.WaitpointEndpoints.Map(api);
         Batches.BatchEndpoints.Map(api);
+        Realtime.RealtimeEndpoints.Map(api);
         return api;
     }
 

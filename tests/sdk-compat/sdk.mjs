@@ -47,6 +47,36 @@ const operations = {
   batchTrigger: () => tasks.batchTrigger(args.task, args.items),
   batchTriggerTasks: () => batch.trigger(args.items),
   retrieveBatch: () => batch.retrieve(args.id),
+  // Follows a run until the SDK ends the subscription (at its final state); returns every state it yielded.
+  subscribeRun: async () => {
+    const seen = [];
+    for await (const run of runs.subscribeToRun(args.id)) {
+      seen.push({ id: run.id, status: run.status, output: run.output ?? null, payload: run.payload ?? null, tags: run.tags, finishedAt: run.finishedAt ?? null });
+    }
+    return seen;
+  },
+  // Follows runs with a tag until `count` of them have been seen final; returns the last state of each.
+  subscribeTag: async () => {
+    const last = {};
+    for await (const run of runs.subscribeToRunsWithTag(args.tag)) {
+      last[run.id] = { id: run.id, status: run.status, output: run.output ?? null };
+      const finals = Object.values(last).filter((r) => ["COMPLETED", "FAILED", "CANCELED", "CRASHED", "SYSTEM_FAILURE", "EXPIRED", "TIMED_OUT"].includes(r.status));
+      if (finals.length >= args.count) {
+        break;
+      }
+    }
+    return Object.values(last);
+  },
+  subscribeBatch: async () => {
+    const last = {};
+    for await (const run of runs.subscribeToBatch(args.id)) {
+      last[run.id] = { id: run.id, status: run.status };
+      if (Object.values(last).filter((r) => r.status === "COMPLETED").length >= args.count) {
+        break;
+      }
+    }
+    return Object.values(last);
+  },
   createToken: () => wait.createToken(args),
   completeToken: () => wait.completeToken(args.id, args.data),
   retrieveToken: () => wait.retrieveToken(args.id),

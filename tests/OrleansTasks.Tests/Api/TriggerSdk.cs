@@ -29,7 +29,7 @@ internal static class TriggerSdk
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await process.WaitForExitAsync(limit.Token);
         var line = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
-            ?? throw new InvalidOperationException($"node sdk.mjs {operation} printed nothing; its errors: {await errors}");
+            ?? throw new InvalidOperationException($"node sdk.mjs {operation} printed nothing and exited with {process.ExitCode}; its errors: {await errors}");
         using var document = JsonDocument.Parse(line);
         return new SdkResult(operation, document.RootElement.Clone(), await errors);
     }
