@@ -68,7 +68,17 @@ internal sealed class TopicLease : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var releases = _following.Select(f => f.DisposeAsync().AsTask()).Append(Generation == default ? Task.CompletedTask : Register.UnwatchAsync(_id));
+        Task unwatch;
+        try
+        {
+            unwatch = Generation == default ? Task.CompletedTask : Register.UnwatchAsync(_id);
+        }
+        catch (ObjectDisposedException)
+        {
+            unwatch = Task.CompletedTask; // the client is gone already; the lease ends by itself
+        }
+
+        var releases = _following.Select(f => f.DisposeAsync().AsTask()).Append(unwatch);
         await Task.WhenAll(releases).WaitAsync(limit.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

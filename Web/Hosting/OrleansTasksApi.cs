@@ -47,6 +47,7 @@ public static partial class OrleansTasksApi
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<Waitpoints.CallbackUrls>();
         builder.Services.AddSingleton<Realtime.ShapeSessions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Realtime.ShapeSessions>());
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(DocumentName, openApi =>
         {
@@ -91,6 +92,7 @@ public static partial class OrleansTasksApi
         Waitpoints.WaitpointEndpoints.Map(api);
         Batches.BatchEndpoints.Map(api);
         Realtime.RealtimeEndpoints.Map(api);
+        Realtime.SseEndpoints.Map(api);
         return api;
     }
 

@@ -81,7 +81,7 @@ internal static class RealtimeEndpoints
         var offset = offsetText == "-1" || offsetText.Length == 0 ? 0 : ParseOffset(offsetText);
         if (live)
         {
-            await session.WaitAsync(offset, s_livePoll, context.RequestAborted);
+            await session.WaitAsync(offset, s_livePoll, LongRequests.Token(context));
         }
 
         var (changes, now) = session.Since(offset);

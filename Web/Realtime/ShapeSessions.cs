@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
 
 namespace OrleansTasks.Web.Realtime;
 
@@ -7,9 +8,9 @@ namespace OrleansTasks.Web.Realtime;
 /// The realtime shapes clients follow over HTTP on this process, by handle. A shape nobody has polled for
 /// <see cref="IdleLimit"/> is closed (its subscription's lease released). A client that comes back with a handle this
 /// process does not hold (it was closed, or another silo served it) is told to start over (409), as Electric's
-/// protocol has it.
+/// protocol has it. Shapes close when the host stops (before the silo does: the API is added after it).
 /// </summary>
-internal sealed class ShapeSessions : IAsyncDisposable
+internal sealed class ShapeSessions : IHostedService, IAsyncDisposable
 {
     public static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(1);
 
@@ -37,6 +38,11 @@ internal sealed class ShapeSessions : IAsyncDisposable
     }
 
     public void Add(ShapeSession session) => _sessions[session.Handle] = session;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Closes every shape while the cluster can still be told (the API's services stop before the silo's).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
