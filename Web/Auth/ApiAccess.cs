@@ -95,7 +95,9 @@ internal sealed class ApiAccess(IOptions<ApiOptions> options, ApiRateLimit rateL
             return null;
         }
 
-        return ApiCaller.WithScopes(token.TryGetPayloadValue<List<string>>("scopes", out var scopes) ? scopes : []);
+        var oneTime = token.TryGetPayloadValue<bool>("otu", out var otu) && otu;
+        return ApiCaller.WithScopes(token.TryGetPayloadValue<List<string>>("scopes", out var scopes) ? scopes : [],
+            oneTime ? Convert.ToHexString(presented) : null);
     }
 
     private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));

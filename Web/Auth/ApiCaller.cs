@@ -9,11 +9,15 @@ internal sealed class ApiCaller
 {
     private readonly HashSet<string> _scopes;
 
-    private ApiCaller(bool everything, IEnumerable<string> scopes)
+    private ApiCaller(bool everything, IEnumerable<string> scopes, string? oneTimeKey = null)
     {
         HasSecretKey = everything;
         _scopes = new HashSet<string>(scopes, StringComparer.Ordinal);
+        OneTimeKey = oneTimeKey;
     }
+
+    /// <summary>For a single-use token (claim <c>otu</c>), a hash of it that names its record; null otherwise.</summary>
+    public string? OneTimeKey { get; }
 
     /// <summary>A caller with a secret key (or any caller while the API is open).</summary>
     public static ApiCaller WithSecretKey { get; } = new(everything: true, []);
@@ -22,7 +26,7 @@ internal sealed class ApiCaller
 
     public IReadOnlyCollection<string> Scopes => _scopes;
 
-    public static ApiCaller WithScopes(IEnumerable<string> scopes) => new(everything: false, scopes);
+    public static ApiCaller WithScopes(IEnumerable<string> scopes, string? oneTimeKey = null) => new(everything: false, scopes, oneTimeKey);
 
     /// <summary>Whether the caller may <paramref name="action"/> the <paramref name="resource"/> with any of <paramref name="ids"/> (or all of them).</summary>
     public bool May(string action, string resource, params IEnumerable<string?> ids)

@@ -15,6 +15,19 @@ internal static class HttpContextCaller
         caller.Demand(caller.HasSecretKey, $"{what} (it takes a secret key)");
     }
 
+    /// <summary>
+    /// Uses up a single-use token (a trigger token, unless it was made for many uses): the first request with it goes
+    /// ahead, every later one is refused (401). Call once the request is known to be allowed, before it changes anything.
+    /// </summary>
+    public static async Task UseOnceAsync(this HttpContext context)
+    {
+        if (context.Caller().OneTimeKey is { } key
+            && !await context.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<OrleansTasks.Auth.IOneTimeTokenGrain>(key).TryUseAsync())
+        {
+            throw new ApiException(StatusCodes.Status401Unauthorized, "token_used", "This public access token is single-use and was used already; ask for a new one.");
+        }
+    }
+
     /// <summary>Refuses the request (403) unless <paramref name="allowed"/>; <paramref name="what"/> says what was refused.</summary>
     public static void Demand(this ApiCaller caller, bool allowed, string what)
     {

@@ -16,7 +16,7 @@ internal sealed class TokenIssuer(IOptions<ApiOptions> options, TimeProvider tim
     private static readonly JsonWebTokenHandler s_tokens = new();
 
     /// <summary>A token with <paramref name="scopes"/>, valid for <paramref name="lifetime"/>; null when no key is configured (the SDK then signs its own).</summary>
-    public string? Issue(IReadOnlyList<string> scopes, TimeSpan lifetime)
+    public string? Issue(IReadOnlyList<string> scopes, TimeSpan lifetime, bool oneTimeUse = false)
     {
         if (options.Value.SecretKeys is not [var key, ..])
         {
@@ -31,7 +31,9 @@ internal sealed class TokenIssuer(IOptions<ApiOptions> options, TimeProvider tim
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,
-            Claims = new Dictionary<string, object> { ["scopes"] = scopes.ToArray(), ["pub"] = true },
+            Claims = oneTimeUse
+                ? new Dictionary<string, object> { ["scopes"] = scopes.ToArray(), ["pub"] = true, ["otu"] = true }
+                : new Dictionary<string, object> { ["scopes"] = scopes.ToArray(), ["pub"] = true },
             SigningCredentials = new SigningCredentials(ApiAccess.SigningKey(key), SecurityAlgorithms.HmacSha256),
         });
     }

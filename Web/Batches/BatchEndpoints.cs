@@ -44,6 +44,7 @@ internal static class BatchEndpoints
         var taskIds = Strings(body, "taskIdentifiers", "") ?? [];
         caller.Demand(caller.HasSecretKey || (taskIds.Count > 0 && taskIds.All(t => caller.May("batchTrigger", "tasks", t))), "batch-triggering these tasks");
 
+        await context.UseOnceAsync();
         var batchId = RunIds.NewBatchId(time.GetUtcNow());
         if (tokens.Issue([$"read:batch:{batchId}"], TokenIssuer.HandleTokenLifetime) is { } jwt)
         {

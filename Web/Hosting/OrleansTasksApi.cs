@@ -45,6 +45,7 @@ public static partial class OrleansTasksApi
         builder.Services.AddSingleton<ApiRateLimit>();
         builder.Services.AddSingleton<ApiErrors>();
         builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton(sp => new PublicAccessTokens(sp.GetRequiredService<TokenIssuer>()));
         builder.Services.AddSingleton<Waitpoints.CallbackUrls>();
         builder.Services.AddSingleton<Realtime.ShapeSessions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Realtime.ShapeSessions>());

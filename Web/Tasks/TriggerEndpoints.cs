@@ -16,6 +16,7 @@ internal static class TriggerEndpoints
         var caller = context.Caller();
         caller.Demand(caller.May("trigger", "tasks", taskId), $"triggering the task '{taskId}'");
         var (payloadJson, options) = TriggerRequestReader.Read(await RequestBodies.ReadJsonAsync(context), time.GetUtcNow());
+        await context.UseOnceAsync();
         var handle = await tasks.TriggerAsync(taskId, payloadJson, options, context.RequestAborted);
 
         // The SDK makes this the handle's publicAccessToken: a browser can follow the run with it and nothing more.

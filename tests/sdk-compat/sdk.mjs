@@ -28,6 +28,7 @@ const operations = {
   replay: () => runs.replay(args.id),
   reschedule: () => runs.reschedule(args.id, { delay: args.delay }),
   createPublicToken: () => auth.createPublicToken(args),
+  createTriggerToken: () => auth.createTriggerPublicToken(args.task, args.options),
   createSchedule: () => schedules.create(args),
   retrieveSchedule: () => schedules.retrieve(args.id),
   listSchedules: async () => ({ data: (await schedules.list(args)).data }),

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using OrleansTasks.Tests.Infrastructure;
 
@@ -321,5 +322,31 @@ public sealed class ApiSdkTests(ApiFixture api)
         var ownToken = (await Sdk("trigger", new { task = "echo", payload = new { value = 6 } })).Result;
         var own = (await Sdk("subscribeRun", new { id = ownToken.GetProperty("id").GetString() }, ownToken.GetProperty("publicAccessToken").GetString())).Result;
         Assert.Equal("COMPLETED", own.EnumerateArray().Last().GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task TriggerTokens_AreSingleUseByDefault_AndTriggerOnlyTheirTask()
+    {
+        var once = (await Sdk("createTriggerToken", new { task = "echo" })).Result.GetString()!;
+        Assert.StartsWith("run_", (await Sdk("trigger", new { task = "echo", payload = new { value = 1 } }, once)).Result.GetProperty("id").GetString(), StringComparison.Ordinal);
+        var again = await Sdk("trigger", new { task = "echo", payload = new { value = 2 } }, once);
+        Assert.Equal(401, again.Status);
+        Assert.Contains("single-use", again.Message, StringComparison.Ordinal);
+
+        var many = (await Sdk("createTriggerToken", new { task = "echo", options = new { multipleUse = true } })).Result.GetString()!;
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True((await Sdk("trigger", new { task = "echo", payload = new { value = i } }, many)).Ok);
+        }
+
+        Assert.Equal(403, (await Sdk("trigger", new { task = "doubler", payload = new { value = 1 } }, many)).Status);
+
+        // The same tokens, made in .NET by the host that serves the API.
+        var tokens = api.App.Services.GetRequiredService<OrleansTasks.Web.Auth.PublicAccessTokens>();
+        var dotnetOnce = tokens.CreateTriggerToken("echo");
+        Assert.True((await Sdk("trigger", new { task = "echo", payload = new { value = 3 } }, dotnetOnce)).Ok);
+        Assert.Equal(401, (await Sdk("trigger", new { task = "echo", payload = new { value = 4 } }, dotnetOnce)).Status);
+        var reader = tokens.Create(["read:runs"]);
+        Assert.True((await Sdk("list", new { query = new { limit = 1 } }, reader)).Ok);
     }
 }
