@@ -54,7 +54,7 @@ internal static class BatchEndpoints
         return ApiJson.Ok(new JsonObject { ["id"] = batchId, ["runCount"] = runCount, ["isCached"] = false });
     }
 
-    private static async Task<JsonHttpResult<JsonObject>> ItemsAsync(string batchId, HttpContext context, ITaskClient tasks, TimeProvider time)
+    private static async Task<JsonHttpResult<JsonObject>> ItemsAsync(string batchId, HttpContext context, ITaskClient tasks, IGrainFactory grains, TimeProvider time)
     {
         var contentType = context.Request.ContentType ?? "";
         if (!contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) && !contentType.StartsWith("application/ndjson", StringComparison.OrdinalIgnoreCase))
@@ -90,6 +90,7 @@ internal static class BatchEndpoints
                 throw ApiException.BadRequest($"Line {line} of the items is not valid JSON: {exception.Message}");
             }
 
+            item = await Uploads.PacketEndpoints.InlineAsync(item, "options", grains);
             var index = Int(item, "index", $"items line {line}: ") ?? throw ApiException.BadRequest($"Line {line} of the items has no 'index'.");
             var prefix = $"items[{index}].";
             var task = String(item, "task", prefix) ?? throw ApiException.BadRequest($"'{prefix}task' is required.");

@@ -46,6 +46,7 @@ public static partial class OrleansTasksApi
         builder.Services.AddSingleton<ApiErrors>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton(sp => new PublicAccessTokens(sp.GetRequiredService<TokenIssuer>()));
+        builder.Services.AddSingleton<UrlSigner>();
         builder.Services.AddSingleton<Waitpoints.CallbackUrls>();
         builder.Services.AddSingleton<Realtime.ShapeSessions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Realtime.ShapeSessions>());
@@ -94,6 +95,7 @@ public static partial class OrleansTasksApi
         Batches.BatchEndpoints.Map(api);
         Realtime.RealtimeEndpoints.Map(api);
         Realtime.SseEndpoints.Map(api);
+        Uploads.PacketEndpoints.Map(api);
         return api;
     }
 

@@ -11,11 +11,12 @@ internal static class TriggerEndpoints
         api.MapPost("/api/v1/tasks/{taskId}/trigger", TriggerAsync).WithName("TriggerTask").WithSummary("Trigger a run of a task");
 
     private static async Task<JsonHttpResult<TriggerResponse>> TriggerAsync(
-        string taskId, HttpContext context, ITaskClient tasks, TokenIssuer tokens, TimeProvider time)
+        string taskId, HttpContext context, ITaskClient tasks, TokenIssuer tokens, IGrainFactory grains, TimeProvider time)
     {
         var caller = context.Caller();
         caller.Demand(caller.May("trigger", "tasks", taskId), $"triggering the task '{taskId}'");
-        var (payloadJson, options) = TriggerRequestReader.Read(await RequestBodies.ReadJsonAsync(context), time.GetUtcNow());
+        var body = await Uploads.PacketEndpoints.InlineAsync(await RequestBodies.ReadJsonAsync(context), "options", grains);
+        var (payloadJson, options) = TriggerRequestReader.Read(body, time.GetUtcNow());
         await context.UseOnceAsync();
         var handle = await tasks.TriggerAsync(taskId, payloadJson, options, context.RequestAborted);
 

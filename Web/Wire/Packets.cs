@@ -35,8 +35,7 @@ internal static class Packets
             case Text:
                 return JsonSerializer.Serialize(data ?? "");
             case Store:
-                throw ApiException.BadRequest(
-                    $"'{field}' was offloaded to object storage ({Store}), which this server does not offer; payloads up to 3 MB are sent inline (the SDK offloads from 128 KiB: send the payload with a direct API call instead).");
+                throw ApiException.BadRequest($"'{field}' names an uploaded packet ({Store}), which this request cannot take; trigger with it instead.");
             default:
                 throw ApiException.BadRequest($"'{field}' has the type '{type}'; it must be {SuperJson}, {Json} or {Text}.");
         }

@@ -1,13 +1,18 @@
 // One call of Trigger.dev's official SDK against the server at TRIGGER_API_URL, with TRIGGER_SECRET_KEY (a secret key
-// or a public access token): `node sdk.mjs <operation> '<arguments as JSON>'`. Prints one JSON line:
+// or a public access token): `echo '<arguments as JSON>' | node sdk.mjs <operation>`. Prints one JSON line:
 // {"ok":true,"result":…} or {"ok":false,"status":…,"name":…,"message":…}. Used by tests/OrleansTasks.Tests/Api.
 import { auth, batch, configure, queues, runs, schedules, tasks, wait } from "@trigger.dev/sdk";
 import { apiClientManager } from "@trigger.dev/core/v3";
 
 configure({ baseURL: process.env.TRIGGER_API_URL, accessToken: process.env.TRIGGER_SECRET_KEY });
 
-const [operation, json] = process.argv.slice(2);
-const args = json ? JSON.parse(json) : {};
+// The operation's arguments come on stdin as JSON (a payload can be larger than a command line may be).
+const [operation] = process.argv.slice(2);
+let input = "";
+for await (const chunk of process.stdin) {
+  input += chunk;
+}
+const args = input.trim() ? JSON.parse(input) : {};
 
 const operations = {
   trigger: () => tasks.trigger(args.task, args.payload, args.options),

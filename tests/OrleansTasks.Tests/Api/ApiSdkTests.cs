@@ -349,4 +349,19 @@ public sealed class ApiSdkTests(ApiFixture api)
         var reader = tokens.Create(["read:runs"]);
         Assert.True((await Sdk("list", new { query = new { limit = 1 } }, reader)).Ok);
     }
+
+    [Fact]
+    public async Task ALargePayload_TheSdkOffloads_ReachesTheRunWhole()
+    {
+        var text = string.Concat(Enumerable.Repeat("0123456789", 25_000)); // 250 KB: the SDK uploads it first
+        var id = (await Sdk("trigger", new { task = "echo", payload = new { value = 8, text } })).Result.GetProperty("id").GetString()!;
+        var run = await api.Tasks.Runs.PollAsync(id).Within(TimeSpan.FromSeconds(60), "the run with a large payload");
+        Assert.Equal(text, run.GetOutput<TestTasks.EchoOutput>()!.Text);
+
+        var items = new[] { new { payload = new { value = 1, text } }, new { payload = new { value = 2, text = "small" } } };
+        var batchId = (await Sdk("batchTrigger", new { task = "echo", items })).Result.GetProperty("batchId").GetString()!;
+        var runs = (await Sdk("retrieveBatch", new { id = batchId })).Result.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!).ToList();
+        var first = await api.Tasks.Runs.PollAsync(runs[0]).Within(TimeSpan.FromSeconds(60), "the batch run with a large payload");
+        Assert.Equal(text, first.GetOutput<TestTasks.EchoOutput>()!.Text);
+    }
 }

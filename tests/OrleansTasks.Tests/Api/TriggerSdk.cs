@@ -5,7 +5,7 @@ namespace OrleansTasks.Tests.Api;
 
 /// <summary>
 /// Trigger.dev's official SDK (<c>@trigger.dev/sdk</c>, pinned in tests/sdk-compat/package.json and installed there by
-/// test.sh with <c>npm ci</c>), one call per node process: <see cref="CallAsync"/> runs <c>node sdk.mjs</c>.
+/// test.sh with <c>npm ci</c>), one call per node process: <see cref="CallAsync"/> runs <c>node sdk.mjs</c>, its arguments on stdin.
 /// </summary>
 internal static class TriggerSdk
 {
@@ -14,9 +14,10 @@ internal static class TriggerSdk
     /// <summary>The call's answer: <c>{"ok":true,"result":…}</c> or <c>{"ok":false,"status":…,"name":…,"message":…}</c>.</summary>
     public static async Task<SdkResult> CallAsync(string baseUrl, string accessToken, string operation, object? arguments = null)
     {
-        var start = new ProcessStartInfo("node", ["sdk.mjs", operation, JsonSerializer.Serialize(arguments ?? new { })])
+        var start = new ProcessStartInfo("node", ["sdk.mjs", operation])
         {
             WorkingDirectory = s_directory.Value,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -24,6 +25,8 @@ internal static class TriggerSdk
         start.Environment["TRIGGER_API_URL"] = baseUrl;
         start.Environment["TRIGGER_SECRET_KEY"] = accessToken;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
+        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(arguments ?? new { }));
+        process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
