@@ -30,7 +30,10 @@ internal static class BatchEndpoints
         api.MapGet("/api/v2/batches/{batchId}", RetrieveAsync).WithName("RetrieveBatch").WithSummary("Retrieve a batch and its runs");
     }
 
-    private static async Task<JsonHttpResult<JsonObject>> CreateAsync(HttpContext context, TokenIssuer tokens, TimeProvider time)
+    /// <summary>How long a batch's idempotency key holds unless told (Trigger.dev's default: 30 days).</summary>
+    private static readonly TimeSpan s_defaultKeyTtl = TimeSpan.FromDays(30);
+
+    private static async Task<JsonHttpResult<JsonObject>> CreateAsync(HttpContext context, TokenIssuer tokens, IGrainFactory grains, TimeProvider time)
     {
         var body = await RequestBodies.ReadJsonAsync(context);
         var runCount = Int(body, "runCount", "") ?? throw ApiException.BadRequest("'runCount' is required: how many items the batch will have.");
@@ -44,14 +47,28 @@ internal static class BatchEndpoints
         var taskIds = Strings(body, "taskIdentifiers", "") ?? [];
         caller.Demand(caller.HasSecretKey || (taskIds.Count > 0 && taskIds.All(t => caller.May("batchTrigger", "tasks", t))), "batch-triggering these tasks");
 
-        await context.UseOnceAsync();
+        // A batch with an idempotency key is the batch the key named before, while the key holds: the SDK then skips
+        // sending the items again.
         var batchId = RunIds.NewBatchId(time.GetUtcNow());
+        var cached = false;
+        if ((String(Property(body, "idempotencyKeyOptions"), "key", "idempotencyKeyOptions.") ?? String(body, "idempotencyKey", "")) is { } key)
+        {
+            var ttl = Property(body, "idempotencyKeyTTL") is { ValueKind: not JsonValueKind.Undefined } keyTtl ? Durations.Parse(keyTtl, "idempotencyKeyTTL", secondsAllowed: true) : s_defaultKeyTtl;
+            var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+            (batchId, cached) = await grains.GetGrain<OrleansTasks.Batches.IBatchKeyGrain>(hash).GetOrClaimAsync(batchId, ttl);
+        }
+
+        if (!cached)
+        {
+            await context.UseOnceAsync();
+        }
+
         if (tokens.Issue([$"read:batch:{batchId}"], TokenIssuer.HandleTokenLifetime) is { } jwt)
         {
             context.Response.Headers["x-trigger-jwt"] = jwt;
         }
 
-        return ApiJson.Ok(new JsonObject { ["id"] = batchId, ["runCount"] = runCount, ["isCached"] = false });
+        return ApiJson.Ok(new JsonObject { ["id"] = batchId, ["runCount"] = runCount, ["isCached"] = cached });
     }
 
     private static async Task<JsonHttpResult<JsonObject>> ItemsAsync(string batchId, HttpContext context, ITaskClient tasks, IGrainFactory grains, TimeProvider time)

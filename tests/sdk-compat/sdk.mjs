@@ -50,7 +50,7 @@ const operations = {
   resetQueue: () => queues.resetConcurrencyLimit(args.queue),
   // tags.add works only inside a task; from outside, the SDK's own API client makes the same request.
   addTags: () => apiClientManager.clientOrThrow().addTags(args.id, { tags: args.tags }),
-  batchTrigger: () => tasks.batchTrigger(args.task, args.items),
+  batchTrigger: () => tasks.batchTrigger(args.task, args.items, args.options),
   batchTriggerTasks: () => batch.trigger(args.items),
   retrieveBatch: () => batch.retrieve(args.id),
   // Follows a run until the SDK ends the subscription (at its final state); returns every state it yielded.

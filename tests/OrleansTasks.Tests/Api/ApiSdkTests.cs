@@ -262,6 +262,12 @@ public sealed class ApiSdkTests(ApiFixture api)
         // The batch's read token reads it.
         Assert.Equal(batchId, (await Sdk("retrieveBatch", new { id = batchId }, handle.GetProperty("publicAccessToken").GetString())).Result.GetProperty("id").GetString());
 
+        // With an idempotency key, the same batch again: the SDK sends no items the second time, and no run is made twice.
+        var key = "batch-" + Guid.NewGuid().ToString("N")[..8];
+        var keyed = (await Sdk("batchTrigger", new { task = "echo", items, options = new { idempotencyKey = key } })).Result.GetProperty("batchId").GetString()!;
+        Assert.Equal(keyed, (await Sdk("batchTrigger", new { task = "echo", items, options = new { idempotencyKey = key } })).Result.GetProperty("batchId").GetString());
+        Assert.Equal(5, (await Sdk("retrieveBatch", new { id = keyed })).Result.GetProperty("runs").GetArrayLength());
+
         // A batch of two tasks.
         var mixed = (await Sdk("batchTriggerTasks", new { items = new object[] { new { id = "echo", payload = new { value = 40 } }, new { id = "doubler", payload = new { value = 21 } } } })).Result;
         var mixedRuns = (await Sdk("retrieveBatch", new { id = mixed.GetProperty("batchId").GetString() })).Result.GetProperty("runs").EnumerateArray().Select(r => r.GetString()!).ToList();
