@@ -28,6 +28,23 @@ public sealed class PublicAccessTokens
         return Sign([$"trigger:tasks:{taskId}"], lifetime ?? DefaultLifetime, oneTimeUse: !multipleUse);
     }
 
+    /// <summary>
+    /// A token signed with <paramref name="secretKey"/> (one of the silo's <c>OrleansTasks:Api:SecretKeys</c>), for a
+    /// service that is not the API's host: it needs only the key, as Trigger.dev's SDK does.
+    /// </summary>
+    public static string Sign(string secretKey, IEnumerable<string> scopes, TimeSpan? lifetime = null, bool oneTimeUse = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(secretKey);
+        ArgumentNullException.ThrowIfNull(scopes);
+        var length = lifetime ?? DefaultLifetime;
+        if (length <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lifetime), lifetime, "A token's lifetime must be positive.");
+        }
+
+        return TokenIssuer.Sign(secretKey, [.. scopes], length, oneTimeUse, DateTimeOffset.UtcNow);
+    }
+
     private string Sign(IReadOnlyList<string> scopes, TimeSpan lifetime, bool oneTimeUse)
     {
         if (lifetime <= TimeSpan.Zero)

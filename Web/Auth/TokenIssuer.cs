@@ -23,7 +23,13 @@ internal sealed class TokenIssuer(IOptions<ApiOptions> options, TimeProvider tim
             return null;
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
+        return Sign(key, scopes, lifetime, oneTimeUse, time.GetUtcNow());
+    }
+
+    /// <summary>A token signed with <paramref name="secretKey"/>, as Trigger.dev's SDK signs one.</summary>
+    public static string Sign(string secretKey, IReadOnlyList<string> scopes, TimeSpan lifetime, bool oneTimeUse, DateTimeOffset at)
+    {
+        var now = at.UtcDateTime;
         return s_tokens.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = ApiAccess.Issuer,
@@ -34,7 +40,7 @@ internal sealed class TokenIssuer(IOptions<ApiOptions> options, TimeProvider tim
             Claims = oneTimeUse
                 ? new Dictionary<string, object> { ["scopes"] = scopes.ToArray(), ["pub"] = true, ["otu"] = true }
                 : new Dictionary<string, object> { ["scopes"] = scopes.ToArray(), ["pub"] = true },
-            SigningCredentials = new SigningCredentials(ApiAccess.SigningKey(key), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(ApiAccess.SigningKey(secretKey), SecurityAlgorithms.HmacSha256),
         });
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,8 +29,8 @@ internal static class QueueEndpoints
     private static async Task<JsonHttpResult<JsonObject>> ListAsync(HttpContext context, ITaskClient tasks)
     {
         context.DemandSecretKey("queues");
-        var page = Query(context, "page", 1);
-        var perPage = Math.Min(Query(context, "perPage", 20), 100);
+        var page = QueryFields.Number(context.Request.Query, "page", 1, int.MaxValue, 1);
+        var perPage = QueryFields.Number(context.Request.Query, "perPage", 1, 100, 20);
         var all = (await tasks.Queues.ListAsync(context.RequestAborted)).OrderBy(q => q.Name, StringComparer.Ordinal).ToList();
         var totalPages = Math.Max(1, (all.Count + perPage - 1) / perPage);
         return ApiJson.Ok(new JsonObject
@@ -108,13 +107,5 @@ internal static class QueueEndpoints
             "task" or "custom" => (value, type),
             _ => throw ApiException.BadRequest($"'type' is '{type}'; it must be id, task or custom."),
         };
-    }
-
-    private static int Query(HttpContext context, string name, int fallback)
-    {
-        var text = context.Request.Query[name].ToString();
-        return text.Length == 0 ? fallback
-            : int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= 1 ? value
-            : throw ApiException.BadRequest($"'{name}' is '{text}'; it must be a whole number of at least 1.");
     }
 }

@@ -41,10 +41,7 @@ internal static class RealtimeEndpoints
             var tags = QueryFields.List(context.Request.Query, "tags") ?? throw ApiException.BadRequest("'tags' is required: the tags whose runs to follow, comma-separated.");
             var caller = context.Caller();
             caller.Demand(caller.May("read", "runs") || tags.Any(t => caller.May("read", "tags", t)), "following runs with these tags");
-            var createdAt = context.Request.Query["createdAt"].ToString();
-            var lookBack = createdAt.Length == 0 ? TimeSpan.FromHours(24)
-                : Durations.TryParse(createdAt, out var back) ? back
-                : throw ApiException.BadRequest($"'createdAt' is '{createdAt}'; it must be a duration such as \"1h\" or \"7d\".");
+            var lookBack = QueryFields.CreatedWithin(context.Request.Query);
 
             // Trigger.dev's shape has the runs with every one of the tags.
             return Task.FromResult<(RealtimeQuery, Func<TaskRun, bool>)>((RealtimeQuery.ForTags(tags, time.GetUtcNow() - lookBack), run => tags.All(run.Tags.Contains)));

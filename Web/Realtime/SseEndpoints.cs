@@ -45,10 +45,7 @@ internal static class SseEndpoints
         var tags = QueryFields.List(context.Request.Query, "tags") ?? throw ApiException.BadRequest("'tags' is required: the tags whose runs to follow, comma-separated.");
         var caller = context.Caller();
         caller.Demand(caller.May("read", "runs") || tags.All(t => caller.May("read", "tags", t)), "following runs with these tags");
-        var createdAt = context.Request.Query["createdAt"].ToString();
-        var lookBack = createdAt.Length == 0 ? TimeSpan.FromHours(24)
-            : Durations.TryParse(createdAt, out var back) ? back
-            : throw ApiException.BadRequest($"'createdAt' is '{createdAt}'; it must be a duration such as \"1h\" or \"7d\".");
+        var lookBack = QueryFields.CreatedWithin(context.Request.Query);
         return TypedResults.ServerSentEvents(RunEventsAsync(tasks.Runs.SubscribeToRunsWithTagAsync(tags, time.GetUtcNow() - lookBack, LongRequests.Token(context)), ResumeTicks(context), endAtFinal: false));
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -47,8 +46,8 @@ internal static class ScheduleEndpoints
     private static async Task<JsonHttpResult<JsonObject>> ListAsync(HttpContext context, ITaskClient tasks)
     {
         context.DemandSecretKey("schedules");
-        var page = Number(context, "page", 1, int.MaxValue, 1);
-        var perPage = Number(context, "perPage", 1, MaxPerPage, 20);
+        var page = QueryFields.Number(context.Request.Query, "page", 1, int.MaxValue, 1);
+        var perPage = QueryFields.Number(context.Request.Query, "perPage", 1, MaxPerPage, 20);
         var found = await tasks.Schedules.ListAsync(page, perPage, cancellationToken: context.RequestAborted);
         return ApiJson.Ok(new JsonObject
         {
@@ -137,17 +136,4 @@ internal static class ScheduleEndpoints
 
     private static string Required(JsonElement body, string name) =>
         String(body, name, "") ?? throw ApiException.BadRequest($"'{name}' is required.");
-
-    private static int Number(HttpContext context, string name, int min, int max, int fallback)
-    {
-        var text = context.Request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw ApiException.BadRequest($"'{name}' is '{text}'; it must be a whole number from {min} to {max}.");
-    }
 }

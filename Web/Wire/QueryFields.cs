@@ -43,4 +43,27 @@ internal static class QueryFields
             ? size
             : throw ApiException.BadRequest($"'page[size]' is '{text}'; it must be a whole number from 1 to {max}.");
     }
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; <paramref name="fallback"/> when absent.</summary>
+    public static int Number(IQueryCollection query, string name, int min, int max, int fallback)
+    {
+        var text = query[name].ToString();
+        if (text.Length == 0)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw ApiException.BadRequest($"'{name}' is '{text}'; it must be a whole number from {min} to {max}.");
+    }
+
+    /// <summary>How far back a realtime subscription to tags looks for runs: <c>createdAt</c> (a duration), 24 hours by default.</summary>
+    public static TimeSpan CreatedWithin(IQueryCollection query)
+    {
+        var text = query["createdAt"].ToString();
+        return text.Length == 0 ? TimeSpan.FromHours(24)
+            : Durations.TryParse(text, out var back) ? back
+            : throw ApiException.BadRequest($"'createdAt' is '{text}'; it must be a duration such as \"1h\" or \"7d\".");
+    }
 }

@@ -295,8 +295,11 @@ public sealed class ApiSdkTests(ApiFixture api)
     public async Task Realtime_TheSdkFollowsARun_RunsWithATag_AndABatch_ToTheirEnd()
     {
         var tag = "sdk-rt-" + Guid.NewGuid().ToString("N")[..8];
-        var delayed = (await Sdk("trigger", new { task = "echo", payload = new { value = 9 }, options = new { tags = new[] { tag }, delay = "2s" } })).Result.GetProperty("id").GetString()!;
+        // Delayed until the SDK follows it, then moved to now: so it is seen DELAYED, whatever the load.
+        var delayed = (await Sdk("trigger", new { task = "echo", payload = new { value = 9 }, options = new { tags = new[] { tag }, delay = "1h" } })).Result.GetProperty("id").GetString()!;
         var following = Sdk("subscribeRun", new { id = delayed });
+        await ApiFixture.FollowedAsync(api, delayed);
+        await api.Tasks.Runs.RescheduleAsync(delayed, DateTimeOffset.UtcNow);
         var others = new List<string>();
         for (var i = 0; i < 2; i++)
         {
@@ -354,6 +357,11 @@ public sealed class ApiSdkTests(ApiFixture api)
         Assert.Equal(401, (await Sdk("trigger", new { task = "echo", payload = new { value = 4 } }, dotnetOnce)).Status);
         var reader = tokens.Create(["read:runs"]);
         Assert.True((await Sdk("list", new { query = new { limit = 1 } }, reader)).Ok);
+
+        // And by a service that has only the secret key.
+        var signed = OrleansTasks.Web.Auth.PublicAccessTokens.Sign(api.SecretKey, ["read:runs"]);
+        Assert.True((await Sdk("list", new { query = new { limit = 1 } }, signed)).Ok);
+        Assert.Equal(401, (await Sdk("list", new { query = new { limit = 1 } }, OrleansTasks.Web.Auth.PublicAccessTokens.Sign("tr_dev_" + new string('z', 40), ["read:runs"]))).Status);
     }
 
     [Fact]

@@ -19,8 +19,12 @@ public sealed class ApiSseTests(ApiFixture api) : IDisposable
     [Fact]
     public async Task ARun_ItsStatesInOrderToTheFinalOne_ThenEnd_AndAReconnectResumes()
     {
-        var handle = await api.Tasks.TriggerAsync("echo", """{"value":4}""", new TriggerOptions { Delay = TimeSpan.FromSeconds(1) });
-        var events = await ReadAsync($"/api/v1/sse/runs/{handle.Id}").Within(s_timeout, "the run's events");
+        // Delayed until the events are being read, then moved to now: so the first state is DELAYED, whatever the load.
+        var handle = await api.Tasks.TriggerAsync("echo", """{"value":4}""", new TriggerOptions { Delay = TimeSpan.FromHours(1) });
+        var reading = ReadAsync($"/api/v1/sse/runs/{handle.Id}");
+        await ApiFixture.FollowedAsync(api, handle.Id);
+        await api.Tasks.Runs.RescheduleAsync(handle.Id, DateTimeOffset.UtcNow);
+        var events = await reading.Within(s_timeout, "the run's events");
 
         Assert.Equal("end", events[^1].EventType);
         var states = events.Where(e => e.EventType == "run").Select(e => JsonDocument.Parse(e.Data).RootElement).ToList();
