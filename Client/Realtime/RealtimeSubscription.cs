@@ -28,6 +28,9 @@ namespace OrleansTasks.Realtime;
 /// </remarks>
 internal sealed class RealtimeSubscription : IAsyncDisposable
 {
+    /// <summary>How far back a version check looks for runs created since the last one: a run's creation time is set before its first write commits.</summary>
+    private static readonly TimeSpan s_createdMargin = TimeSpan.FromSeconds(30);
+
     private readonly RealtimeQuery _query;
     private readonly RealtimeTopic[] _topics;
     private readonly TaskClient _client;
@@ -35,9 +38,6 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
     private readonly TaskClientOptions _options;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _closing = new();
-    /// <summary>How far back a version check looks for runs created since the last one: a run's creation time is set before its first write commits.</summary>
-    private static readonly TimeSpan s_createdMargin = TimeSpan.FromSeconds(30);
-
     private TopicLease? _lease;
     private DateTimeOffset _checkedFrom;
     private volatile bool _troubled;

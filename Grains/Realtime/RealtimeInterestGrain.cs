@@ -63,8 +63,9 @@ internal sealed partial class RealtimeInterestGrain(
         }
 
         await PushAsync([.. added], removed);
-        LogWatched(subscription, topics.Length, Generation().Membership);
-        return Generation();
+        var generation = Generation();
+        LogWatched(subscription, topics.Length, generation.Membership);
+        return generation;
     }
 
     public async Task UnwatchAsync(Guid subscription)

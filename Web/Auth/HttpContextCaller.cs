@@ -8,6 +8,25 @@ internal static class HttpContextCaller
     public static ApiCaller Caller(this HttpContext context) =>
         context.Items[typeof(ApiCaller)] as ApiCaller ?? throw new InvalidOperationException("The API's access filter did not run for this endpoint.");
 
+    /// <summary>
+    /// The run, if the caller may read it (by its id, task, a tag or its batch); otherwise 403, with
+    /// <paramref name="what"/> saying what was refused (by default, reading it).
+    /// </summary>
+    public static async Task<TaskRun> ReadableRunAsync(this HttpContext context, ITaskClient tasks, string runId, string? what = null)
+    {
+        var run = await tasks.Runs.RetrieveAsync(runId, context.RequestAborted);
+        var caller = context.Caller();
+        caller.Demand(caller.MayRead(run), what ?? $"reading the run {runId}");
+        return run;
+    }
+
+    /// <summary>
+    /// The engine's own client behind <paramref name="tasks"/>, for the few things the public interface does not offer
+    /// (a batch's items under its id, realtime shapes that answer their snapshot first).
+    /// </summary>
+    public static TaskClient EngineClient(this ITaskClient tasks) =>
+        tasks as TaskClient ?? throw new InvalidOperationException("The HTTP API needs the OrleansTasks client that AddOrleansTasksClient registers.");
+
     /// <summary>Refuses the request (403) unless it came with a secret key; <paramref name="what"/> says what needs one.</summary>
     public static void DemandSecretKey(this HttpContext context, string what)
     {

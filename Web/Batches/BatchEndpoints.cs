@@ -107,7 +107,7 @@ internal static class BatchEndpoints
                 throw ApiException.BadRequest($"Line {line} of the items is not valid JSON: {exception.Message}");
             }
 
-            item = await Uploads.PacketEndpoints.InlineAsync(item, "options", grains);
+            item = await Uploads.PacketEndpoints.InlineAsync(item, grains);
             var index = Int(item, "index", $"items line {line}: ") ?? throw ApiException.BadRequest($"Line {line} of the items has no 'index'.");
             var prefix = $"items[{index}].";
             var task = String(item, "task", prefix) ?? throw ApiException.BadRequest($"'{prefix}task' is required.");
@@ -131,8 +131,7 @@ internal static class BatchEndpoints
             throw ApiException.BadRequest($"A batch's items are numbered 0 to {items.Count - 1} by 'index', each once; these run from {items.Keys.First()} to {items.Keys.Last()}.");
         }
 
-        var client = tasks as TaskClient ?? throw new InvalidOperationException("The HTTP API needs the OrleansTasks client that AddOrleansTasksClient registers.");
-        var handle = await client.TriggerBatchItemsAsync(batchId, [.. items.Values], context.RequestAborted);
+        var handle = await tasks.EngineClient().TriggerBatchItemsAsync(batchId, [.. items.Values], context.RequestAborted);
         var cached = handle.Runs.Count(r => r.IsCached);
         return ApiJson.Ok(new JsonObject
         {

@@ -29,16 +29,14 @@ internal static class RealtimeEndpoints
     private static Task<ContentHttpResult> RunAsync(string runId, HttpContext context, ITaskClient tasks, ShapeSessions sessions) =>
         ShapeAsync(context, tasks, sessions, async () =>
         {
-            var run = await tasks.Runs.RetrieveAsync(runId, context.RequestAborted);
-            var caller = context.Caller();
-            caller.Demand(caller.MayRead(run), $"following the run {runId}");
+            await context.ReadableRunAsync(tasks, runId, $"following the run {runId}");
             return (RealtimeQuery.ForRun(runId), _ => true);
         });
 
     private static Task<ContentHttpResult> TagsAsync(HttpContext context, ITaskClient tasks, ShapeSessions sessions, TimeProvider time) =>
         ShapeAsync(context, tasks, sessions, () =>
         {
-            var tags = QueryFields.List(context.Request.Query, "tags") ?? throw ApiException.BadRequest("'tags' is required: the tags whose runs to follow, comma-separated.");
+            var tags = QueryFields.Tags(context.Request.Query);
             var caller = context.Caller();
             caller.Demand(caller.May("read", "runs") || tags.Any(t => caller.May("read", "tags", t)), "following runs with these tags");
             var lookBack = QueryFields.CreatedWithin(context.Request.Query);
@@ -89,8 +87,7 @@ internal static class RealtimeEndpoints
 
     private static async Task<ShapeSession> OpenAsync(ITaskClient tasks, ShapeSessions sessions, RealtimeQuery query, Func<TaskRun, bool> belongs, HttpContext context)
     {
-        var client = tasks as TaskClient ?? throw new InvalidOperationException("The HTTP API needs the OrleansTasks client that AddOrleansTasksClient registers.");
-        var session = await ShapeSession.OpenAsync(ShapeSessions.NewHandle(), client.Realtime, query, belongs,
+        var session = await ShapeSession.OpenAsync(ShapeSessions.NewHandle(), tasks.EngineClient().Realtime, query, belongs,
             context.RequestServices.GetRequiredService<TimeProvider>(), context.RequestAborted);
         sessions.Add(session);
         return session;

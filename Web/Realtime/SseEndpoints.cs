@@ -34,15 +34,13 @@ internal static class SseEndpoints
 
     private static async Task<ServerSentEventsResult<string>> RunAsync(string runId, HttpContext context, ITaskClient tasks)
     {
-        var run = await tasks.Runs.RetrieveAsync(runId, context.RequestAborted);
-        var caller = context.Caller();
-        caller.Demand(caller.MayRead(run), $"following the run {runId}");
+        await context.ReadableRunAsync(tasks, runId, $"following the run {runId}");
         return TypedResults.ServerSentEvents(RunEventsAsync(tasks.Runs.SubscribeToRunAsync(runId, stopOnCompletion: true, LongRequests.Token(context)), ResumeTicks(context), endAtFinal: true));
     }
 
     private static ServerSentEventsResult<string> TagsAsync(HttpContext context, ITaskClient tasks, TimeProvider time)
     {
-        var tags = QueryFields.List(context.Request.Query, "tags") ?? throw ApiException.BadRequest("'tags' is required: the tags whose runs to follow, comma-separated.");
+        var tags = QueryFields.Tags(context.Request.Query);
         var caller = context.Caller();
         caller.Demand(caller.May("read", "runs") || tags.All(t => caller.May("read", "tags", t)), "following runs with these tags");
         var lookBack = QueryFields.CreatedWithin(context.Request.Query);
@@ -58,9 +56,7 @@ internal static class SseEndpoints
 
     private static async Task<ServerSentEventsResult<string>> StreamAsync(string runId, string key, HttpContext context, ITaskClient tasks)
     {
-        var run = await tasks.Runs.RetrieveAsync(runId, context.RequestAborted);
-        var caller = context.Caller();
-        caller.Demand(caller.MayRead(run), $"reading the streams of the run {runId}");
+        await context.ReadableRunAsync(tasks, runId, $"reading the streams of the run {runId}");
         var last = context.Request.Headers["Last-Event-ID"].ToString();
         var from = last.Length == 0 ? 0
             : long.TryParse(last, CultureInfo.InvariantCulture, out var offset) && offset >= 0 ? offset + 1

@@ -29,7 +29,7 @@ internal static class RunEndpoints
     }
 
     private static async Task<JsonHttpResult<JsonObject>> RetrieveAsync(string runId, HttpContext context, ITaskClient tasks) =>
-        ApiJson.Ok(RunJson.Retrieve(await ReadableAsync(runId, context, tasks)));
+        ApiJson.Ok(RunJson.Retrieve(await context.ReadableRunAsync(tasks, runId)));
 
     private static async Task<JsonHttpResult<JsonObject>> ListAsync(HttpContext context, ITaskClient tasks, TimeProvider time)
     {
@@ -119,7 +119,7 @@ internal static class RunEndpoints
 
     private static async Task<JsonHttpResult<JsonObject>> GetMetadataAsync(string runId, HttpContext context, ITaskClient tasks)
     {
-        var run = await ReadableAsync(runId, context, tasks);
+        var run = await context.ReadableRunAsync(tasks, runId);
         return ApiJson.Ok(new JsonObject { ["metadata"] = JsonNode.Parse(run.MetadataJson ?? "{}") });
     }
 
@@ -135,15 +135,6 @@ internal static class RunEndpoints
 
         var run = await tasks.Runs.UpdateMetadataAsync(runId, metadata, context.RequestAborted);
         return ApiJson.Ok(new JsonObject { ["metadata"] = JsonNode.Parse(run.MetadataJson ?? "{}") });
-    }
-
-    /// <summary>The run, if the caller may read it (by its id, task, a tag or its batch).</summary>
-    private static async Task<TaskRun> ReadableAsync(string runId, HttpContext context, ITaskClient tasks)
-    {
-        var caller = context.Caller();
-        var run = await tasks.Runs.RetrieveAsync(runId, context.RequestAborted);
-        caller.Demand(caller.MayRead(run), $"reading the run {runId}");
-        return run;
     }
 }
 

@@ -15,7 +15,7 @@ internal static class TriggerEndpoints
     {
         var caller = context.Caller();
         caller.Demand(caller.May("trigger", "tasks", taskId), $"triggering the task '{taskId}'");
-        var body = await Uploads.PacketEndpoints.InlineAsync(await RequestBodies.ReadJsonAsync(context), "options", grains);
+        var body = await Uploads.PacketEndpoints.InlineAsync(await RequestBodies.ReadJsonAsync(context), grains);
         var (payloadJson, options) = TriggerRequestReader.Read(body, time.GetUtcNow());
         await context.UseOnceAsync();
         var handle = await tasks.TriggerAsync(taskId, payloadJson, options, context.RequestAborted);

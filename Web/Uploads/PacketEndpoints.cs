@@ -61,12 +61,11 @@ internal static class PacketEndpoints
 
     /// <summary>
     /// A trigger body (or batch item) whose payload was offloaded, with the uploaded packet put in its place; any other
-    /// body as it is. <paramref name="optionsName"/> names the object that holds <c>payloadType</c> (null: the body itself).
+    /// body as it is.
     /// </summary>
-    public static async Task<JsonElement> InlineAsync(JsonElement body, string? optionsName, IGrainFactory grains)
+    public static async Task<JsonElement> InlineAsync(JsonElement body, IGrainFactory grains)
     {
-        var options = optionsName is null ? body : JsonFields.Property(body, optionsName);
-        if (JsonFields.String(options, "payloadType", "") != StoreType)
+        if (JsonFields.String(JsonFields.Property(body, "options"), "payloadType", "options.") != StoreType)
         {
             return body;
         }
@@ -74,10 +73,9 @@ internal static class PacketEndpoints
         var path = JsonFields.String(body, "payload", "") ?? throw ApiException.BadRequest($"A payload typed {StoreType} is the path of an uploaded packet; 'payload' is missing.");
         var packet = await grains.GetGrain<IPacketGrain>(path).GetAsync()
             ?? throw ApiException.BadRequest($"No packet was uploaded at '{path}' (or it expired: packets wait 30 minutes for their trigger).");
-        var node = JsonObject.Create(body)!.DeepClone().AsObject();
+        var node = JsonObject.Create(body)!;
         node["payload"] = packet.Data;
-        var optionsNode = optionsName is null ? node : node[optionsName]!.AsObject();
-        optionsNode["payloadType"] = packet.ContentType;
+        node["options"]!["payloadType"] = packet.ContentType;
         return JsonSerializer.SerializeToElement(node);
     }
 }

@@ -10,6 +10,10 @@ internal static class QueryFields
     public static List<string>? List(IQueryCollection query, string name) =>
         query[name].ToString() is { Length: > 0 } text ? [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null;
 
+    /// <summary>The <c>tags</c> a realtime subscription follows (required), comma-separated.</summary>
+    public static List<string> Tags(IQueryCollection query) =>
+        List(query, "tags") ?? throw ApiException.BadRequest("'tags' is required: the tags whose runs to follow, comma-separated.");
+
     /// <summary>A time as milliseconds since 1970.</summary>
     public static DateTimeOffset? Millis(IQueryCollection query, string name) => query[name].ToString() switch
     {
