@@ -26,14 +26,14 @@ internal sealed partial class TaskClient
     {
         filter ??= new RunFilter();
         RunFilterValidation.Validate(filter, nameof(filter));
-        var page = await CallAsync(() => grains.GetGrain<IRunQueryGrain>(0).ListAsync(filter, after), cancellationToken).ConfigureAwait(false);
+        var page = await CallAsync(() => grains.Reference<IRunQueryGrain>(0).ListAsync(filter, after), cancellationToken).ConfigureAwait(false);
         return new RunPage(page, page.Count < filter.PageSize ? null : RunCursor.After(page[^1]));
     }
 
     public async Task<RunHandle> ReplayAsync(string runId, string? payloadJson = null, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);
-        var original = await CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false);
+        var original = await CallAsync(() => grains.Reference<IRunGrain>(runId).GetAsync(), cancellationToken).ConfigureAwait(false);
         var request = new TriggerRequest
         {
             TaskId = original.TaskId,
@@ -67,7 +67,7 @@ internal sealed partial class TaskClient
         var skipped = 0;
         await ForEachAsync(ids, failures, async (runId, _) =>
         {
-            var run = await CallAsync(() => grains.GetGrain<IRunGrain>(runId).CancelAsync(), cancellationToken).ConfigureAwait(false);
+            var run = await CallAsync(() => grains.Reference<IRunGrain>(runId).CancelAsync(), cancellationToken).ConfigureAwait(false);
             if (run.Status == RunStatus.Canceled)
             {
                 Interlocked.Increment(ref succeeded);
@@ -101,7 +101,7 @@ internal sealed partial class TaskClient
         while (true)
         {
             var cursor = after;
-            var page = await CallAsync(() => grains.GetGrain<IRunQueryGrain>(0).ListAsync(filter, cursor), cancellationToken).ConfigureAwait(false);
+            var page = await CallAsync(() => grains.Reference<IRunQueryGrain>(0).ListAsync(filter, cursor), cancellationToken).ConfigureAwait(false);
             foreach (var run in page)
             {
                 yield return run;

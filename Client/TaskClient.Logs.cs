@@ -11,6 +11,6 @@ internal sealed partial class TaskClient
         RunLogLimits.ValidateLimit(limit, nameof(limit));
 
         // Reading is idempotent, so a call that may not have arrived is tried again.
-        return CallAsync(() => grains.GetGrain<IRunLogQueryGrain>(0).GetLogsAsync(runId, limit), cancellationToken);
+        return CallAsync(() => grains.Reference<IRunLogQueryGrain>(0).GetLogsAsync(runId, limit), cancellationToken);
     }
 }

@@ -92,7 +92,7 @@ internal sealed partial class TaskClient(
     public Task<TaskRun> RetrieveAsync(string runId, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);
-        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).GetAsync(), cancellationToken);
+        return CallAsync(() => grains.Reference<IRunGrain>(runId).GetAsync(), cancellationToken);
     }
 
     public IAsyncEnumerable<TaskRun> SubscribeToRunAsync(string runId, bool stopOnCompletion = true, CancellationToken cancellationToken = default) =>
@@ -116,7 +116,7 @@ internal sealed partial class TaskClient(
     public Task<TaskRun> CancelAsync(string runId, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(runId);
-        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).CancelAsync(), cancellationToken);
+        return CallAsync(() => grains.Reference<IRunGrain>(runId).CancelAsync(), cancellationToken);
     }
 
     public async Task<TaskRun> PollAsync(string runId, CancellationToken cancellationToken = default)
@@ -125,7 +125,7 @@ internal sealed partial class TaskClient(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var run = await CallAsync(() => grains.GetGrain<IRunGrain>(runId).WaitForFinalAsync(s_pollSlice), cancellationToken).ConfigureAwait(false);
+            var run = await CallAsync(() => grains.Reference<IRunGrain>(runId).WaitForFinalAsync(s_pollSlice), cancellationToken).ConfigureAwait(false);
             if (run is not null)
             {
                 return run;
@@ -140,7 +140,7 @@ internal sealed partial class TaskClient(
         var json = JsonSerializer.Serialize(metadata, metadata.GetType(), TaskJson.Options);
         Metadata.MetadataDocument.CheckWhole(json); // a mistake or an oversized object fails here, before anything is sent
         var update = new Metadata.MetadataUpdate(null, 0, [new Metadata.MetadataOp(Metadata.MetadataOpKind.Replace, null, json)]);
-        await CallAsync(() => grains.GetGrain<IRunGrain>(runId).UpdateMetadataAsync(update), cancellationToken).ConfigureAwait(false);
+        await CallAsync(() => grains.Reference<IRunGrain>(runId).UpdateMetadataAsync(update), cancellationToken).ConfigureAwait(false);
         return await RetrieveAsync(runId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -153,7 +153,7 @@ internal sealed partial class TaskClient(
             throw new InvalidRequestException($"Tags were not added to run {runId}: {problem}.", nameof(tags));
         }
 
-        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).AddTagsAsync([.. tags]), cancellationToken);
+        return CallAsync(() => grains.Reference<IRunGrain>(runId).AddTagsAsync([.. tags]), cancellationToken);
     }
 
     public Task<TaskRun> RescheduleAsync(string runId, DateTimeOffset delayUntil, CancellationToken cancellationToken = default)
@@ -165,7 +165,7 @@ internal sealed partial class TaskClient(
                 $"delayUntil is {delayUntil:O}, more than {TaskLimits.MaxDelay.TotalDays:N0} days away; a run may be delayed at most that long, as a trigger's Delay.", nameof(delayUntil));
         }
 
-        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).RescheduleAsync(delayUntil), cancellationToken);
+        return CallAsync(() => grains.Reference<IRunGrain>(runId).RescheduleAsync(delayUntil), cancellationToken);
     }
 
     public Task<TaskRun> RescheduleAsync(string runId, TimeSpan delay, CancellationToken cancellationToken = default)
@@ -175,7 +175,7 @@ internal sealed partial class TaskClient(
     }
 
     public Task<IReadOnlyList<QueueInfo>> ListAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(() => grains.GetGrain<IQueueDirectoryGrain>(0).ListAsync(), cancellationToken);
+        CallAsync(() => grains.Reference<IQueueDirectoryGrain>(0).ListAsync(), cancellationToken);
 
     Task<QueueInfo> IQueuesClient.RetrieveAsync(string name, CancellationToken cancellationToken) =>
         CallAsync(() => Queue(name).GetInfoAsync(), cancellationToken);
@@ -198,7 +198,7 @@ internal sealed partial class TaskClient(
     private IQueueGrain Queue(string name)
     {
         Guard.NotBlank(name);
-        return grains.GetGrain<IQueueGrain>(name);
+        return grains.Reference<IQueueGrain>(name);
     }
 
     public Task<WaitpointToken> CreateTokenAsync(WaitTokenOptions? options = null, CancellationToken cancellationToken = default)
@@ -206,8 +206,8 @@ internal sealed partial class TaskClient(
         options ??= new WaitTokenOptions();
         WaitpointValidation.Validate(options);
         return options.IdempotencyKey is { } key
-            ? CallAsync(() => grains.GetGrain<IWaitpointKeyGrain>(key).GetOrCreateAsync(options), cancellationToken)
-            : CallAsync(() => grains.GetGrain<IWaitpointTokenGrain>(RunIds.NewTokenId(time.GetUtcNow())).CreateAsync(options), cancellationToken);
+            ? CallAsync(() => grains.Reference<IWaitpointKeyGrain>(key).GetOrCreateAsync(options), cancellationToken)
+            : CallAsync(() => grains.Reference<IWaitpointTokenGrain>(RunIds.NewTokenId(time.GetUtcNow())).CreateAsync(options), cancellationToken);
     }
 
     public Task<WaitpointToken> CompleteTokenAsync(string tokenId, object? data, CancellationToken cancellationToken = default)
@@ -221,7 +221,7 @@ internal sealed partial class TaskClient(
         var firstTry = true;
         return CallAsync(async () =>
         {
-            var grain = grains.GetGrain<IWaitpointTokenGrain>(tokenId);
+            var grain = grains.Reference<IWaitpointTokenGrain>(tokenId);
             var isRetry = !firstTry;
             firstTry = false;
             try
@@ -244,7 +244,7 @@ internal sealed partial class TaskClient(
     public Task<WaitpointToken> RetrieveTokenAsync(string tokenId, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(tokenId);
-        return CallAsync(() => grains.GetGrain<IWaitpointTokenGrain>(tokenId).GetAsync(), cancellationToken);
+        return CallAsync(() => grains.Reference<IWaitpointTokenGrain>(tokenId).GetAsync(), cancellationToken);
     }
 
     public async IAsyncEnumerable<WaitpointToken> ListTokensAsync(WaitpointTokenFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -253,7 +253,7 @@ internal sealed partial class TaskClient(
         WaitpointCursor? after = null;
         while (true)
         {
-            var page = await CallAsync(() => grains.GetGrain<IWaitpointQueryGrain>(0).ListAsync(filter, after, TokenPageSize), cancellationToken).ConfigureAwait(false);
+            var page = await CallAsync(() => grains.Reference<IWaitpointQueryGrain>(0).ListAsync(filter, after, TokenPageSize), cancellationToken).ConfigureAwait(false);
             foreach (var token in page)
             {
                 yield return token;
@@ -276,7 +276,7 @@ internal sealed partial class TaskClient(
         }
 
         filter ??= new WaitpointTokenFilter();
-        var page = await CallAsync(() => grains.GetGrain<IWaitpointQueryGrain>(0).ListAsync(filter, after, pageSize), cancellationToken).ConfigureAwait(false);
+        var page = await CallAsync(() => grains.Reference<IWaitpointQueryGrain>(0).ListAsync(filter, after, pageSize), cancellationToken).ConfigureAwait(false);
         return new WaitpointTokenPage(page, page.Count < pageSize ? null : new WaitpointCursor(page[^1].CreatedAt, page[^1].Id));
     }
 
@@ -295,7 +295,7 @@ internal sealed partial class TaskClient(
             return CallAsync(() => grains.GetGrain<ITriggerGateway>(0).TriggerAsync(request, runId), cancellationToken);
         }
 
-        return CallAsync(() => grains.GetGrain<IRunGrain>(runId).TriggerAsync(request), cancellationToken);
+        return CallAsync(() => grains.Reference<IRunGrain>(runId).TriggerAsync(request), cancellationToken);
     }
 
     private Task<BatchHandle> BatchTriggerCoreAsync(List<TriggerRequest> requests, string taskName, CancellationToken cancellationToken)
@@ -321,7 +321,7 @@ internal sealed partial class TaskClient(
         }
 
         var batchId = RunIds.NewBatchId(time.GetUtcNow());
-        return CallAsync(() => grains.GetGrain<IBatchGrain>(batchId).TriggerAsync(requests), cancellationToken);
+        return CallAsync(() => grains.Reference<IBatchGrain>(batchId).TriggerAsync(requests), cancellationToken);
     }
 
     /// <summary>
@@ -337,7 +337,7 @@ internal sealed partial class TaskClient(
             CheckPayloadSize(request.TaskId ?? batchId, request.PayloadJson);
         }
 
-        return CallAsync(() => grains.GetGrain<IBatchGrain>(batchId).TriggerAsync([.. requests.Select(WithTraceParent)]), cancellationToken);
+        return CallAsync(() => grains.Reference<IBatchGrain>(batchId).TriggerAsync([.. requests.Select(WithTraceParent)]), cancellationToken);
     }
 
     /// <summary>

@@ -48,7 +48,7 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
             while (true)
             {
                 // From the store, until it has nothing more.
-                var page = await client.CallAsync(() => grains.GetGrain<IRunQueryGrain>(0).ReadStreamAsync(runId, key, next, PageSize), cancellationToken).ConfigureAwait(false);
+                var page = await client.CallAsync(() => grains.Reference<IRunQueryGrain>(0).ReadStreamAsync(runId, key, next, PageSize), cancellationToken).ConfigureAwait(false);
                 foreach (var chunk in page.Chunks)
                 {
                     yield return chunk;

@@ -104,7 +104,7 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
         RunCursor? after = null;
         for (var read = 0; read < RealtimeQuery.MaxSnapshotRuns;)
         {
-            var page = await _client.CallAsync(() => _grains.GetGrain<IRunQueryGrain>(0).ListRunsAsync(filter, after), cancellationToken).ConfigureAwait(false);
+            var page = await _client.CallAsync(() => _grains.Reference<IRunQueryGrain>(0).ListRunsAsync(filter, after), cancellationToken).ConfigureAwait(false);
             foreach (var run in page)
             {
                 Feed.Offer(run);
@@ -139,7 +139,7 @@ internal sealed class RealtimeSubscription : IAsyncDisposable
     {
         var from = _checkedFrom;
         _checkedFrom = _time.GetUtcNow() - s_createdMargin;
-        var query = _grains.GetGrain<IRunQueryGrain>(0);
+        var query = _grains.Reference<IRunQueryGrain>(0);
         var behind = new List<string>();
         foreach (var ids in Feed.Unfinished().Chunk(IRunQueryGrain.MaxVersionsAsked).DefaultIfEmpty([]))
         {

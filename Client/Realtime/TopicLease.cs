@@ -29,7 +29,7 @@ internal sealed class TopicLease : IAsyncDisposable
     /// The register of followed topics. Got for each call, inside the client's call wrapper: getting a grain reference
     /// needs the cluster's manifest, which a client that is still connecting does not have yet.
     /// </summary>
-    private IRealtimeInterestGrain Register => _grains.GetGrain<IRealtimeInterestGrain>(0);
+    private IRealtimeInterestGrain Register => _grains.Reference<IRealtimeInterestGrain>(0);
 
     /// <summary>The register's generation when the lease was taken or last renewed.</summary>
     public InterestGeneration Generation { get; private set; }

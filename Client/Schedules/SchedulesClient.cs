@@ -18,7 +18,7 @@ internal sealed class SchedulesClient(TaskClient client, IGrainFactory grains) :
     public Task<SchedulePage> ListAsync(int page = 1, int perPage = 100, string? taskId = null, CancellationToken cancellationToken = default)
     {
         SchedulePage.Check(page, perPage);
-        return client.CallAsync(() => grains.GetGrain<IScheduleQueryGrain>(0).ListAsync(page, perPage, taskId), cancellationToken);
+        return client.CallAsync(() => grains.Reference<IScheduleQueryGrain>(0).ListAsync(page, perPage, taskId), cancellationToken);
     }
 
     public Task<Schedule> UpdateAsync(string scheduleId, UpdateScheduleOptions options, CancellationToken cancellationToken = default)
@@ -42,11 +42,11 @@ internal sealed class SchedulesClient(TaskClient client, IGrainFactory grains) :
 
     public async Task<IReadOnlyList<string>> TimezonesAsync(bool excludeUtc = false, CancellationToken cancellationToken = default)
     {
-        var zones = await client.CallAsync(() => grains.GetGrain<IScheduleQueryGrain>(0).TimezonesAsync(), cancellationToken).ConfigureAwait(false);
+        var zones = await client.CallAsync(() => grains.Reference<IScheduleQueryGrain>(0).TimezonesAsync(), cancellationToken).ConfigureAwait(false);
         return excludeUtc ? [.. zones.Where(z => z != "UTC")] : zones;
     }
 
-    private IScheduleGrain Grain(string id) => grains.GetGrain<IScheduleGrain>(id);
+    private IScheduleGrain Grain(string id) => grains.Reference<IScheduleGrain>(id);
 
     /// <summary>The grain of an id that can name a schedule; anything else names none, and no grain is woken for it.</summary>
     private IScheduleGrain Existing(string scheduleId)

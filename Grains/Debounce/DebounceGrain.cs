@@ -19,12 +19,12 @@ internal sealed class DebounceGrain(
         var debounce = request.Options!.Debounce!;
         var now = time.GetUtcNow();
         if (state.State.RunId is { } current
-            && await GrainFactory.GetGrain<IRunGrain>(current).DebounceAsync(request, now + debounce.Delay) is { } extended)
+            && await GrainFactory.Reference<IRunGrain>(current).DebounceAsync(request, now + debounce.Delay) is { } extended)
         {
             return extended;
         }
 
-        var handle = await GrainFactory.GetGrain<IRunGrain>(runId).TriggerAsync(request with
+        var handle = await GrainFactory.Reference<IRunGrain>(runId).TriggerAsync(request with
         {
             Options = request.Options with { DelayUntil = now + debounce.Delay },
             DebounceDeadline = debounce.MaxDelay is { } maxDelay ? now + maxDelay : null,

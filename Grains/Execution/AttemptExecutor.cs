@@ -243,9 +243,9 @@ internal sealed partial class AttemptExecutor(
 
         await using var scope = services.CreateAsyncScope();
         var taskLogger = new RunLogger(new RunScopedLogger(loggerFactory.CreateLogger(descriptor.TaskType), request), logs, request, options.Value.RunLogLevel, time);
-        var context = new RunContext(request, grains.GetGrain<IRunGrain>(request.RunId), taskLogger, running.Cancellation, time)
+        var context = new RunContext(request, grains.Reference<IRunGrain>(request.RunId), taskLogger, running.Cancellation, time)
         {
-            Runs = id => grains.GetGrain<IRunGrain>(id),
+            Runs = id => grains.Reference<IRunGrain>(id),
             StreamGrains = key => grains.GetGrain<Streams.IRunStreamGrain>(key),
             MetadataFlushInterval = options.Value.MetadataFlushInterval,
         };
@@ -288,7 +288,7 @@ internal sealed partial class AttemptExecutor(
 
     private async Task ReportAsync(AttemptRequest request, AttemptOutcome outcome)
     {
-        var grain = grains.GetGrain<IRunGrain>(request.RunId);
+        var grain = grains.Reference<IRunGrain>(request.RunId);
         for (var attempt = 1; !_stopping.IsCancellationRequested; attempt++)
         {
             try

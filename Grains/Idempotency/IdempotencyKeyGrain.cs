@@ -31,7 +31,7 @@ internal sealed class IdempotencyKeyGrain(IRunStore store, TimeProvider time) : 
             if (request.ParentRunId is { } parent && request.ParentWaitKey is { } waitKey)
             {
                 // A parent waits on a run it did not trigger: that run tells it of its end too.
-                await GrainFactory.GetGrain<IRunGrain>(existing.Id).AddWaiterAsync(parent, waitKey, request.ParentWaitIndex);
+                await GrainFactory.Reference<IRunGrain>(existing.Id).AddWaiterAsync(parent, waitKey, request.ParentWaitIndex);
             }
 
             return new RunHandle(existing.Id, existing.TaskId, IsCached: true);
@@ -40,7 +40,7 @@ internal sealed class IdempotencyKeyGrain(IRunStore store, TimeProvider time) : 
         // Idempotency keys win over debounce: only a trigger whose key matched nothing debounces.
         var handle = request.Options?.Debounce is not null
             ? await RunStarter.DebounceTriggerAsync(GrainFactory, taskId, request, runId)
-            : await GrainFactory.GetGrain<IRunGrain>(runId).TriggerAsync(request);
+            : await GrainFactory.Reference<IRunGrain>(runId).TriggerAsync(request);
         _runId = handle.Id;
         return handle;
     }
@@ -51,7 +51,7 @@ internal sealed class IdempotencyKeyGrain(IRunStore store, TimeProvider time) : 
         TaskRun run;
         try
         {
-            run = await GrainFactory.GetGrain<IRunGrain>(runId).GetAsync();
+            run = await GrainFactory.Reference<IRunGrain>(runId).GetAsync();
         }
         catch (RunNotFoundException)
         {

@@ -82,7 +82,7 @@ internal sealed partial class MembershipWatcher(
         {
             try
             {
-                await grains.GetGrain<IMachineDirectoryGrain>(0).RegisterAsync(silo.SiloAddress, machines.Presets).ConfigureAwait(false);
+                await grains.Reference<IMachineDirectoryGrain>(0).RegisterAsync(silo.SiloAddress, machines.Presets).ConfigureAwait(false);
                 return;
             }
             catch (Exception exception) when (attempt < tries && !_stopping.IsCancellationRequested)
@@ -102,7 +102,7 @@ internal sealed partial class MembershipWatcher(
     {
         try
         {
-            await grains.GetGrain<IRunSupervisorGrain>(0).PokeAsync().ConfigureAwait(false);
+            await grains.Reference<IRunSupervisorGrain>(0).PokeAsync().ConfigureAwait(false);
         }
         catch (Exception exception)
         {

@@ -126,14 +126,14 @@ internal sealed partial class RunSupervisorGrain(
         if (orphans.Count > 0)
         {
             LogRecovering(orphans.Count);
-            await ForEachAsync(orphans, id => GrainFactory.GetGrain<IRunGrain>(id).ResumeAsync());
+            await ForEachAsync(orphans, id => GrainFactory.Reference<IRunGrain>(id).ResumeAsync());
         }
 
         if (newlyDead.Count > 0)
         {
             // A queue grain that lived on a dead silo holds nothing durable: activating it again rebuilds its backlog.
             var queues = await store.FindQueuesWithBacklogAsync();
-            await ForEachAsync(queues, name => GrainFactory.GetGrain<IQueueGrain>(name).GetInfoAsync());
+            await ForEachAsync(queues, name => GrainFactory.Reference<IQueueGrain>(name).GetInfoAsync());
         }
     }
 
@@ -233,7 +233,7 @@ internal sealed partial class RunSupervisorGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IRunGrain>(runId).ResumeAsync();
+            await GrainFactory.Reference<IRunGrain>(runId).ResumeAsync();
             _wakeFailures.Remove(runId);
         }
         catch (Exception exception) when (!_stopping)

@@ -55,7 +55,7 @@ internal sealed partial class EnvironmentGrain(
         Task.FromResult(new EnvironmentInfo(Limit, Pool.Held, Pool.WaitingQueues, Pool.PeakHeld));
 
     private void Send(PermitSend send) =>
-        GrainFactory.GetGrain<IQueueGrain>(send.Queue).PermitsAsync(send.Grant).Ignore();
+        GrainFactory.Reference<IQueueGrain>(send.Queue).PermitsAsync(send.Grant).Ignore();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Environment limit {Limit}: activated with {Held} runs holding slots.")]
     private partial void LogActivated(int limit, int held);

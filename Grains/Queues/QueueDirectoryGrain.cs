@@ -10,6 +10,6 @@ internal sealed class QueueDirectoryGrain(TaskRegistry registry) : Grain, IQueue
     public async Task<IReadOnlyList<QueueInfo>> ListAsync()
     {
         var names = registry.Queues.Select(q => q.Name!).Order(StringComparer.Ordinal).ToList();
-        return await Task.WhenAll(names.Select(name => GrainFactory.GetGrain<IQueueGrain>(name).GetInfoAsync()));
+        return await Task.WhenAll(names.Select(name => GrainFactory.Reference<IQueueGrain>(name).GetInfoAsync()));
     }
 }

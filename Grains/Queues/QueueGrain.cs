@@ -47,7 +47,7 @@ internal sealed partial class QueueGrain(
 
     private PermitLease Lease => _leaseState ??= new PermitLease(Name);
 
-    private IEnvironmentGrain Environment => GrainFactory.GetGrain<IEnvironmentGrain>(0);
+    private IEnvironmentGrain Environment => GrainFactory.Reference<IEnvironmentGrain>(0);
 
     private QueueLimits CurrentLimits() => new(
         PerKey: settings.State.LimitOverride ?? Definition.ConcurrencyLimit ?? int.MaxValue,
@@ -290,14 +290,14 @@ internal sealed partial class QueueGrain(
     /// <summary>Sends the grant, stamped with the moment the queue counted it (the rate limit's clock).</summary>
     private void Grant(string runId, DateTimeOffset grantedAt)
     {
-        var run = GrainFactory.GetGrain<IRunGrain>(runId);
+        var run = GrainFactory.Reference<IRunGrain>(runId);
         notices.Send(() => run.GrantSlotAsync(grantedAt), $"grant to {runId}");
     }
 
     private void Expire(string runId)
     {
         LogExpired(Name, runId);
-        var run = GrainFactory.GetGrain<IRunGrain>(runId);
+        var run = GrainFactory.Reference<IRunGrain>(runId);
         notices.Send(run.ExpireAsync, $"expiry of {runId}");
     }
 

@@ -133,7 +133,7 @@ internal sealed partial class RealtimeInterest(
     private async Task SyncLoopAsync()
     {
         var self = grains.CreateObjectReference<IRealtimeInterestListener>(this);
-        var register = grains.GetGrain<IRealtimeInterestGrain>(0);
+        var register = grains.Reference<IRealtimeInterestGrain>(0);
         var address = silo.SiloAddress.ToParsableString();
         while (!_stopping.IsCancellationRequested)
         {

@@ -103,7 +103,7 @@ internal sealed partial class RealtimePublisher(
             LogSendFailed(exception, updates.Length, topic.ToString());
             try
             {
-                await grains.GetGrain<IRealtimeInterestGrain>(0).ReportLostAsync();
+                await grains.Reference<IRealtimeInterestGrain>(0).ReportLostAsync();
             }
             catch (Exception reportFailure)
             {

@@ -272,7 +272,7 @@ internal sealed partial class RunGrain(
             JournalOpKind.Step => machine.StepDone(op),
             JournalOpKind.Wait => machine.TimedWaitStarted(op),
             JournalOpKind.CreateToken => machine.TokenCreated(op, await CreateTokenAsync(op)),
-            JournalOpKind.WaitToken => machine.TokenWaitStarted(op, await GrainFactory.GetGrain<IWaitpointTokenGrain>(op.TokenId!).AddWaiterAsync(RunId, op.Key)),
+            JournalOpKind.WaitToken => machine.TokenWaitStarted(op, await GrainFactory.Reference<IWaitpointTokenGrain>(op.TokenId!).AddWaiterAsync(RunId, op.Key)),
             JournalOpKind.Trigger or JournalOpKind.TriggerAndWait => await TriggerChildrenAsync(machine, op),
             _ => throw new InvalidOperationException($"Run {RunId} was asked to record a journal operation of unknown kind {op.Kind}."),
         };
@@ -388,7 +388,7 @@ internal sealed partial class RunGrain(
                     executor.Deliver(RunId, deliver.Attempt, deliver.Execution, deliver.Key, deliver.Result);
                     break;
                 case ScheduleWake wake:
-                    GrainFactory.GetGrain<IRunSupervisorGrain>(0).ScheduleAsync(RunId, wake.At).Ignore();
+                    GrainFactory.Reference<IRunSupervisorGrain>(0).ScheduleAsync(RunId, wake.At).Ignore();
                     break;
                 case LetGo:
                     LetActivationGo();
@@ -397,17 +397,17 @@ internal sealed partial class RunGrain(
                     DelayDeactivation(TimeSpan.FromDays(365));
                     break;
                 case NotifyWaiter notify:
-                    var parent = GrainFactory.GetGrain<IRunGrain>(notify.RunId);
+                    var parent = GrainFactory.Reference<IRunGrain>(notify.RunId);
                     notices.Send(() => parent.OnChildFinishedAsync(notify.Notification), $"end of {RunId} to {notify.RunId}");
                     break;
                 case RunFinalHooks hooks:
                     executor.RunFinalHooks(hooks.Request);
                     break;
                 case CancelChild cancel:
-                    notices.Send(GrainFactory.GetGrain<IRunGrain>(cancel.RunId).CancelAsync, $"cancel of child {cancel.RunId}");
+                    notices.Send(GrainFactory.Reference<IRunGrain>(cancel.RunId).CancelAsync, $"cancel of child {cancel.RunId}");
                     break;
                 case RemoveTokenWaiter remove:
-                    GrainFactory.GetGrain<IWaitpointTokenGrain>(remove.TokenId).RemoveWaiterAsync(RunId).Ignore();
+                    GrainFactory.Reference<IWaitpointTokenGrain>(remove.TokenId).RemoveWaiterAsync(RunId).Ignore();
                     break;
                 case MoveToServingSilo:
                     RouteToMachine();
@@ -526,8 +526,8 @@ internal sealed partial class RunGrain(
     {
         var options = op.TokenOptions ?? new WaitTokenOptions();
         return options.IdempotencyKey is { } key
-            ? GrainFactory.GetGrain<IWaitpointKeyGrain>(key).GetOrCreateAsync(options)
-            : GrainFactory.GetGrain<IWaitpointTokenGrain>(RunIds.ForToken(RunId, op.Attempt, op.Key)).CreateAsync(options);
+            ? GrainFactory.Reference<IWaitpointKeyGrain>(key).GetOrCreateAsync(options)
+            : GrainFactory.Reference<IWaitpointTokenGrain>(RunIds.ForToken(RunId, op.Attempt, op.Key)).CreateAsync(options);
     }
 
     /// <summary>
@@ -571,7 +571,7 @@ internal sealed partial class RunGrain(
         {
             for (var i = 0; i < handles.Length; i++)
             {
-                var child = await GrainFactory.GetGrain<IRunGrain>(handles[i].Id).GetAsync();
+                var child = await GrainFactory.Reference<IRunGrain>(handles[i].Id).GetAsync();
                 if (child.IsFinal)
                 {
                     (ended ??= [])[i] = WaitBook.ToChildResult(child);
@@ -588,7 +588,7 @@ internal sealed partial class RunGrain(
         var completed = machine.CompleteDueTimedWaits();
         foreach (var entry in machine.Waits.DueTokenWaits())
         {
-            completed |= machine.TokenFoundSettled(entry.Key, await GrainFactory.GetGrain<IWaitpointTokenGrain>(entry.TokenId!).GetAsync());
+            completed |= machine.TokenFoundSettled(entry.Key, await GrainFactory.Reference<IWaitpointTokenGrain>(entry.TokenId!).GetAsync());
         }
 
         return completed;
@@ -602,7 +602,7 @@ internal sealed partial class RunGrain(
         var completed = machine.CompleteDueTimedWaits();
         foreach (var (key, index, childId) in machine.Waits.UnfinishedChildren().ToList())
         {
-            var child = await GrainFactory.GetGrain<IRunGrain>(childId).GetAsync();
+            var child = await GrainFactory.Reference<IRunGrain>(childId).GetAsync();
             if (child.IsFinal)
             {
                 machine.ChildFoundEnded(key, index, WaitBook.ToChildResult(child));
@@ -611,7 +611,7 @@ internal sealed partial class RunGrain(
 
         foreach (var (key, tokenId) in machine.Waits.PendingTokens().ToList())
         {
-            machine.TokenFoundSettled(key, await GrainFactory.GetGrain<IWaitpointTokenGrain>(tokenId).GetAsync());
+            machine.TokenFoundSettled(key, await GrainFactory.Reference<IWaitpointTokenGrain>(tokenId).GetAsync());
         }
 
         return completed || pending.Exists(e => e.Completed);
@@ -631,7 +631,7 @@ internal sealed partial class RunGrain(
             try
             {
                 var machine = _machine!;
-                var target = await GrainFactory.GetGrain<IMachineDirectoryGrain>(0).FindAsync(machine.State.Machine);
+                var target = await GrainFactory.Reference<IMachineDirectoryGrain>(0).FindAsync(machine.State.Machine);
                 if (target is null)
                 {
                     machine.NoServingSilo();
@@ -785,5 +785,5 @@ internal sealed partial class RunGrain(
         }
     }
 
-    private IQueueGrain Queue => GrainFactory.GetGrain<IQueueGrain>(_machine!.State.Queue);
+    private IQueueGrain Queue => GrainFactory.Reference<IQueueGrain>(_machine!.State.Queue);
 }

@@ -41,9 +41,9 @@ internal sealed partial class DeclarativeSchedules(
         {
             try
             {
-                var removed = await grains.GetGrain<IScheduleQueryGrain>(0).SyncDeclarativeAsync(declared);
+                var removed = await grains.Reference<IScheduleQueryGrain>(0).SyncDeclarativeAsync(declared);
                 LogSynced(declared.Count, removed);
-                await grains.GetGrain<IScheduleSweepGrain>(0).PokeAsync();
+                await grains.Reference<IScheduleSweepGrain>(0).PokeAsync();
                 return;
             }
             catch (Exception exception) when (!_stopping.IsCancellationRequested)

@@ -287,7 +287,7 @@ internal sealed partial class ScheduleGrain(
             ScheduleOccurrence = occurrence.Nominal,
         };
         var runId = RunIds.ForOccurrence(cluster.Value.ServiceId, Id, occurrence.Nominal);
-        return await GrainFactory.GetGrain<IRunGrain>(runId).TriggerAsync(request);
+        return await GrainFactory.Reference<IRunGrain>(runId).TriggerAsync(request);
     }
 
     /// <summary>
@@ -327,7 +327,7 @@ internal sealed partial class ScheduleGrain(
     {
         try
         {
-            return await GrainFactory.GetGrain<IRunGrain>(runId).GetAsync();
+            return await GrainFactory.Reference<IRunGrain>(runId).GetAsync();
         }
         catch (RunNotFoundException)
         {
@@ -348,7 +348,7 @@ internal sealed partial class ScheduleGrain(
 
         if (await FindRunAsync(runId) is { Status: RunStatus.Delayed })
         {
-            await GrainFactory.GetGrain<IRunGrain>(runId).CancelAsync();
+            await GrainFactory.Reference<IRunGrain>(runId).CancelAsync();
         }
     }
 

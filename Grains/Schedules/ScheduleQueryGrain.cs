@@ -24,7 +24,7 @@ internal sealed partial class ScheduleQueryGrain(IScheduleStore store, TimeProvi
         {
             var id = ScheduleIds.ForDeclarative(spec.TaskId);
             keep.Add(id);
-            await GrainFactory.GetGrain<IScheduleGrain>(id).PutAsync(spec);
+            await GrainFactory.Reference<IScheduleGrain>(id).PutAsync(spec);
         }
 
         var removed = 0;
@@ -34,7 +34,7 @@ internal sealed partial class ScheduleQueryGrain(IScheduleStore store, TimeProvi
             {
                 try
                 {
-                    var schedule = await GrainFactory.GetGrain<IScheduleGrain>(id).DeleteAsync(declarative: true);
+                    var schedule = await GrainFactory.Reference<IScheduleGrain>(id).DeleteAsync(declarative: true);
                     LogRemoved(id, schedule.Task);
                     removed++;
                 }

@@ -57,7 +57,7 @@ internal sealed partial class ScheduleSweepGrain(
                 await Parallel.ForEachAsync(
                     overdue,
                     new ParallelOptions { MaxDegreeOfParallelism = Parallelism, TaskScheduler = TaskScheduler.Current },
-                    async (id, _) => await GrainFactory.GetGrain<IScheduleGrain>(id).PokeAsync());
+                    async (id, _) => await GrainFactory.Reference<IScheduleGrain>(id).PokeAsync());
             }
         }
         catch (Exception exception)

@@ -59,7 +59,7 @@ internal sealed class RunStreamGrain(IRunStreamStore store, RealtimeInterest int
         if (!_opened)
         {
             // The run learns of its stream first, so a reader that sees a chunk can always find the stream on the run.
-            await GrainFactory.GetGrain<IRunGrain>(_runId).OpenStreamAsync(_key);
+            await GrainFactory.Reference<IRunGrain>(_runId).OpenStreamAsync(_key);
             _opened = true;
         }
 

@@ -24,7 +24,7 @@ internal static class RunStarter
         var options = request.Options ?? new TriggerOptions();
         if (options.IdempotencyKey is null && options.Debounce is null)
         {
-            return grains.GetGrain<IRunGrain>(runId).TriggerAsync(request);
+            return grains.Reference<IRunGrain>(runId).TriggerAsync(request);
         }
 
         var descriptor = registry.Resolve(request.TaskId, request.TaskType);
@@ -38,7 +38,7 @@ internal static class RunStarter
         if (options.IdempotencyKey is { } key)
         {
             var hash = IdempotencyKeys.Hash(key, options.IdempotencyKeyScope ?? IdempotencyKeyScope.Run, request.ParentRunId, request.ParentAttempt);
-            return grains.GetGrain<IIdempotencyKeyGrain>($"{descriptor.Id}/{hash}").TriggerAsync(request with { IdempotencyKeyHash = hash }, runId);
+            return grains.Reference<IIdempotencyKeyGrain>($"{descriptor.Id}/{hash}").TriggerAsync(request with { IdempotencyKeyHash = hash }, runId);
         }
 
         return DebounceTriggerAsync(grains, descriptor.Id, request, runId);
@@ -49,7 +49,7 @@ internal static class RunStarter
     {
         var debounce = request.Options!.Debounce!;
         var keyHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(debounce.Key)));
-        return grains.GetGrain<IDebounceGrain>($"{taskId}/{keyHash}").TriggerAsync(request, runId);
+        return grains.Reference<IDebounceGrain>($"{taskId}/{keyHash}").TriggerAsync(request, runId);
     }
 }
 

@@ -14,10 +14,10 @@ internal sealed class WaitpointKeyGrain(IWaitpointStore store, TimeProvider time
         var key = this.GetPrimaryKeyString();
         if (await store.FindByIdempotencyKeyAsync(key, time.GetUtcNow()) is { } existing)
         {
-            var token = await GrainFactory.GetGrain<IWaitpointTokenGrain>(existing).GetAsync();
+            var token = await GrainFactory.Reference<IWaitpointTokenGrain>(existing).GetAsync();
             return token with { IsCached = true };
         }
 
-        return await GrainFactory.GetGrain<IWaitpointTokenGrain>(RunIds.NewTokenId(time.GetUtcNow())).CreateAsync(options with { IdempotencyKey = key });
+        return await GrainFactory.Reference<IWaitpointTokenGrain>(RunIds.NewTokenId(time.GetUtcNow())).CreateAsync(options with { IdempotencyKey = key });
     }
 }

@@ -127,7 +127,7 @@ internal sealed class WaitpointTokenGrain(IWaitpointStore store, Storage.IRunSto
         var token = state.ToToken();
         foreach (var waiter in state.Waiters)
         {
-            var run = GrainFactory.GetGrain<IRunGrain>(waiter.RunId);
+            var run = GrainFactory.Reference<IRunGrain>(waiter.RunId);
             notices.Send(() => run.OnTokenCompletedAsync(waiter.Key, token), $"token {token.Id} to {waiter.RunId}");
         }
     }

@@ -55,7 +55,7 @@ internal static class PacketEndpoints
 
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var data = await reader.ReadToEndAsync(context.RequestAborted);
-        await grains.GetGrain<IPacketGrain>(path).PutAsync(data, context.Request.ContentType?.Split(';')[0].Trim() is { Length: > 0 } type ? type : "application/json");
+        await grains.Reference<IPacketGrain>(path).PutAsync(data, context.Request.ContentType?.Split(';')[0].Trim() is { Length: > 0 } type ? type : "application/json");
         return TypedResults.Ok();
     }
 
@@ -71,7 +71,7 @@ internal static class PacketEndpoints
         }
 
         var path = JsonFields.String(body, "payload", "") ?? throw ApiException.BadRequest($"A payload typed {StoreType} is the path of an uploaded packet; 'payload' is missing.");
-        var packet = await grains.GetGrain<IPacketGrain>(path).GetAsync()
+        var packet = await grains.Reference<IPacketGrain>(path).GetAsync()
             ?? throw ApiException.BadRequest($"No packet was uploaded at '{path}' (or it expired: packets wait 30 minutes for their trigger).");
         var node = JsonObject.Create(body)!;
         node["payload"] = packet.Data;

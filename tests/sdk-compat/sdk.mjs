@@ -57,6 +57,7 @@ const operations = {
   subscribeRun: async () => {
     const seen = [];
     for await (const run of runs.subscribeToRun(args.id)) {
+      process.stderr.write(`progress: ${run.status}\n`);
       seen.push({ id: run.id, status: run.status, output: run.output ?? null, payload: run.payload ?? null, tags: run.tags, finishedAt: run.finishedAt ?? null });
     }
     return seen;

@@ -54,12 +54,6 @@ public class ApiFixture : IAsyncLifetime
         BaseUrl = _app.Urls.Single();
     }
 
-    /// <summary>Waits until some realtime subscriber (an SSE stream, an SDK subscription) follows the run.</summary>
-    public static Task FollowedAsync(ApiFixture api, string runId) =>
-        Eventually.Poll(
-            () => api.App.Services.GetRequiredService<IGrainFactory>().GetGrain<OrleansTasks.Realtime.IRealtimeInterestGrain>(0).FollowsAsync(OrleansTasks.Realtime.RealtimeTopic.ForRun(runId)),
-            followed => followed, TimeSpan.FromSeconds(60), $"a subscriber to follow {runId}");
-
     public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);

@@ -12,8 +12,8 @@ namespace OrleansTasks.Tests.Api;
 [Trait("Category", "Sdk")]
 public sealed class ApiSdkTests(ApiFixture api)
 {
-    private Task<SdkResult> Sdk(string operation, object? arguments = null, string? token = null) =>
-        TriggerSdk.CallAsync(api.BaseUrl, token ?? api.SecretKey, operation, arguments);
+    private Task<SdkResult> Sdk(string operation, object? arguments = null, string? token = null, Action<string>? onProgress = null) =>
+        TriggerSdk.CallAsync(api.BaseUrl, token ?? api.SecretKey, operation, arguments, onProgress);
 
     [Fact]
     public async Task Trigger_Poll_Retrieve_AndList_AsTheSdkDoes()
@@ -295,10 +295,11 @@ public sealed class ApiSdkTests(ApiFixture api)
     public async Task Realtime_TheSdkFollowsARun_RunsWithATag_AndABatch_ToTheirEnd()
     {
         var tag = "sdk-rt-" + Guid.NewGuid().ToString("N")[..8];
-        // Delayed until the SDK follows it, then moved to now: so it is seen DELAYED, whatever the load.
+        // Delayed until the SDK has seen its first state, then moved to now: so it is seen DELAYED, whatever the load.
         var delayed = (await Sdk("trigger", new { task = "echo", payload = new { value = 9 }, options = new { tags = new[] { tag }, delay = "1h" } })).Result.GetProperty("id").GetString()!;
-        var following = Sdk("subscribeRun", new { id = delayed });
-        await ApiFixture.FollowedAsync(api, delayed);
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var following = Sdk("subscribeRun", new { id = delayed }, onProgress: _ => seen.TrySetResult());
+        await seen.Task.Within(TimeSpan.FromSeconds(60), "the SDK's first state of the run");
         await api.Tasks.Runs.RescheduleAsync(delayed, DateTimeOffset.UtcNow);
         var others = new List<string>();
         for (var i = 0; i < 2; i++)

@@ -19,10 +19,11 @@ public sealed class ApiSseTests(ApiFixture api) : IDisposable
     [Fact]
     public async Task ARun_ItsStatesInOrderToTheFinalOne_ThenEnd_AndAReconnectResumes()
     {
-        // Delayed until the events are being read, then moved to now: so the first state is DELAYED, whatever the load.
+        // Delayed until its first event has arrived, then moved to now: so the first state is DELAYED, whatever the load.
         var handle = await api.Tasks.TriggerAsync("echo", """{"value":4}""", new TriggerOptions { Delay = TimeSpan.FromHours(1) });
-        var reading = ReadAsync($"/api/v1/sse/runs/{handle.Id}");
-        await ApiFixture.FollowedAsync(api, handle.Id);
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = ReadAsync($"/api/v1/sse/runs/{handle.Id}", onEvent: first);
+        await first.Task.Within(s_timeout, "the run's first event");
         await api.Tasks.Runs.RescheduleAsync(handle.Id, DateTimeOffset.UtcNow);
         var events = await reading.Within(s_timeout, "the run's events");
 
@@ -106,12 +107,13 @@ public sealed class ApiSseTests(ApiFixture api) : IDisposable
         return response.Headers.GetValues("x-trigger-jwt").Single();
     }
 
-    private async Task<List<SseItem<string>>> ReadAsync(string path, string? lastEventId = null)
+    private async Task<List<SseItem<string>>> ReadAsync(string path, string? lastEventId = null, TaskCompletionSource? onEvent = null)
     {
         var items = new List<SseItem<string>>();
         await foreach (var item in StreamAsync(path, lastEventId))
         {
             items.Add(item);
+            onEvent?.TrySetResult();
         }
 
         return items;

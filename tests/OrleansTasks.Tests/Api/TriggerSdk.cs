@@ -12,7 +12,8 @@ internal static class TriggerSdk
     private static readonly Lazy<string> s_directory = new(FindDirectory);
 
     /// <summary>The call's answer: <c>{"ok":true,"result":…}</c> or <c>{"ok":false,"status":…,"name":…,"message":…}</c>.</summary>
-    public static async Task<SdkResult> CallAsync(string baseUrl, string accessToken, string operation, object? arguments = null)
+    /// <param name="onProgress">Called with each progress line the script writes to its error output (<c>progress: …</c>).</param>
+    public static async Task<SdkResult> CallAsync(string baseUrl, string accessToken, string operation, object? arguments = null, Action<string>? onProgress = null)
     {
         var start = new ProcessStartInfo("node", ["sdk.mjs", operation])
         {
@@ -28,13 +29,31 @@ internal static class TriggerSdk
         await process.StandardInput.WriteAsync(JsonSerializer.Serialize(arguments ?? new { }));
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
+        var errors = ReadErrorsAsync(process.StandardError, onProgress);
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await process.WaitForExitAsync(limit.Token);
         var line = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
             ?? throw new InvalidOperationException($"node sdk.mjs {operation} printed nothing and exited with {process.ExitCode}; its errors: {await errors}");
         using var document = JsonDocument.Parse(line);
         return new SdkResult(operation, document.RootElement.Clone(), await errors);
+    }
+
+    private static async Task<string> ReadErrorsAsync(StreamReader reader, Action<string>? onProgress)
+    {
+        var text = new System.Text.StringBuilder();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("progress: ", StringComparison.Ordinal))
+            {
+                onProgress?.Invoke(line["progress: ".Length..]);
+            }
+            else
+            {
+                text.AppendLine(line);
+            }
+        }
+
+        return text.ToString();
     }
 
     private static string FindDirectory()
