@@ -50,6 +50,13 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 npm ci --prefix tests/sdk-compat --no-audit --no-fund --loglevel=error
 
+# Debian's Chromium, which the dashboard tests drive through Playwright (no browser is downloaded).
+if [ -z "${ORLEANSTASKS_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  echo "test.sh: chromium not found; installing it with apt-get" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 DATA=$(mktemp -d /tmp/orleanstasks-pg.XXXXXX)
 [ "$(id -u)" -eq 0 ] && chown postgres "$DATA"
 PORT=$(free_port)

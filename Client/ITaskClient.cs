@@ -26,6 +26,17 @@ public interface ITaskClient
     ITaskReference<TTask> For<TTask>()
         where TTask : ITaskDefinition;
 
+    /// <summary>The tasks the cluster's silos registered, ordered by id: their options, payload schema and an example payload.</summary>
+    Task<IReadOnlyList<TaskInfo>> ListTasksAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What is wrong with <paramref name="payloadJson"/> as a payload of the task <paramref name="taskId"/>: not JSON, not
+    /// of the payload type's shape, or breaking its validation rules (each problem one message). Empty when a run would
+    /// accept it. Nothing is triggered.
+    /// </summary>
+    /// <exception cref="UnknownTaskException">No silo registered the task.</exception>
+    Task<IReadOnlyList<string>> CheckPayloadAsync(string taskId, string payloadJson, CancellationToken cancellationToken = default);
+
     /// <summary>Triggers a run of the task with id <paramref name="taskId"/>, with a payload given as JSON text.</summary>
     /// <exception cref="PayloadTooLargeException">The payload is over 3 MB; nothing was sent.</exception>
     /// <exception cref="UnknownTaskException">No silo registered the task; no run exists.</exception>

@@ -56,6 +56,16 @@ internal sealed partial class TaskClient(
         return TriggerCoreAsync(request, taskType.Name, cancellationToken);
     }
 
+    public Task<IReadOnlyList<TaskInfo>> ListTasksAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(() => grains.Reference<Catalog.ITaskCatalogGrain>(0).ListAsync(), cancellationToken);
+
+    public Task<IReadOnlyList<string>> CheckPayloadAsync(string taskId, string payloadJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        ArgumentNullException.ThrowIfNull(payloadJson);
+        return CallAsync(() => grains.Reference<Catalog.ITaskCatalogGrain>(0).CheckPayloadAsync(taskId, payloadJson), cancellationToken);
+    }
+
     public Task<RunHandle> TriggerAsync(string taskId, string payloadJson, TriggerOptions? options = null, CancellationToken cancellationToken = default)
     {
         Guard.NotBlank(taskId);

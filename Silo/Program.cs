@@ -15,7 +15,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.AddOrleansTasksSilo(tasks => tasks.AddTasksFromAssembly(typeof(HelloWorldTask).Assembly));
-builder.AddOrleansTasksApi();
+builder.AddOrleansTasksWeb(); // the HTTP API and the dashboard
 
 // Traces to an OpenTelemetry collector when OTEL_EXPORTER_OTLP_ENDPOINT or OrleansTasks:Otlp:Endpoint is set.
 builder.AddOtlpTracing();
@@ -25,5 +25,5 @@ builder.Services.AddOrleansTasksClient();
 builder.Services.AddHostedService<SampleRunsOnStart>();
 
 var app = builder.Build();
-app.MapOrleansTasksApi();
+app.MapOrleansTasksWeb();
 return await app.RunOrleansTasksAsync();

@@ -12,7 +12,9 @@ namespace OrleansTasks;
 /// A wait the code stopped waiting for because the cancellation token it passed fired: it completed with no result, and
 /// a replay throws <see cref="OperationCanceledException"/> there again.
 /// </param>
+/// <param name="TokenId">The waitpoint token a token wait waits for; null for other operations.</param>
 [GenerateSerializer, Alias("ot.JournalRecord")]
 public sealed record JournalRecord(
     string Position, string Kind, string Name, bool Completed, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, IReadOnlyList<string> ChildRunIds,
-    bool Abandoned = false);
+    bool Abandoned = false,
+    string? TokenId = null);

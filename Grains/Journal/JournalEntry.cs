@@ -82,5 +82,5 @@ internal sealed class JournalEntry
         Abandoned = Abandoned,
     };
 
-    public JournalRecord ToRecord() => new(Key, Kind.ToString(), Name, Completed, CreatedAt, CompletedAt, [.. ChildRunIds ?? []], Abandoned);
+    public JournalRecord ToRecord() => new(Key, Kind.ToString(), Name, Completed, CreatedAt, CompletedAt, [.. ChildRunIds ?? []], Abandoned, TokenId);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 using OrleansTasks;
 
@@ -15,6 +16,7 @@ public sealed class HelloWorldTask : TaskDefinition<HelloPayload, HelloOutput>
     }
 }
 
-public sealed record HelloPayload(string Name);
+/// <summary>Whom to greet: a name of 1 to 100 characters (checked before the task runs, and by the dashboard's Test page).</summary>
+public sealed record HelloPayload([property: Required, StringLength(100, MinimumLength = 1)] string Name);
 
 public sealed record HelloOutput(string Message);

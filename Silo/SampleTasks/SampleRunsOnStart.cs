@@ -70,7 +70,7 @@ internal sealed partial class SampleRunsOnStart(
             }
         }
 
-        LogStory(string.Join(' ', text));
+        LogStory(string.Concat(text));
     }
 
     private async Task ReportAsync(RunHandle handle, CancellationToken cancellationToken)

@@ -31,10 +31,10 @@ public sealed class WriteStoryTask : TaskDefinition<StoryPayload, StoryOutput>
 
     private static async IAsyncEnumerable<string> Words(TimeSpan delay, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var word in s_words)
+        for (var i = 0; i < s_words.Length; i++)
         {
             await Task.Delay(delay, cancellationToken);
-            yield return word;
+            yield return i == 0 ? s_words[i] : " " + s_words[i]; // as a model's tokens come: each with the space before it
         }
     }
 }

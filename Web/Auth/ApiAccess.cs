@@ -71,15 +71,8 @@ internal sealed class ApiAccess(IOptions<ApiOptions> options, ApiRateLimit rateL
             return null;
         }
 
-        // Hashing first makes every comparison the same length, so timing reveals nothing about a key.
         var presented = Hash(credential);
-        var matched = false;
-        foreach (var key in _keyHashes)
-        {
-            matched |= CryptographicOperations.FixedTimeEquals(presented, key);
-        }
-
-        if (matched)
+        if (Matches(presented))
         {
             return ApiCaller.WithSecretKey;
         }
@@ -98,6 +91,21 @@ internal sealed class ApiAccess(IOptions<ApiOptions> options, ApiRateLimit rateL
         var oneTime = token.TryGetPayloadValue<bool>("otu", out var otu) && otu;
         return ApiCaller.WithScopes(token.TryGetPayloadValue<List<string>>("scopes", out var scopes) ? scopes : [],
             oneTime ? Convert.ToHexString(presented) : null);
+    }
+
+    /// <summary>Whether <paramref name="credential"/> is one of the configured secret keys (the dashboard's sign-in asks).</summary>
+    public bool IsSecretKey(string credential) => Matches(Hash(credential));
+
+    /// <summary>Hashing first makes every comparison the same length, so timing reveals nothing about a key.</summary>
+    private bool Matches(byte[] presented)
+    {
+        var matched = false;
+        foreach (var key in _keyHashes)
+        {
+            matched |= CryptographicOperations.FixedTimeEquals(presented, key);
+        }
+
+        return matched;
     }
 
     private static byte[] Hash(string value) => SHA256.HashData(Encoding.UTF8.GetBytes(value));

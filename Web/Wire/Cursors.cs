@@ -21,6 +21,12 @@ internal static class Cursors
             return null;
         }
 
+        return Decode(text) ?? throw ApiException.BadRequest($"'page[after]' is '{text}', which is not a cursor this API gave out.");
+    }
+
+    /// <summary>The creation time and id in a cursor <see cref="Encode"/> made; null for text that is not one.</summary>
+    public static (DateTimeOffset CreatedAt, string Id)? Decode(string text)
+    {
         try
         {
             var padded = text.Replace('-', '+').Replace('_', '/');
@@ -35,6 +41,6 @@ internal static class Cursors
         {
         }
 
-        throw ApiException.BadRequest($"'page[after]' is '{text}', which is not a cursor this API gave out.");
+        return null;
     }
 }

@@ -38,11 +38,12 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>True if <paramref name="siloAddress"/> (as recorded on an attempt) is this silo.</summary>
     public bool Is(string siloAddress) => siloAddress.Contains($":{SiloPort}@", StringComparison.Ordinal);
 
-    public static async Task<SiloProcess> StartAsync(string connectionString, string serviceId, IDictionary<string, string>? settings = null)
+    /// <param name="program">The silo program to run: the test silo (tests/TestSilo) unless told, or <see cref="ProductSiloPath"/>.</param>
+    public static async Task<SiloProcess> StartAsync(string connectionString, string serviceId, IDictionary<string, string>? settings = null, string? program = null)
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
-        var start = new ProcessStartInfo("dotnet", [TestSiloPath])
+        var start = new ProcessStartInfo("dotnet", [program ?? TestSiloPath])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -131,24 +132,27 @@ public sealed class SiloProcess : IAsyncDisposable
         {
         }
 
-        if (line.Trim() == "READY")
+        // The test silo prints READY; the product silo (a web host) logs that its application started.
+        if (line.Trim() == "READY" || line.TrimStart().StartsWith("Application started.", StringComparison.Ordinal))
         {
             _ready.TrySetResult();
         }
     }
 
-    private static string TestSiloPath
+    private static string TestSiloPath => BuiltProgram(Path.Combine("tests", "TestSilo"), "OrleansTasks.TestSilo.dll");
+
+    /// <summary>The product's silo host (Silo/: the sample tasks, the HTTP API and the dashboard), as README runs it.</summary>
+    public static string ProductSiloPath => BuiltProgram("Silo", "OrleansTasks.Silo.dll");
+
+    /// <summary>A program built beside the tests: tests/OrleansTasks.Tests/bin/&lt;Configuration&gt;/net10.0/ → &lt;project&gt;/bin/&lt;Configuration&gt;/net10.0/.</summary>
+    private static string BuiltProgram(string project, string dll)
     {
-        get
-        {
-            // tests/OrleansTasks.Tests/bin/<Configuration>/net10.0/ → tests/TestSilo/bin/<Configuration>/net10.0/
-            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var framework = output.Name;
-            var configuration = output.Parent!.Name;
-            var tests = output.Parent.Parent!.Parent!.Parent!.FullName;
-            var path = Path.Combine(tests, "TestSilo", "bin", configuration, framework, "OrleansTasks.TestSilo.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"The test silo is not built at {path}.");
-        }
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = output.Name;
+        var configuration = output.Parent!.Name;
+        var root = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        var path = Path.Combine(root, project, "bin", configuration, framework, dll);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{dll} is not built at {path}.");
     }
 
     /// <summary>

@@ -1,0 +1,26 @@
+using OrleansTasks.Web.Dashboard;
+
+namespace OrleansTasks.Web.Hosting;
+
+/// <summary>
+/// The whole web face in two calls: the HTTP API (<see cref="OrleansTasksApi"/>) and the dashboard
+/// (<see cref="OrleansTasksDashboard"/>), on the silo's web host.
+/// </summary>
+public static class OrleansTasksWeb
+{
+    /// <summary>Registers the API's and the dashboard's services.</summary>
+    public static WebApplicationBuilder AddOrleansTasksWeb(this WebApplicationBuilder builder)
+    {
+        builder.AddOrleansTasksApi();
+        builder.AddOrleansTasksDashboard();
+        return builder;
+    }
+
+    /// <summary>Maps the API (under <c>/api</c> and <c>/realtime</c>) and the dashboard (under <c>/dashboard</c>).</summary>
+    public static WebApplication MapOrleansTasksWeb(this WebApplication app)
+    {
+        app.MapOrleansTasksApi();
+        app.MapOrleansTasksDashboard();
+        return app;
+    }
+}
