@@ -176,6 +176,38 @@ public sealed partial class DashboardTests(DashboardFixture dashboard) : IAsyncL
     }
 
     [Fact]
+    public async Task CancellingTheMatchingRuns_AsksFirst_ThenCancelsOnlyThem()
+    {
+        var tag = "bulk-" + Guid.NewGuid().ToString("N")[..8];
+        var waiting = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            waiting.Add((await dashboard.Tasks.TriggerAsync("approval", $$"""{"subject":"bulk {{i}}"}""", new TriggerOptions { Tags = [tag] })).Id);
+        }
+
+        var bystander = await dashboard.Tasks.TriggerAsync("approval", """{"subject":"not tagged"}""");
+        var browser = await OpenAsync();
+        var page = browser.Page;
+        await page.GotoAsync($"/dashboard?tag={tag}");
+        await browser.WaitForCircuitAsync();
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(3);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel matching runs…" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Cancel every unfinished run that matches these filters?");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, cancel them" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Cancelled 3 runs.");
+        await Expect(page.Locator("tbody [data-status='CANCELED']")).ToHaveCountAsync(3);
+        foreach (var id in waiting)
+        {
+            Assert.Equal(RunStatus.Canceled, (await dashboard.Tasks.Runs.RetrieveAsync(id)).Status);
+        }
+
+        Assert.False((await dashboard.Tasks.Runs.RetrieveAsync(bystander.Id)).IsFinal);
+        await dashboard.Tasks.Runs.CancelAsync(bystander.Id);
+    }
+
+    [Fact]
     public async Task ASchedule_IsCreated_WithItsNextOccurrences_ABadCronIsRefused_AndItIsDeleted()
     {
         var key = "dash-" + Guid.NewGuid().ToString("N")[..8];
