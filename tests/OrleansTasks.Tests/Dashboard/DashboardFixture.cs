@@ -10,9 +10,25 @@ namespace OrleansTasks.Tests.Dashboard;
 /// its cluster, and a headless Chromium driven through Playwright: Debian's <c>chromium</c> (test.sh installs it), never a
 /// downloaded browser. Each test opens its own browser context.
 /// </summary>
-public sealed class DashboardFixture : IAsyncLifetime
+public class DashboardFixture : IAsyncLifetime
 {
     public const string SecretKey = "ot_dashboard_test_secret_key_0123456789";
+
+    private readonly bool _development;
+
+    public DashboardFixture()
+        : this(development: false)
+    {
+    }
+
+    /// <param name="development">
+    /// Run the silo in development mode (in memory) with no secret key, where the dashboard is open: there is then no
+    /// external client (<see cref="Tasks"/> throws) and nothing to sign in with.
+    /// </param>
+    protected DashboardFixture(bool development)
+    {
+        _development = development;
+    }
 
     private readonly string _serviceId = "dash-" + Guid.NewGuid().ToString("N")[..8];
     private PostgresDatabase? _database;
@@ -42,17 +58,26 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private async Task StartAsync()
     {
-        _database = await PostgresDatabase.CreateAsync();
         var port = SiloProcess.FreePort();
         BaseUrl = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
-        _silo = await SiloProcess.StartAsync(_database.ConnectionString, _serviceId, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Urls"] = BaseUrl,
-            ["OrleansTasks__Api__SecretKeys__0"] = SecretKey,
             ["Samples__TriggerOnStart"] = "false",
             ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information", // "Application started.": the silo is ready
-        }, SiloProcess.ProductSiloPath);
-        _client = await PostgresClusterClient.ConnectAsync(_database.ConnectionString, _serviceId);
+        };
+        if (_development)
+        {
+            _silo = await SiloProcess.StartAsync(connectionString: "", _serviceId, settings, SiloProcess.ProductSiloPath);
+        }
+        else
+        {
+            _database = await PostgresDatabase.CreateAsync();
+            settings["OrleansTasks__Api__SecretKeys__0"] = SecretKey;
+            _silo = await SiloProcess.StartAsync(_database.ConnectionString, _serviceId, settings, SiloProcess.ProductSiloPath);
+            _client = await PostgresClusterClient.ConnectAsync(_database.ConnectionString, _serviceId);
+        }
+
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -83,6 +108,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         if (_browser is not null)
         {
             await _browser.DisposeAsync();
