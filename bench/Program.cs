@@ -7,6 +7,7 @@ using OrleansTasks.Bench.Realtime;
 // dotnet run -c Release --project bench -- child --runs N [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- queue --runs N --keys K --limit L [--postgres "<connection string>"] [--hold-ms H]
 // dotnet run -c Release --project bench -- list --rows N --postgres "<connection string>" [--repetitions N] [--fill no]
+// dotnet run -c Release --project bench -- dashboard --rows N --postgres "<connection string>" [--repetitions N] [--fill no]
 // dotnet run -c Release --project bench -- realtime [--runs N] [--progress P] [--subscribers S] [--concurrency N] [--chunks N] [--chunk-rate R] [--stream-runs R] [--readers S] [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- schedules --count S --minutes M [--idle I] [--environment-limit L] --postgres "<connection string>"
 // dotnet run -c Release --project bench -- chaos --minutes M --silos 3 --kill-every S [--restart-after S] [--rate R] [--sigterm] --postgres "<connection string>"
@@ -36,6 +37,7 @@ try
         "child" => (await ChildScenario.RunAsync(arguments), true),
         "queue" => (await QueueScenario.RunAsync(arguments), true),
         "list" => (await ListScenario.RunAsync(arguments), true),
+        "dashboard" => (await DashboardScenario.RunAsync(arguments), true),
         "realtime" => (await RealtimeScenario.RunAsync(arguments), true),
         "schedules" => (await SchedulesScenario.RunAsync(arguments), true),
         "chaos" => await ChaosScenario.RunAsync(arguments),
