@@ -314,6 +314,32 @@ public sealed partial class DashboardTests(DashboardFixture dashboard) : IAsyncL
     }
 
     [Fact]
+    public async Task TheKeyboardAlone_ReachesTheSectionsAndTheRuns_AndOpensOne()
+    {
+        var handle = await dashboard.Tasks.TriggerAsync("hello-world", """{"name":"Keys"}""");
+        await dashboard.Tasks.Runs.PollAsync(handle.Id).Within(TimeSpan.FromSeconds(60), "the run to end");
+        var browser = await OpenAsync();
+        var page = browser.Page;
+        await browser.WaitForCircuitAsync();
+        await Expect(page.Locator($"tr[data-run='{handle.Id}']")).ToBeVisibleAsync();
+
+        // The page puts focus on its heading; Tab goes on through the filters to the runs, Shift+Tab back to the sections.
+        var forward = await TabThroughAsync(page, "Tab", until: handle.Id);
+        Assert.Contains("Filter", forward);
+        Assert.Contains(handle.Id, forward);
+        await page.Locator("h1").FocusAsync();
+        var backward = await TabThroughAsync(page, "Shift+Tab", until: "OrleansTasks");
+        Assert.Contains("Tasks", backward);
+        Assert.Contains("Schedules", backward);
+        Assert.Contains("Queues", backward);
+
+        await page.Locator($"tr[data-run='{handle.Id}'] a").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(handle.Id)));
+        await Expect(page.Locator("h1 [data-status]")).ToHaveTextAsync("COMPLETED");
+    }
+
+    [Fact]
     public async Task OnAPhone_TheRunsPageFits_AndNothingIsCutOff()
     {
         var browser = await OpenAsync(viewport: new ViewportSize { Width = 390, Height = 844 });
@@ -323,6 +349,19 @@ public sealed partial class DashboardTests(DashboardFixture dashboard) : IAsyncL
         await browser.ScreenshotAsync("phone-runs");
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"The page is {overflow} px wider than the phone's screen.");
+    }
+
+    /// <summary>Presses <paramref name="key"/> until the focused element's text is <paramref name="until"/> (at most 60 times); returns the texts met.</summary>
+    private static async Task<List<string>> TabThroughAsync(IPage page, string key, string until)
+    {
+        var reached = new List<string>();
+        for (var i = 0; i < 60 && !reached.Contains(until); i++)
+        {
+            await page.Keyboard.PressAsync(key);
+            reached.Add(await page.EvaluateAsync<string>("() => (document.activeElement?.textContent ?? '').trim()"));
+        }
+
+        return reached;
     }
 
     private async Task<DashboardPage> OpenAsync(bool signIn = true, ViewportSize? viewport = null)
