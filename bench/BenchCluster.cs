@@ -95,7 +95,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         _silo.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

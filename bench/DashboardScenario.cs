@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
 using Npgsql;
@@ -45,7 +44,7 @@ internal static class DashboardScenario
             rows = (int)(long)(await count.ExecuteScalarAsync())!;
         }
 
-        var url = $"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}";
+        var url = $"http://127.0.0.1:{BenchCluster.FreePort().ToString(CultureInfo.InvariantCulture)}";
         using var silo = StartSilo(connectionString, url);
         try
         {
@@ -104,8 +103,8 @@ internal static class DashboardScenario
         start.Environment["ConnectionStrings__OrleansTasks"] = connectionString;
         start.Environment["Orleans__ServiceId"] = ListRunsFill.ServiceId;
         start.Environment["Orleans__ClusterId"] = ListRunsFill.ServiceId;
-        start.Environment["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
-        start.Environment["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["Orleans__SiloPort"] = BenchCluster.FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["Orleans__GatewayPort"] = BenchCluster.FreePort().ToString(CultureInfo.InvariantCulture);
         start.Environment["Urls"] = url;
         start.Environment["OrleansTasks__Api__SecretKeys__0"] = SecretKey;
         start.Environment["OrleansTasks__RunRetention"] = ""; // the synthetic runs go back 30 days: keep them all
@@ -139,12 +138,5 @@ internal static class DashboardScenario
         }
 
         throw new InvalidOperationException("The silo did not answer on " + url + ".");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.WebUtilities;
+using OrleansTasks.Web.Dashboard.Shared;
 
 namespace OrleansTasks.Web.Dashboard.Runs;
 
@@ -39,11 +40,11 @@ internal sealed class RunsFilterForm
     public RunFilter ToFilter(int pageSize) => new()
     {
         Statuses = Enum.GetValues<RunStatus>().Where(s => s.ToWireName() == Status).ToList() is { Count: 1 } statuses ? statuses : null,
-        TaskIds = Present(Task) is { } task ? [task] : null,
-        Tags = Present(Tag) is { } tag ? [tag] : null,
-        Queues = Present(Queue) is { } queue ? [queue] : null,
-        ScheduleId = Present(Schedule),
-        BatchId = Present(Batch),
+        TaskIds = FormText.Value(Task) is { } task ? [task] : null,
+        Tags = FormText.Value(Tag) is { } tag ? [tag] : null,
+        Queues = FormText.Value(Queue) is { } queue ? [queue] : null,
+        ScheduleId = FormText.Value(Schedule),
+        BatchId = FormText.Value(Batch),
         From = From is { } from ? new DateTimeOffset(DateTime.SpecifyKind(from, DateTimeKind.Utc)) : null,
         To = To is { } to ? new DateTimeOffset(DateTime.SpecifyKind(to, DateTimeKind.Utc)) : null,
         PageSize = pageSize,
@@ -53,12 +54,12 @@ internal sealed class RunsFilterForm
     {
         var query = new Dictionary<string, string?>
         {
-            ["status"] = Present(Status),
-            ["task"] = Present(Task),
-            ["tag"] = Present(Tag),
-            ["queue"] = Present(Queue),
-            ["schedule"] = Present(Schedule),
-            ["batch"] = Present(Batch),
+            ["status"] = FormText.Value(Status),
+            ["task"] = FormText.Value(Task),
+            ["tag"] = FormText.Value(Tag),
+            ["queue"] = FormText.Value(Queue),
+            ["schedule"] = FormText.Value(Schedule),
+            ["batch"] = FormText.Value(Batch),
             ["from"] = From?.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture),
             ["to"] = To?.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture),
             ["after"] = after,
@@ -66,7 +67,6 @@ internal sealed class RunsFilterForm
         return QueryHelpers.AddQueryString("/dashboard", query.Where(p => p.Value is not null)!);
     }
 
-    private static string? Present(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static DateTime? ParseTime(string? text) =>
         DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var value) ? value : null;

@@ -1,3 +1,5 @@
+using OrleansTasks.Web.Dashboard.Shared;
+
 namespace OrleansTasks.Web.Dashboard.Schedules;
 
 /// <summary>The schedules page's form: what a person types, turned into the client's create and update options.</summary>
@@ -37,25 +39,24 @@ internal sealed class ScheduleForm
     {
         Task = Required(Task, "Task"),
         Cron = Required(Cron, "Cron"),
-        Timezone = Present(Timezone),
+        Timezone = FormText.Value(Timezone),
         DeduplicationKey = Required(DeduplicationKey, "Deduplication key"),
-        ExternalId = Present(ExternalId),
+        ExternalId = FormText.Value(ExternalId),
     };
 
     public UpdateScheduleOptions ToUpdate() => new()
     {
         Task = Required(Task, "Task"),
         Cron = Required(Cron, "Cron"),
-        Timezone = Present(Timezone),
-        ExternalId = Present(ExternalId),
+        Timezone = FormText.Value(Timezone),
+        ExternalId = FormText.Value(ExternalId),
         Window = _original?.Window,
         MissedOccurrences = _original?.MissedOccurrences ?? default,
         CatchUpWindow = _original?.CatchUpWindow,
         Overlap = _original?.Overlap ?? default,
     };
 
-    private static string? Present(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Required(string? value, string field) =>
-        Present(value) ?? throw new InvalidRequestException($"{field}: required.", field);
+        FormText.Value(value) ?? throw new InvalidRequestException($"{field}: required.", field);
 }

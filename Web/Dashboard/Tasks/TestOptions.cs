@@ -1,3 +1,5 @@
+using OrleansTasks.Web.Dashboard.Shared;
+
 namespace OrleansTasks.Web.Dashboard.Tasks;
 
 /// <summary>The Test page's trigger options, from its text fields; each field that cannot be read is one problem.</summary>
@@ -33,10 +35,10 @@ internal static class TestOptions
 
         return new TriggerOptions
         {
-            Tags = string.IsNullOrWhiteSpace(tags) ? null : [.. tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+            Tags = FormText.Value(tags) is { } list ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null,
             Delay = wait,
-            IdempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim(),
-            Queue = string.IsNullOrWhiteSpace(queue) ? null : queue.Trim(),
+            IdempotencyKey = FormText.Value(idempotencyKey),
+            Queue = FormText.Value(queue),
             Machine = preset,
         };
     }
