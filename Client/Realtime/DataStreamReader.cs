@@ -51,6 +51,7 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
                 var page = await client.CallAsync(() => grains.Reference<IRunQueryGrain>(0).ReadStreamAsync(runId, key, next, PageSize), cancellationToken).ConfigureAwait(false);
                 foreach (var chunk in page.Chunks)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     yield return chunk;
                     next = chunk.Offset + 1;
                 }
@@ -73,6 +74,7 @@ internal sealed class DataStreamReader(TaskClient client, IGrainFactory grains, 
                     switch (feed.TryTake(next, out var json))
                     {
                         case StreamFeed.Take.Chunk:
+                            cancellationToken.ThrowIfCancellationRequested();
                             yield return new StreamChunk(next, json!);
                             next++;
                             continue;

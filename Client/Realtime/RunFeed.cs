@@ -100,11 +100,12 @@ internal sealed class RunFeed(Func<TaskRun, bool> belongs) : IAsyncObserver<RunU
         }
     }
 
-    /// <summary>The next state, waiting for one if none is pending.</summary>
+    /// <summary>The next state, waiting for one if none is pending. Once the reader cancels, nothing more is handed over.</summary>
     public async ValueTask<TaskRun> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Task arrived;
             lock (_lock)
             {

@@ -47,6 +47,8 @@ internal sealed class RunWithStreamsSubscription(RealtimeSubscriptions runs, Dat
         {
             await foreach (var item in events.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                // Events already buffered are not handed over once the reader cancels.
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return item;
             }
         }

@@ -1331,7 +1331,7 @@ internal sealed class RunMachine
     /// <summary>The run enters its queue now: its order (queue time less priority credit) and its expiry are set from this moment.</summary>
     private static void Enqueued(RunState state, DateTimeOffset now)
     {
-        state.QueueOrder = now.ToUnixTimeMilliseconds() - state.Priority * 1000L;
+        state.QueueOrder = QueueOrders.Of(now, state.Priority);
         state.ExpiresAt = state.Ttl is { } ttl ? now + ttl : null;
     }
 

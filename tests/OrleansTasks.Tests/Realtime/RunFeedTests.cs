@@ -47,6 +47,20 @@ public sealed class RunFeedTests
     }
 
     [Fact]
+    public async Task AReaderThatCancelled_GetsNoMoreStates_EvenOnesAlreadyPending()
+    {
+        var feed = new RunFeed(_ => true);
+        feed.Offer(Run("run_a", 1));
+        feed.Offer(Run("run_a", 2));
+        Assert.Equal(1, (await feed.ReadAsync(TestContext.Current.CancellationToken)).Version);
+
+        using var stop = new CancellationTokenSource();
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => feed.ReadAsync(stop.Token).AsTask());
+        Assert.Equal(1, feed.Pending);
+    }
+
+    [Fact]
     public void StatesThatDoNotBelong_AreNotKept()
     {
         var feed = new RunFeed(run => run.Id == "run_a");

@@ -25,7 +25,7 @@ public sealed class RunMachineTests
 
         Assert.Equal(RunStatus.Queued, run.State.Status);
         Assert.Equal("silo-a", run.State.Owner);
-        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds() - 10_000, now.AddMinutes(1)), run.AskedTicket);
+        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds() * 1000 - 10_000_000, now.AddMinutes(1)), run.AskedTicket);
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class RunMachineTests
 
         var now = run.Clock.GetUtcNow();
         Assert.Equal(RunStatus.Queued, run.State.Status);
-        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds(), now.AddMinutes(1)), run.AskedTicket);
+        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds() * 1000, now.AddMinutes(1)), run.AskedTicket);
     }
 
     [Fact]
