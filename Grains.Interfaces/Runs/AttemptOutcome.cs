@@ -59,4 +59,8 @@ internal sealed record AttemptOutcome
     /// <summary>For a suspension: the journal keys of the waits the code was in when it unwound.</summary>
     [Id(8)]
     public IReadOnlyList<string>? UnwoundWaits { get; init; }
+
+    /// <summary>The lifecycle hooks this execution called, in order.</summary>
+    [Id(9)]
+    public IReadOnlyList<HookCall>? Hooks { get; init; }
 }

@@ -11,6 +11,10 @@ namespace OrleansTasks;
 /// When its queue granted it a slot, by the queue's clock: what a queue's rate limit counts. The attempt starts when
 /// the grant reaches the run, a moment later.
 /// </param>
+/// <param name="Hooks">
+/// The lifecycle hooks called during the attempt, in the order they were called, across its executions (a replay
+/// calls <c>InitAsync</c> again, not <c>OnStartAsync</c>); the first <see cref="MaxHooks"/> are kept.
+/// </param>
 [GenerateSerializer, Alias("ot.RunAttempt")]
 public sealed record RunAttempt(
     int Number,
@@ -19,4 +23,9 @@ public sealed record RunAttempt(
     DateTimeOffset? EndedAt,
     TaskRunError? Error,
     string Silo,
-    DateTimeOffset? DequeuedAt = null);
+    DateTimeOffset? DequeuedAt = null,
+    IReadOnlyList<HookCall>? Hooks = null)
+{
+    /// <summary>How many hook calls an attempt keeps: a run that waits thousands of times calls its wait hooks as often.</summary>
+    public const int MaxHooks = 100;
+}

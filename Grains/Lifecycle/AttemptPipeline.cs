@@ -28,6 +28,7 @@ internal sealed partial class AttemptPipeline
     private readonly TimeSpan _cancelTimeout;
     private readonly ILogger _logger;
     private readonly HookSet _hooks;
+    private readonly HookCalls _calls;
     private TaskLifecycleHooks[]? _hookInstances;
 
     public AttemptPipeline(
@@ -54,6 +55,7 @@ internal sealed partial class AttemptPipeline
         _cancelTimeout = cancelTimeout;
         _logger = logger;
         _hooks = descriptor.Hooks | registry.GlobalHooks;
+        _calls = new HookCalls(time);
         if (_hooks.Has(HookSet.OnWait | HookSet.OnResume))
         {
             context.WaitHooks = OnWaitOrResumeAsync;
@@ -96,7 +98,7 @@ internal sealed partial class AttemptPipeline
             }
         }
 
-        return outcome;
+        return _calls.Recorded is { } hooks ? outcome with { Hooks = hooks } : outcome;
     }
 
     /// <summary>Runs only the failure hooks of a run that ended while its code was not running (crashed, or cancelled while queued or waiting).</summary>
@@ -154,8 +156,16 @@ internal sealed partial class AttemptPipeline
             {
                 if (_descriptor.Hooks.Has(HookSet.Init))
                 {
-                    using var span = HookActivity("InitAsync");
-                    _context.InitResult = await _descriptor.Invoker.InitAsync(_task, _payload, _context, _running.Cancellation.Token).ConfigureAwait(false);
+                    using var call = _calls.Start("InitAsync");
+                    try
+                    {
+                        _context.InitResult = await _descriptor.Invoker.InitAsync(_task, _payload, _context, _running.Cancellation.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception exception)
+                    {
+                        call.Failed(exception);
+                        throw;
+                    }
                 }
 
                 if (_hooks.Has(HookSet.OnStart) && _request.Attempt == 1)
@@ -217,7 +227,8 @@ internal sealed partial class AttemptPipeline
         {
             if (_descriptor.Hooks.Has(HookSet.Cleanup))
             {
-                await GuardedAsync("CleanupAsync", () => _descriptor.Invoker.CleanupAsync(_task, _payload, _context, _running.Cancellation.Token)).ConfigureAwait(false);
+                using var call = _calls.Start("CleanupAsync");
+                await GuardedAsync("CleanupAsync", () => _descriptor.Invoker.CleanupAsync(_task, _payload, _context, _running.Cancellation.Token), call).ConfigureAwait(false);
             }
         }
     }
@@ -326,7 +337,7 @@ internal sealed partial class AttemptPipeline
     /// <summary>The task's own <c>CatchErrorAsync</c> first, then each global one, until one decides.</summary>
     private async Task<CatchErrorResult?> CatchErrorAsync(AttemptError error)
     {
-        using var span = HookActivity("CatchErrorAsync");
+        using var call = _calls.Start("CatchErrorAsync");
         var hooks = Instances();
         foreach (var hook in hooks.Skip(hooks.Length - 1).Concat(hooks.Take(hooks.Length - 1)))
         {
@@ -341,6 +352,7 @@ internal sealed partial class AttemptPipeline
             }
             catch (Exception exception)
             {
+                call.Failed(exception);
                 LogHookFailed(exception, "CatchErrorAsync");
             }
         }
@@ -401,39 +413,46 @@ internal sealed partial class AttemptPipeline
     }
 
     /// <summary>Calls one hook on every hook class, global ones first, then the task's own.</summary>
-    private async Task EachAsync(string name, Func<TaskLifecycleHooks, Task> call, bool failsAttempt, string? logScope = null)
+    private async Task EachAsync(string name, Func<TaskLifecycleHooks, Task> invoke, bool failsAttempt, string? logScope = null)
     {
-        using var span = HookActivity(name);
+        using var call = _calls.Start(name);
         using var scope = _context.BeginLogScope(logScope ?? name);
         foreach (var hooks in Instances())
         {
             if (failsAttempt)
             {
-                await call(hooks).ConfigureAwait(false);
+                try
+                {
+                    await invoke(hooks).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    call.Failed(exception);
+                    throw;
+                }
             }
             else
             {
-                await GuardedAsync(name, () => call(hooks)).ConfigureAwait(false);
+                await GuardedAsync(name, () => invoke(hooks), call).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task GuardedAsync(string name, Func<Task> call)
+    private async Task GuardedAsync(string name, Func<Task> invoke, HookCalls.Call call)
     {
         try
         {
-            await call().ConfigureAwait(false);
+            await invoke().ConfigureAwait(false);
         }
         catch (Exception exception)
         {
+            call.Failed(exception);
             LogHookFailed(exception, name);
         }
     }
 
     private TaskLifecycleHooks[] Instances() =>
         _hookInstances ??= [.. _registry.GlobalHookTypes.Select(t => (TaskLifecycleHooks)_services.GetRequiredService(t)), _descriptor.Invoker.Hooks(_task)];
-
-    private static Activity? HookActivity(string name) => OrleansTasksTelemetry.Source.StartActivity($"hook {name}");
 
     /// <summary>
     /// An outcome the code cannot change: a suspended execution reports a suspension, and one that went against its

@@ -21,6 +21,19 @@ public sealed class ApprovalTask : TaskDefinition<ApprovalRequest, ApprovalOutco
         context.Logger.LogInformation("{Subject} was {Decision}", payload.Subject, approved ? "approved" : "not approved");
         return new ApprovalOutcome(payload.Subject, approved);
     }
+
+    // Lifecycle hooks: each call shows in the run's timeline on the dashboard.
+    public override Task OnWaitAsync(ApprovalRequest payload, WaitInfo wait, TaskContext context, CancellationToken cancellationToken)
+    {
+        context.Logger.LogInformation("{Subject} now waits on token {TokenId}", payload.Subject, wait.TokenId);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnResumeAsync(ApprovalRequest payload, WaitInfo wait, TaskContext context, CancellationToken cancellationToken)
+    {
+        context.Logger.LogInformation("{Subject} goes on after token {TokenId}", payload.Subject, wait.TokenId);
+        return Task.CompletedTask;
+    }
 }
 
 public sealed record ApprovalRequest(string Subject);

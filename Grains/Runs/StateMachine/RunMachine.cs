@@ -299,6 +299,12 @@ internal sealed class RunMachine
             return;
         }
 
+        if (outcome.Hooks is { Count: > 0 } hooks)
+        {
+            // Kept on the attempt for its timeline, each execution's after the last, up to the bound.
+            state.Attempts[^1] = attempt with { Hooks = [.. (attempt.Hooks ?? []).Concat(hooks).Take(RunAttempt.MaxHooks)] };
+        }
+
         switch (outcome.Kind)
         {
             case AttemptOutcomeKind.Suspended:

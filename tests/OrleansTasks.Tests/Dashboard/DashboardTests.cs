@@ -139,6 +139,16 @@ public sealed partial class DashboardTests(DashboardFixture dashboard) : IAsyncL
         await Expect(page.Locator("pre[data-json='Output']")).ToContainTextAsync("\"approved\": true");
         var run = await dashboard.Tasks.Runs.RetrieveAsync(handle.Id);
         Assert.True(JsonDocument.Parse(run.OutputJson!).RootElement.GetProperty("approved").GetBoolean());
+
+        // The timeline shows the task's hooks around the token wait, with the wait itself between them.
+        var ops = page.Locator("li.attempt[data-attempt='1'] ol.ops > li");
+        await Expect(ops.Filter(new() { HasText = "OnWaitAsync" })).ToHaveCountAsync(1);
+        await Expect(ops.Filter(new() { HasText = "OnResumeAsync" })).ToHaveCountAsync(1);
+        var order = await ops.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.hook ?? i.dataset.op)");
+        var wait = Array.FindIndex(order, o => o.StartsWith("Wait", StringComparison.Ordinal));
+        Assert.True(wait >= 0, $"no wait in the timeline: {string.Join(", ", order)}");
+        Assert.True(Array.IndexOf(order, "OnWaitAsync") < Array.IndexOf(order, "OnResumeAsync"), string.Join(", ", order));
+        await browser.ScreenshotAsync("run-timeline");
     }
 
     [Fact]

@@ -25,6 +25,13 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
                 "g.onSuccess#1", "onSuccess(done)#1", "g.onComplete#1", "onComplete(True)#1", "cleanup#1", "middleware<#1", "g.middleware<#1",
             ],
             HookLog.Of(run.Id));
+
+        // The attempt keeps the hooks it called (across every hook class), timed, for the run's timeline.
+        Assert.Equal(["InitAsync", "OnStartAsync", "OnSuccessAsync", "OnCompleteAsync", "CleanupAsync"], HookNames(run, attempt: 1));
+        var hooks = run.Attempts[0].Hooks!;
+        Assert.All(hooks, h => Assert.False(h.Failed));
+        Assert.All(hooks, h => Assert.True(h.StartedAt >= run.Attempts[0].StartedAt, $"{h.Name} began before its attempt"));
+        Assert.Equal(hooks.OrderBy(h => h.StartedAt), hooks);
     }
 
     [Fact]
@@ -45,6 +52,9 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
                 "cleanup#3", "middleware<#3", "g.middleware<#3",
             ],
             HookLog.Of(run.Id));
+        Assert.Equal(["InitAsync", "OnStartAsync", "CatchErrorAsync", "CleanupAsync"], HookNames(run, attempt: 1));
+        Assert.Equal(["InitAsync", "CatchErrorAsync", "CleanupAsync"], HookNames(run, attempt: 2));
+        Assert.Equal(["InitAsync", "CatchErrorAsync", "OnFailureAsync", "OnCompleteAsync", "CleanupAsync"], HookNames(run, attempt: 3));
     }
 
     [Fact]
@@ -157,6 +167,11 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
                 "g.onSuccess#1", "onSuccess(done)#1", "g.onComplete#1", "onComplete(True)#1", "cleanup#1", "middleware<#1", "g.middleware<#1",
             ],
             HookLog.Of(run.Id));
+
+        // Both executions' hooks, on the one attempt.
+        Assert.Equal(
+            ["InitAsync", "OnStartAsync", "OnWaitAsync", "CleanupAsync", "InitAsync", "OnResumeAsync", "OnSuccessAsync", "OnCompleteAsync", "CleanupAsync"],
+            HookNames(run, attempt: 1));
     }
 
     [Fact]
@@ -173,6 +188,9 @@ public sealed class HookOrderTests(LifecycleFixture fixture)
             ],
             HookLog.Of(run.Id));
     }
+
+    private static IEnumerable<string> HookNames(TaskRun run, int attempt) =>
+        run.Attempts.Single(a => a.Number == attempt).Hooks?.Select(h => h.Name) ?? [];
 
     private async Task<TaskRun> RunAsync(HookPayload payload, TriggerOptions? options = null)
     {

@@ -78,6 +78,12 @@ public sealed class RunLogTests(LifecycleFixture fixture)
         var entry = Assert.Single(logs, l => l.Level == RunLogLevel.Error);
         Assert.Contains("OnSuccessAsync", entry.Message, StringComparison.Ordinal);
         Assert.Contains("on purpose", entry.Exception, StringComparison.Ordinal);
-        Assert.Equal(RunStatus.Completed, (await _tasks.Runs.RetrieveAsync(handle.Id)).Status);
+        var run = await _tasks.Runs.RetrieveAsync(handle.Id);
+        Assert.Equal(RunStatus.Completed, run.Status);
+
+        // The run's timeline marks the hook that threw, and only it.
+        var hooks = run.Attempts[0].Hooks!;
+        Assert.True(Assert.Single(hooks, h => h.Name == "OnSuccessAsync").Failed);
+        Assert.All(hooks.Where(h => h.Name != "OnSuccessAsync"), h => Assert.False(h.Failed, $"{h.Name} is marked failed"));
     }
 }
