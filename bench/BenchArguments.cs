@@ -10,7 +10,7 @@ namespace OrleansTasks.Bench;
 internal sealed class BenchArguments
 {
     public const string Usage =
-        "Usage: bench <scenario> [--runs N] [--postgres \"<connection string>\"] [--concurrency N]. Scenarios: throughput, waits, child, queue, list, realtime, schedules, chaos.\n" +
+        "Usage: bench <scenario> [--runs N] [--postgres \"<connection string>\"] [--concurrency N] [--repeat N]. Scenarios: throughput, waits, child, queue, list, realtime, schedules, chaos.\n" +
         "       bench chaos --postgres \"<connection string>\" [--minutes M] [--silos N] [--kill-every S] [--restart-after S] [--rate R] [--sigterm]";
 
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);

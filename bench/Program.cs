@@ -11,6 +11,7 @@ using OrleansTasks.Bench.Realtime;
 // dotnet run -c Release --project bench -- realtime [--runs N] [--progress P] [--subscribers S] [--concurrency N] [--chunks N] [--chunk-rate R] [--stream-runs R] [--readers S] [--postgres "<connection string>"]
 // dotnet run -c Release --project bench -- schedules --count S --minutes M [--idle I] [--environment-limit L] --postgres "<connection string>"
 // dotnet run -c Release --project bench -- chaos --minutes M --silos 3 --kill-every S [--restart-after S] [--rate R] [--sigterm] --postgres "<connection string>"
+// throughput, waits, child and queue take --repeat N: each run's line, then a line of the medians.
 // The last line printed is the result. The exit code is 0, or 1 when the scenario found violations (chaos), 2 for a
 // bad command line, 130 when interrupted.
 try
@@ -30,12 +31,13 @@ try
         return 0;
     }
 
+    var repeat = arguments.GetInt("repeat", 1);
     var (result, passed) = arguments.Scenario switch
     {
-        "throughput" => (await ThroughputScenario.RunAsync(arguments), true),
-        "waits" => (await WaitsScenario.RunAsync(arguments), true),
-        "child" => (await ChildScenario.RunAsync(arguments), true),
-        "queue" => (await QueueScenario.RunAsync(arguments), true),
+        "throughput" => (await Repeats.RunAsync(repeat, () => ThroughputScenario.RunAsync(arguments)), true),
+        "waits" => (await Repeats.RunAsync(repeat, () => WaitsScenario.RunAsync(arguments)), true),
+        "child" => (await Repeats.RunAsync(repeat, () => ChildScenario.RunAsync(arguments)), true),
+        "queue" => (await Repeats.RunAsync(repeat, () => QueueScenario.RunAsync(arguments)), true),
         "list" => (await ListScenario.RunAsync(arguments), true),
         "dashboard" => (await DashboardScenario.RunAsync(arguments), true),
         "realtime" => (await RealtimeScenario.RunAsync(arguments), true),

@@ -11,6 +11,10 @@ internal interface IMachineDirectoryGrain : IGrainWithIntegerKey
     [Alias("register")]
     Task RegisterAsync(SiloAddress silo, IReadOnlyList<MachinePreset> presets);
 
+    /// <summary>A silo that is stopping takes no more runs: it is not found again until it registers once more.</summary>
+    [Alias("withdraw")]
+    Task WithdrawAsync(SiloAddress silo);
+
     /// <summary>A live silo that serves the preset, chosen at random among them; null when none does.</summary>
     [Alias("find")]
     Task<SiloAddress?> FindAsync(MachinePreset preset);

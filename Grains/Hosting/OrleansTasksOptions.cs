@@ -50,6 +50,14 @@ public sealed class OrleansTasksOptions
     public TimeSpan CancelTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a stopping silo (SIGTERM, a rolling update) lets the attempts executing on it finish before it hands
+    /// those still running to other silos (they resume there by replay: no failed attempt, no step repeated). It starts
+    /// no new attempt meanwhile, and reports itself not ready. The host's shutdown timeout is raised to this plus
+    /// <see cref="Draining.SiloDrain.AfterDrain"/>; give the pod a longer grace period. Zero hands over at once. Default: 25 seconds.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
     /// How long run log entries (what task code writes through <c>context.Logger</c>) are kept. Each silo deletes older
     /// entries about once an hour. Null keeps them forever. Default: 30 days (Trigger.dev's longest plan).
     /// </summary>
@@ -130,6 +138,11 @@ internal sealed class OrleansTasksOptionsValidator : IValidateOptions<OrleansTas
         if (options.CancelTimeout <= TimeSpan.Zero || options.CancelTimeout > TimeSpan.FromMinutes(10))
         {
             failures.Add($"OrleansTasks:CancelTimeout is {options.CancelTimeout}; it must be more than zero and at most 10 minutes.");
+        }
+
+        if (options.DrainTimeout < TimeSpan.Zero || options.DrainTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"OrleansTasks:DrainTimeout is {options.DrainTimeout}; it must be zero or more and at most an hour.");
         }
 
         ValidateDefaults(options.Defaults, failures);

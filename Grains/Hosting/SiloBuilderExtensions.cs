@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
@@ -55,6 +56,11 @@ public static class SiloBuilderExtensions
             services.AddSingleton<Updates.RunUpdates>();
             services.AddSingleton<Updates.DeclinedWrites>();
             services.AddSingleton<Machines.MachineCatalog>();
+            services.AddSingleton<Draining.SiloDrain>();
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Draining.SiloDrain>());
+            services.AddOptions<HostOptions>().Configure<IOptions<OrleansTasksOptions>>((host, tasks) =>
+                host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, Draining.SiloDrain.ShutdownTimeout(tasks.Value.DrainTimeout).Ticks)));
+            Health.SiloHealthChecks.Add(services);
             services.TryAddSingleton<IRunStore, InMemoryRunStore>();
             services.TryAddSingleton<IWaitpointStore, InMemoryWaitpointStore>();
             services.TryAddSingleton<IRunLogStore, InMemoryRunLogStore>();
@@ -205,8 +211,8 @@ public static class SiloBuilderExtensions
     /// <summary>
     /// Configures a silo from configuration, the way the OrleansTasks host does: the connection string
     /// <c>ConnectionStrings:OrleansTasks</c> chooses PostgreSQL (absent: development mode); the <c>Orleans</c> section
-    /// sets <c>ServiceId</c>, <c>ClusterId</c>, <c>SiloPort</c>, <c>GatewayPort</c>, <c>AdvertisedIPAddress</c> and
-    /// membership timings (<c>Orleans:Membership</c>); the <c>OrleansTasks</c> section sets engine options.
+    /// sets <c>ServiceId</c>, <c>ClusterId</c>, <c>SiloPort</c>, <c>GatewayPort</c>, <c>AdvertisedIPAddress</c>,
+    /// <c>SiloName</c> and membership timings (<c>Orleans:Membership</c>); the <c>OrleansTasks</c> section sets engine options.
     /// </summary>
     public static ISiloBuilder UseOrleansTasksConfiguration(this ISiloBuilder builder, IConfiguration configuration)
     {
@@ -236,6 +242,12 @@ public static class SiloBuilderExtensions
             o.ServiceId = serviceId;
             o.ClusterId = clusterId;
         });
+        if (orleans.GetValue<string>("SiloName") is { Length: > 0 } siloName)
+        {
+            // In Kubernetes, the pod's name: membership and logs then say which pod a silo was.
+            builder.Configure<SiloOptions>(o => o.SiloName = siloName);
+        }
+
         builder.Services.Configure<ClusterMembershipOptions>(orleans.GetSection("Membership"));
         return builder;
     }

@@ -13,6 +13,12 @@ internal sealed class MachineDirectoryGrain(IClusterMembershipService membership
         return Task.CompletedTask;
     }
 
+    public Task WithdrawAsync(SiloAddress silo)
+    {
+        _silos.Remove(silo);
+        return Task.CompletedTask;
+    }
+
     public Task<SiloAddress?> FindAsync(MachinePreset preset)
     {
         var members = membership.CurrentSnapshot.Members;
@@ -25,11 +31,14 @@ internal sealed class MachineDirectoryGrain(IClusterMembershipService membership
     }
 }
 
-/// <summary>The presets this silo serves, from <c>OrleansTasksOptions.MachinePresets</c>.</summary>
-internal sealed class MachineCatalog(Microsoft.Extensions.Options.IOptions<Hosting.OrleansTasksOptions> options)
+/// <summary>The presets this silo serves, from <c>OrleansTasksOptions.MachinePresets</c>; none while it drains.</summary>
+internal sealed class MachineCatalog(Microsoft.Extensions.Options.IOptions<Hosting.OrleansTasksOptions> options, Draining.SiloDrain drain)
 {
     public IReadOnlyList<MachinePreset> Presets { get; } = [.. options.Value.MachinePresets.Select(MachinePresetNames.Parse).Distinct()];
 
-    /// <summary>True when this silo executes runs of <paramref name="preset"/>: it lists it, or lists none.</summary>
-    public bool Serves(MachinePreset preset) => Presets.Count == 0 || Presets.Contains(preset);
+    /// <summary>True while this silo is stopping: it registers with no directory and starts no attempt.</summary>
+    public bool IsDraining => drain.IsDraining;
+
+    /// <summary>True when this silo executes runs of <paramref name="preset"/> now: it lists it (or lists none), and is not draining.</summary>
+    public bool Serves(MachinePreset preset) => !drain.IsDraining && (Presets.Count == 0 || Presets.Contains(preset));
 }

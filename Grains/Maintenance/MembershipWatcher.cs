@@ -80,6 +80,11 @@ internal sealed partial class MembershipWatcher(
     {
         for (var attempt = 1; ; attempt++)
         {
+            if (machines.IsDraining)
+            {
+                return; // Withdrawn for good: a stopping silo takes no more runs.
+            }
+
             try
             {
                 await grains.Reference<IMachineDirectoryGrain>(0).RegisterAsync(silo.SiloAddress, machines.Presets).ConfigureAwait(false);

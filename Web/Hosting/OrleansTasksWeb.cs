@@ -1,4 +1,5 @@
 using OrleansTasks.Web.Dashboard;
+using OrleansTasks.Web.Health;
 
 namespace OrleansTasks.Web.Hosting;
 
@@ -16,9 +17,17 @@ public static class OrleansTasksWeb
         return builder;
     }
 
-    /// <summary>Maps the API (under <c>/api</c> and <c>/realtime</c>) and the dashboard (under <c>/dashboard</c>).</summary>
+    /// <summary>
+    /// Maps the API (under <c>/api</c> and <c>/realtime</c>), the dashboard (under <c>/dashboard</c>) and, when a silo is
+    /// co-hosted, the probes (<c>/healthz/live</c>, <c>/healthz/ready</c>, <c>/healthz/startup</c>).
+    /// </summary>
     public static WebApplication MapOrleansTasksWeb(this WebApplication app)
     {
+        if (app.Services.GetService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>() is not null)
+        {
+            app.MapOrleansTasksHealthChecks();
+        }
+
         app.MapOrleansTasksApi();
         app.MapOrleansTasksDashboard();
         return app;

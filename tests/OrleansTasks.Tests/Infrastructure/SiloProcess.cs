@@ -43,12 +43,6 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var siloPort = FreePort();
         var gatewayPort = FreePort();
-        var start = new ProcessStartInfo("dotnet", [program ?? TestSiloPath])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__OrleansTasks"] = connectionString,
@@ -70,6 +64,26 @@ public sealed class SiloProcess : IAsyncDisposable
             environment[key] = value;
         }
 
+        var silo = Launch(program ?? TestSiloPath, environment, siloPort, gatewayPort);
+        await silo._ready.Task.Within(TimeSpan.FromSeconds(90), $"silo on port {siloPort} to start");
+        return silo;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="program"/> with exactly <paramref name="environment"/> (and nothing the tests add), as a
+    /// pod's container would be; returns at once. The caller says when it is ready (by probing it, as a kubelet does).
+    /// </summary>
+    public static SiloProcess StartWithEnvironment(string program, IDictionary<string, string> environment, int siloPort, int gatewayPort) =>
+        Launch(program, environment, siloPort, gatewayPort);
+
+    private static SiloProcess Launch(string program, IDictionary<string, string> environment, int siloPort, int gatewayPort)
+    {
+        var start = new ProcessStartInfo("dotnet", [program])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -83,9 +97,21 @@ public sealed class SiloProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await silo._ready.Task.Within(TimeSpan.FromSeconds(90), $"silo on port {siloPort} to start");
         return silo;
     }
+
+    /// <summary>SIGTERM without waiting: the caller watches the silo stop.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>Completes when the process has exited.</summary>
+    public Task ExitedAsync() => _process.WaitForExitAsync();
 
     /// <summary>SIGKILL: the silo dies mid-whatever, with no chance to clean up.</summary>
     public void Kill()
