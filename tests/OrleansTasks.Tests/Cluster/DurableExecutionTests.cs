@@ -57,7 +57,8 @@ public sealed class DurableExecutionTests : IDisposable
     [Fact]
     public async Task SiloStoppedGracefullyDuringAStep_TheStepIsRecordedAndNotRunAgain()
     {
-        await using var cluster = await PostgresCluster.StartAsync(silos: 2);
+        // No drain time: the attempt is handed over at once (GracefulDrainTests covers the drain).
+        await using var cluster = await PostgresCluster.StartAsync(silos: 2, new Dictionary<string, string> { ["OrleansTasks__DrainTimeout"] = "00:00:00" });
         var handle = await cluster.Tasks.For<StepWaitStepTask>().TriggerAsync(
             new StepWaitPayload("graceful", TimeSpan.FromMilliseconds(100), File: _steps, StepDuration: TimeSpan.FromSeconds(3)));
         await Eventually.Poll(
