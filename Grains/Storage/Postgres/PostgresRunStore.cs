@@ -18,9 +18,9 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private const int MaxBatchSize = 1000;
 
     // Makes suspended waiting runs due now (the parents a finishing run's row names), in the commit of that row.
-    private const string WakeSql = """
+    private static readonly string s_wakeSql = $"""
         UPDATE runs SET wake_at = $2
-        WHERE service_id = $3 AND id = ANY($1) AND owner IS NULL AND status = 'WAITING' AND (wake_at IS NULL OR wake_at > $2)
+        WHERE {ServiceScope.ByKey("$3")} AND id = ANY($1) AND owner IS NULL AND status = 'WAITING' AND (wake_at IS NULL OR wake_at > $2)
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -91,7 +91,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     public async Task WakeAsync(IReadOnlyList<string> runIds, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(WakeSql);
+        await using var command = _dataSource.CreateCommand(s_wakeSql);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. runIds] });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
         command.Parameters.Add(Service());
@@ -202,7 +202,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             return [];
         }
 
-        await using var command = _dataSource.CreateCommand("SELECT id, version FROM runs WHERE service_id = $2 AND id = ANY($1)");
+        await using var command = _dataSource.CreateCommand($"SELECT id, version FROM runs WHERE id = ANY($1) AND {ServiceScope.ByKey("$2")}");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. runIds] });
         command.Parameters.Add(Service());
         var versions = new List<RunVersion>(runIds.Count);
@@ -227,7 +227,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     {
         try
         {
-            await using var command = _dataSource.CreateCommand($"SELECT {RunColumns.Select} FROM runs WHERE id = ANY($1) AND service_id = $2");
+            await using var command = _dataSource.CreateCommand($"SELECT {RunColumns.Select} FROM runs WHERE id = ANY($1) AND {ServiceScope.ByKey("$2")}");
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(l => l.RunId).Distinct()] });
             command.Parameters.Add(Service());
             var rows = new Dictionary<string, RunRow>(StringComparer.Ordinal);
@@ -344,7 +344,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         var wakes = saves.Values.SelectMany(w => w).SelectMany(w => w.Row.WakeRunIds ?? []).Distinct(StringComparer.Ordinal).ToArray();
         if (wakes.Length > 0)
         {
-            var wake = new NpgsqlBatchCommand(WakeSql);
+            var wake = new NpgsqlBatchCommand(s_wakeSql);
             wake.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = wakes });
             wake.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
             wake.Parameters.Add(Service());

@@ -66,7 +66,7 @@ internal static class RunColumns
         UPDATE runs AS r
         SET {string.Join(", ", s_columns.Where(c => c.OnSave is not null).Select(c => $"{c.Name} = {c.OnSave}"))}
         {Unnest}
-        WHERE r.id = u.id AND r.service_id = $1 AND r.version < u.version
+        WHERE r.id = u.id AND {ServiceScope.ByKey("$1", "r")} AND r.version < u.version
         """;
 
     private static readonly Dictionary<string, int> s_ordinals = s_columns.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);

@@ -11,7 +11,7 @@ internal sealed class PostgresWaitpointStore(NpgsqlDataSource dataSource, string
 
     public async Task<WaitpointState?> LoadAsync(string id, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM waitpoint_tokens WHERE id = $1 AND service_id = $2");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM waitpoint_tokens WHERE id = $1 AND {Storage.Postgres.ServiceScope.ByKey("$2")}");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         command.Parameters.Add(Service());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
