@@ -28,7 +28,7 @@ internal sealed partial class AttemptPipeline
     private readonly TimeSpan _cancelTimeout;
     private readonly ILogger _logger;
     private readonly HookSet _hooks;
-    private readonly HookCalls _calls;
+    private HookCalls? _calls;
     private TaskLifecycleHooks[]? _hookInstances;
 
     public AttemptPipeline(
@@ -55,7 +55,6 @@ internal sealed partial class AttemptPipeline
         _cancelTimeout = cancelTimeout;
         _logger = logger;
         _hooks = descriptor.Hooks | registry.GlobalHooks;
-        _calls = new HookCalls(time);
         if (_hooks.Has(HookSet.OnWait | HookSet.OnResume))
         {
             context.WaitHooks = OnWaitOrResumeAsync;
@@ -98,7 +97,7 @@ internal sealed partial class AttemptPipeline
             }
         }
 
-        return _calls.Recorded is { } hooks ? outcome with { Hooks = hooks } : outcome;
+        return _calls?.Recorded is { } hooks ? outcome with { Hooks = hooks } : outcome;
     }
 
     /// <summary>Runs only the failure hooks of a run that ended while its code was not running (crashed, or cancelled while queued or waiting).</summary>
@@ -156,7 +155,7 @@ internal sealed partial class AttemptPipeline
             {
                 if (_descriptor.Hooks.Has(HookSet.Init))
                 {
-                    using var call = _calls.Start("InitAsync");
+                    using var call = Calls.Start("InitAsync");
                     try
                     {
                         _context.InitResult = await _descriptor.Invoker.InitAsync(_task, _payload, _context, _running.Cancellation.Token).ConfigureAwait(false);
@@ -227,7 +226,7 @@ internal sealed partial class AttemptPipeline
         {
             if (_descriptor.Hooks.Has(HookSet.Cleanup))
             {
-                using var call = _calls.Start("CleanupAsync");
+                using var call = Calls.Start("CleanupAsync");
                 await GuardedAsync("CleanupAsync", () => _descriptor.Invoker.CleanupAsync(_task, _payload, _context, _running.Cancellation.Token), call).ConfigureAwait(false);
             }
         }
@@ -337,7 +336,7 @@ internal sealed partial class AttemptPipeline
     /// <summary>The task's own <c>CatchErrorAsync</c> first, then each global one, until one decides.</summary>
     private async Task<CatchErrorResult?> CatchErrorAsync(AttemptError error)
     {
-        using var call = _calls.Start("CatchErrorAsync");
+        using var call = Calls.Start("CatchErrorAsync");
         var hooks = Instances();
         foreach (var hook in hooks.Skip(hooks.Length - 1).Concat(hooks.Take(hooks.Length - 1)))
         {
@@ -415,7 +414,7 @@ internal sealed partial class AttemptPipeline
     /// <summary>Calls one hook on every hook class, global ones first, then the task's own.</summary>
     private async Task EachAsync(string name, Func<TaskLifecycleHooks, Task> invoke, bool failsAttempt, string? logScope = null)
     {
-        using var call = _calls.Start(name);
+        using var call = Calls.Start(name);
         using var scope = _context.BeginLogScope(logScope ?? name);
         foreach (var hooks in Instances())
         {
@@ -448,6 +447,20 @@ internal sealed partial class AttemptPipeline
         {
             call.Failed(exception);
             LogHookFailed(exception, name);
+        }
+    }
+
+    /// <summary>The hook calls of this execution; made at the first hook, so a task without hooks pays nothing.</summary>
+    private HookCalls Calls
+    {
+        get
+        {
+            if (_calls is null)
+            {
+                Interlocked.CompareExchange(ref _calls, new HookCalls(_time), null);
+            }
+
+            return _calls;
         }
     }
 
