@@ -63,8 +63,8 @@ public sealed partial class GracefulDrainTests(ITestOutputHelper output) : IDisp
         });
         Assert.All(runs, r => Assert.Equal(["before", "after"], File.ReadAllLines(r.File)));
 
-        // No attempt started on the stopping silo after SIGTERM.
-        Assert.All(ended.Where(r => r.Attempts[0].StartedAt > stoppedAt.AddMilliseconds(200)), run => Assert.False(victim.Is(run.Attempts[0].Silo), $"{run.Id} started on the draining silo"));
+        // No attempt started on the stopping silo after SIGTERM (a second allowed for the signal to reach a busy process).
+        Assert.All(ended.Where(r => r.Attempts[0].StartedAt > stoppedAt.AddSeconds(1)), run => Assert.False(victim.Is(run.Attempts[0].Silo), $"{run.Id} started on the draining silo"));
 
         // Short runs executing there finished there, within the drain; long ones finished on the other silo by replay.
         var victimPid = victim.Pid.ToString(CultureInfo.InvariantCulture);
