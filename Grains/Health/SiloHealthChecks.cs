@@ -9,22 +9,17 @@ namespace OrleansTasks.Health;
 /// <summary>
 /// What a silo's probes ask (the web host maps them; <c>MapOrleansTasksHealthChecks</c>). Liveness is local only and
 /// has no checks: a process that answers is alive, whatever the cluster or the database do, so a slow database never
-/// gets pods restarted. Readiness (<see cref="Ready"/>) is true only while the silo is active in the cluster, the
-/// database answers, and it is not draining. Start-up (<see cref="Startup"/>) is true once the silo has joined.
+/// gets pods restarted. Readiness (<see cref="HealthTags.Ready"/>) is true only while the silo is active in the
+/// cluster, the database answers, and it is not draining. Start-up (<see cref="HealthTags.Startup"/>) is true once the
+/// silo has joined.
 /// </summary>
 internal static class SiloHealthChecks
 {
-    /// <summary>The tag of the checks readiness runs.</summary>
-    public const string Ready = "ready";
-
-    /// <summary>The tag of the checks the start-up probe runs.</summary>
-    public const string Startup = "startup";
-
     public static void Add(IServiceCollection services) =>
         services.AddHealthChecks()
-            .AddCheck<SiloActiveCheck>("silo", tags: [Ready, Startup])
-            .AddCheck<DatabaseCheck>("database", tags: [Ready])
-            .AddCheck<NotDrainingCheck>("draining", tags: [Ready]);
+            .AddCheck<SiloActiveCheck>("silo", tags: [HealthTags.Ready, HealthTags.Startup])
+            .AddCheck<DatabaseCheck>("database", tags: [HealthTags.Ready])
+            .AddCheck<NotDrainingCheck>("draining", tags: [HealthTags.Ready]);
 
     /// <summary>Healthy while this silo is active in the cluster's membership.</summary>
     private sealed class SiloActiveCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OrleansTasks.Hosting;
 
 namespace OrleansTasks.Web.Health;
 
@@ -25,9 +26,9 @@ public static class OrleansTasksHealth
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous().DisableHttpMetrics();
-        endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync })
+        endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteAsync })
             .AllowAnonymous().DisableHttpMetrics();
-        endpoints.MapHealthChecks(StartupPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("startup"), ResponseWriter = WriteAsync })
+        endpoints.MapHealthChecks(StartupPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Startup), ResponseWriter = WriteAsync })
             .AllowAnonymous().DisableHttpMetrics();
         return endpoints;
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using OrleansTasks.Tests.Infrastructure;
 using OrleansTasks.TestTasks;
 
@@ -12,7 +11,7 @@ namespace OrleansTasks.Tests.Cluster;
 /// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
-public sealed partial class GracefulDrainTests(ITestOutputHelper output) : IDisposable
+public sealed class GracefulDrainTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
     private readonly string _folder = Directory.CreateTempSubdirectory("orleanstasks-drain-").FullName;
@@ -49,9 +48,9 @@ public sealed partial class GracefulDrainTests(ITestOutputHelper output) : IDisp
         }
 
         await victim.ExitedAsync().Within(TimeSpan.FromSeconds(60), "the stopped silo to exit");
-        var drained = DrainedLine().Match(victim.Output);
-        Assert.True(drained.Success, $"the silo did not report its drain:{Environment.NewLine}{victim.Output}");
-        output.WriteLine($"drain: {drained.Value} (exited {(DateTimeOffset.UtcNow - stoppedAt).TotalSeconds:F1} s after SIGTERM)");
+        var drained = victim.DrainReport;
+        Assert.True(drained is not null, $"the silo did not report its drain:{Environment.NewLine}{victim.Output}");
+        output.WriteLine($"drain: {drained} (exited {(DateTimeOffset.UtcNow - stoppedAt).TotalSeconds:F1} s after SIGTERM)");
 
         var ended = await Task.WhenAll(runs.Select(r =>
             Eventually.Poll(() => cluster.Tasks.Runs.RetrieveAsync(r.Handle.Id), run => run.IsFinal, s_timeout, $"run {r.Handle.Id} to end{Environment.NewLine}{cluster.Output}")));
@@ -81,9 +80,6 @@ public sealed partial class GracefulDrainTests(ITestOutputHelper output) : IDisp
         var handle = await cluster.Tasks.For<StepWaitStepTask>().TriggerAsync(new StepWaitPayload($"drain-{index}", wait, File: file));
         return (handle, file);
     }
-
-    [GeneratedRegex(@"Drained in [0-9.]+ s: \d+ of \d+ attempts finished here; \d+ still running are handed over")]
-    private static partial Regex DrainedLine();
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }

@@ -86,7 +86,7 @@ public sealed class ManifestTests
         Assert.Equal(OrleansTasksHealth.ReadyPath, container.ReadinessProbe.HttpGet.Path);
         Assert.Equal(OrleansTasksHealth.LivePath, container.LivenessProbe.HttpGet.Path);
         Assert.All([container.StartupProbe, container.ReadinessProbe, container.LivenessProbe], probe => Assert.Equal("http", probe.HttpGet.Port.Value));
-        Assert.Equal(new Uri(config["Urls"].Replace("+", "localhost", StringComparison.Ordinal)).Port, Port("http"));
+        Assert.Equal(PortOf(config["Urls"]), Port("http"));
         Assert.Equal(int.Parse(config["Orleans__SiloPort"], CultureInfo.InvariantCulture), Port("silo"));
         Assert.Equal(int.Parse(config["Orleans__GatewayPort"], CultureInfo.InvariantCulture), Port("gateway"));
 
@@ -142,8 +142,11 @@ public sealed class ManifestTests
         var exposed = lines.Single(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal))["EXPOSE ".Length..].Split(' ').Select(int.Parse).Order();
         Assert.Equal(container.Ports.Select(p => p.ContainerPort).Order(), exposed);
         Assert.Contains(lines, l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal) && l.Contains("OrleansTasks.Silo.dll", StringComparison.Ordinal));
-        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(SiloProductPath())!, "OrleansTasks.Silo.dll")));
+        Assert.Equal("OrleansTasks.Silo.dll", Path.GetFileName(Infrastructure.SiloProcess.ProductSiloPath)); // the entry point is what the silo builds
     }
+
+    /// <summary>The port of a <c>Urls</c> setting such as <c>http://+:8080</c>.</summary>
+    internal static int PortOf(string urls) => new Uri(urls.Replace("+", "localhost", StringComparison.Ordinal)).Port;
 
     /// <summary>
     /// Whether the silo reads the environment variable <paramref name="name"/>: a key of its configuration (":" written
@@ -211,6 +214,4 @@ public sealed class ManifestTests
             throw new Xunit.Sdk.XunitException($"{what} is not a valid Kubernetes object: {exception.Message}\n{yaml}");
         }
     }
-
-    private static string SiloProductPath() => Infrastructure.SiloProcess.ProductSiloPath;
 }

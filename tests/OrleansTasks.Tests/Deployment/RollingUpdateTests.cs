@@ -20,7 +20,7 @@ namespace OrleansTasks.Tests.Deployment;
 /// </summary>
 [Trait("Category", "Slow")]
 [Trait("Category", "Postgres")]
-public sealed partial class RollingUpdateTests(ITestOutputHelper output)
+public sealed class RollingUpdateTests(ITestOutputHelper output)
 {
     private const string ApiKey = "tr_test_rolling-update-secret-key-0123456789";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
@@ -82,9 +82,9 @@ public sealed partial class RollingUpdateTests(ITestOutputHelper output)
                 Assert.True(firstNotReady < 0 || probes.Skip(firstNotReady).All(p => !p.Ready), $"{old.Name} said it was ready again while it stopped");
                 Assert.DoesNotContain(probes, p => p.Ready && p.At > TimeSpan.FromSeconds(1));
                 Assert.True(clock.Elapsed < grace, $"{old.Name} took {clock.Elapsed} to stop; the grace period is {grace}");
-                var drained = DrainedLine().Match(old.Silo.Output);
-                Assert.True(drained.Success, $"{old.Name} did not report its drain:{Environment.NewLine}{old.Silo.Output}");
-                output.WriteLine($"{old.Name}: {drained.Value}; exited {clock.Elapsed.TotalSeconds:F1} s after SIGTERM; {triggered.Count - countBefore} runs triggered meanwhile");
+                var drained = old.Silo.DrainReport;
+                Assert.True(drained is not null, $"{old.Name} did not report its drain:{Environment.NewLine}{old.Silo.Output}");
+                output.WriteLine($"{old.Name}: {drained}; exited {clock.Elapsed.TotalSeconds:F1} s after SIGTERM; {triggered.Count - countBefore} runs triggered meanwhile");
             }
 
             await Task.Delay(TimeSpan.FromSeconds(2));
@@ -220,9 +220,6 @@ public sealed partial class RollingUpdateTests(ITestOutputHelper output)
         Assert.Equal(pods.Select(p => p.Name).Order(), names.Order());
     }
 
-    [GeneratedRegex(@"Drained in [0-9.]+ s: \d+ of \d+ attempts finished here; \d+ still running are handed over")]
-    private static partial Regex DrainedLine();
-
     /// <summary>One pod: the silo process with the environment the Deployment gives its container.</summary>
     private sealed class Pod
     {
@@ -261,7 +258,7 @@ public sealed partial class RollingUpdateTests(ITestOutputHelper output)
 
             // Three pods here share one address: each gets its own ports in place of the declared ones.
             var (http, siloPort, gatewayPort) = (SiloProcess.FreePort(), SiloProcess.FreePort(), SiloProcess.FreePort());
-            Assert.Equal(container.Ports.Single(p => p.Name == "http").ContainerPort, new Uri(environment["Urls"].Replace("+", "localhost", StringComparison.Ordinal)).Port);
+            Assert.Equal(container.Ports.Single(p => p.Name == "http").ContainerPort, ManifestTests.PortOf(environment["Urls"]));
             environment["Urls"] = $"http://+:{http}";
             environment["Orleans__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
             environment["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);

@@ -10,7 +10,7 @@ namespace OrleansTasks.Tests.Infrastructure;
 /// restarts, silos killed mid-attempt, limits shared by silos. Membership timings are short so a killed silo is
 /// declared dead in seconds.
 /// </summary>
-public sealed class SiloProcess : IAsyncDisposable
+public sealed partial class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
@@ -126,18 +126,15 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Kubernetes stops a pod: the silo shuts down gracefully. Returns once it has exited.</summary>
     public async Task StopAsync()
     {
-        if (_process.HasExited)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        Terminate();
         await _process.WaitForExitAsync().Within(TimeSpan.FromSeconds(60), $"silo on port {SiloPort} to stop");
     }
+
+    /// <summary>The line a stopping silo logs when its drain is over (<c>Drained in 3.4 s: …</c>); null if it logged none.</summary>
+    public string? DrainReport => DrainedLine().Match(Output) is { Success: true } line ? line.Value : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Drained in [0-9.]+ s: \d+ of \d+ attempts finished here; \d+ still running are handed over")]
+    private static partial System.Text.RegularExpressions.Regex DrainedLine();
 
     public async ValueTask DisposeAsync()
     {
