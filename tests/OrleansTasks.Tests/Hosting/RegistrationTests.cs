@@ -160,6 +160,8 @@ public sealed class RegistrationTests
     [InlineData("Defaults:Machine", "huge-9x", "OrleansTasks:Defaults:Machine")]
     [InlineData("Defaults:Retry:MaxAttempts", "0", "Retry.MaxAttempts")]
     [InlineData("CancelTimeout", "00:00:00", "OrleansTasks:CancelTimeout")]
+    [InlineData("DrainTimeout", "-00:00:01", "OrleansTasks:DrainTimeout")]
+    [InlineData("DrainTimeout", "02:00:00", "OrleansTasks:DrainTimeout")]
     [InlineData("Schedules:Lead", "00:02:00", "OrleansTasks:Schedules:Lead")]
     [InlineData("Schedules:MissedAfter", "00:00:00", "OrleansTasks:Schedules:MissedAfter")]
     [InlineData("Schedules:SweepInterval", "01:00:00", "OrleansTasks:Schedules:SweepInterval")]
