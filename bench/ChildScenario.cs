@@ -17,13 +17,15 @@ internal static class ChildScenario
         await DriveAsync(cluster.Tasks, Math.Min(runs, 2000), concurrency);
         ParentTask.RoundTrips.Clear();
 
+        var cpu = new CpuMeter();
         var clock = Stopwatch.StartNew();
         await DriveAsync(cluster.Tasks, runs, concurrency);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuPerRun = cpu.PerRun(runs);
 
         var roundTrips = ThroughputScenario.Sorted(ParentTask.RoundTrips.Values);
         return string.Create(CultureInfo.InvariantCulture,
-            $"child runs={runs} runs_per_s={runs / seconds:F0} roundtrip_p50_ms={ThroughputScenario.Percentile(roundTrips, 0.50):F1} roundtrip_p99_ms={ThroughputScenario.Percentile(roundTrips, 0.99):F1}");
+            $"child runs={runs} runs_per_s={runs / seconds:F0} roundtrip_p50_ms={ThroughputScenario.Percentile(roundTrips, 0.50):F1} roundtrip_p99_ms={ThroughputScenario.Percentile(roundTrips, 0.99):F1} {cpuPerRun}");
     }
 
     private static async Task DriveAsync(ITaskClient tasks, int runs, int concurrency)

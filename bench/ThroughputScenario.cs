@@ -36,9 +36,11 @@ internal static class ThroughputScenario
         NoOpTask.Started.Clear();
 
         var triggered = new ConcurrentDictionary<string, Trigger>(concurrencyLevel: Environment.ProcessorCount, capacity: runs);
+        var cpu = new CpuMeter();
         var clock = Stopwatch.StartNew();
         await DriveAsync(cluster.Tasks, runs, concurrency, triggered);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuPerRun = cpu.PerRun(runs);
 
         var timings = triggered.Select(t => (Trigger: t.Value, Started: NoOpTask.Started[t.Key])).ToList();
 
@@ -50,7 +52,7 @@ internal static class ThroughputScenario
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"detail trigger_call_p50_ms={Percentile(call, 0.50):F1} trigger_call_p99_ms={Percentile(call, 0.99):F1} call_to_start_p50_ms={Percentile(callToStart, 0.50):F1} call_to_start_p99_ms={Percentile(callToStart, 0.99):F1} in_flight={concurrency} environment_limit={environmentLimit}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"throughput storage={(connectionString is null ? "memory" : "postgres")} runs={runs} seconds={seconds:F2} runs_per_s={runs / seconds:F0} start_p50_ms={Percentile(start, 0.50):F1} start_p99_ms={Percentile(start, 0.99):F1}");
+            $"throughput storage={(connectionString is null ? "memory" : "postgres")} runs={runs} seconds={seconds:F2} runs_per_s={runs / seconds:F0} start_p50_ms={Percentile(start, 0.50):F1} start_p99_ms={Percentile(start, 0.99):F1} {cpuPerRun}");
     }
 
     private static async Task DriveAsync(ITaskClient tasks, int runs, int concurrency, ConcurrentDictionary<string, Trigger> triggered)
