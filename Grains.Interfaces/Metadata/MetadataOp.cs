@@ -28,7 +28,7 @@ internal enum MetadataOpKind
 /// <param name="Key">The top-level key it changes; null for <see cref="MetadataOpKind.Replace"/>.</param>
 /// <param name="ValueJson">The value as JSON, for the kinds that take one.</param>
 /// <param name="Amount">For <see cref="MetadataOpKind.Increment"/>: how much to add.</param>
-[GenerateSerializer, Alias("ot.MetadataOp")]
+[GenerateSerializer, Immutable, Alias("ot.MetadataOp")]
 internal sealed record MetadataOp(
     [property: Id(0)] MetadataOpKind Kind,
     [property: Id(1)] string? Key,

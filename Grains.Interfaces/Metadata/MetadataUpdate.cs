@@ -8,7 +8,7 @@ namespace OrleansTasks.Metadata;
 /// <param name="Source">Who made them, for de-duplication (<c>{runId}/a{attempt}</c>); null for a client's, applied as they come.</param>
 /// <param name="FirstSequence">The number of the first operation; the others follow on.</param>
 /// <param name="Operations">The operations, in order.</param>
-[GenerateSerializer, Alias("ot.MetadataUpdate")]
+[GenerateSerializer, Immutable, Alias("ot.MetadataUpdate")]
 internal sealed record MetadataUpdate(
     [property: Id(0)] string? Source,
     [property: Id(1)] long FirstSequence,

@@ -28,7 +28,7 @@ internal interface IEnvironmentGrain : IGrainWithIntegerKey
 /// <param name="Received">Permits it has received from that generation, so grants still in flight are counted.</param>
 /// <param name="Wanted">Permits it could use now beyond those it holds.</param>
 /// <param name="Head">The order of its best waiting run: queues are served best head first.</param>
-[GenerateSerializer, Alias("ot.PermitDemand")]
+[GenerateSerializer, Immutable, Alias("ot.PermitDemand")]
 internal sealed record PermitDemand(
     [property: Id(0)] string Queue,
     [property: Id(1)] Guid Epoch,
@@ -45,7 +45,7 @@ internal sealed record PermitDemand(
 /// <param name="Count">How many permits.</param>
 /// <param name="Contended">True while other queues wait: permits freed are to be handed back rather than reused.</param>
 /// <param name="Free">Permits still free after this grant: while none are, a queue need not report that it wants more.</param>
-[GenerateSerializer, Alias("ot.PermitGrant")]
+[GenerateSerializer, Immutable, Alias("ot.PermitGrant")]
 internal sealed record PermitGrant(
     [property: Id(0)] long Generation,
     [property: Id(1)] Guid Epoch,
@@ -58,7 +58,7 @@ internal sealed record PermitGrant(
 /// <param name="Held">Permits out.</param>
 /// <param name="WaitingQueues">Queues waiting for permits.</param>
 /// <param name="PeakHeld">The most permits out at once since the environment grain was activated.</param>
-[GenerateSerializer, Alias("ot.EnvironmentInfo")]
+[GenerateSerializer, Immutable, Alias("ot.EnvironmentInfo")]
 public sealed record EnvironmentInfo(
     [property: Id(0)] int ConcurrencyLimit,
     [property: Id(1)] int Held,

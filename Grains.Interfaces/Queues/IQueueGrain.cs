@@ -49,7 +49,7 @@ internal interface IQueueGrain : IGrainWithStringKey
 /// <param name="ConcurrencyKey">Its concurrency key; null for the queue's own copy.</param>
 /// <param name="Order">Its place: milliseconds since the epoch at which it was queued, less its priority credit.</param>
 /// <param name="ExpiresAt">When it expires if it has not started (its TTL); null for never.</param>
-[GenerateSerializer, Alias("ot.QueueTicket")]
+[GenerateSerializer, Immutable, Alias("ot.QueueTicket")]
 internal sealed record QueueTicket(
     [property: Id(0)] string RunId,
     [property: Id(1)] string? ConcurrencyKey,

@@ -1,7 +1,7 @@
 namespace OrleansTasks;
 
 /// <summary>A queue's settings and state at a moment.</summary>
-[GenerateSerializer, Alias("ot.QueueInfo")]
+[GenerateSerializer, Immutable, Alias("ot.QueueInfo")]
 public sealed record QueueInfo
 {
     /// <summary>The queue name.</summary>

@@ -71,7 +71,7 @@ public sealed record QueueOptions
 /// <summary>At most <see cref="Limit"/> runs start in any window of <see cref="Period"/>, per concurrency key.</summary>
 /// <param name="Limit">How many runs may start per period (at least 1).</param>
 /// <param name="Period">The window (at least 100 ms, at most a day).</param>
-[GenerateSerializer, Alias("ot.QueueRateLimit")]
+[GenerateSerializer, Immutable, Alias("ot.QueueRateLimit")]
 public sealed record QueueRateLimit([property: Id(0)] int Limit, [property: Id(1)] TimeSpan Period)
 {
     /// <exception cref="InvalidConfigurationException">A setting is out of range.</exception>

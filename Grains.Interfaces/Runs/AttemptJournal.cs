@@ -8,5 +8,5 @@ namespace OrleansTasks;
 /// <param name="Attempt">The attempt's number.</param>
 /// <param name="Entries">Its operations, in the order they were first made.</param>
 /// <param name="Dropped">How many more it made than were kept (the latest ones are dropped).</param>
-[GenerateSerializer, Alias("ot.AttemptJournal")]
+[GenerateSerializer, Immutable, Alias("ot.AttemptJournal")]
 public sealed record AttemptJournal(int Attempt, IReadOnlyList<JournalRecord> Entries, int Dropped = 0);

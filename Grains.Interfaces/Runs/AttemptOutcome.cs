@@ -21,7 +21,7 @@ internal enum AttemptOutcomeKind
 }
 
 /// <summary>The end of one attempt, reported by the silo that executed it. Engine wire type.</summary>
-[GenerateSerializer, Alias("ot.AttemptOutcome")]
+[GenerateSerializer, Immutable, Alias("ot.AttemptOutcome")]
 internal sealed record AttemptOutcome
 {
     /// <summary>The attempt number this outcome is for; a stale report for an older attempt is ignored.</summary>

@@ -9,5 +9,5 @@ namespace OrleansTasks;
 /// <param name="StartedAt">When it was called.</param>
 /// <param name="Duration">How long it took.</param>
 /// <param name="Failed">Whether it threw (for a hook whose exception fails the attempt, the attempt's error says why).</param>
-[GenerateSerializer, Alias("ot.HookCall")]
+[GenerateSerializer, Immutable, Alias("ot.HookCall")]
 public sealed record HookCall(string Name, DateTimeOffset StartedAt, TimeSpan Duration, bool Failed);

@@ -24,7 +24,7 @@ internal enum JournalOpKind
 }
 
 /// <summary>A durable operation an executing attempt asks its run grain to record (or to return the record of). Engine wire type.</summary>
-[GenerateSerializer, Alias("ot.JournalOp")]
+[GenerateSerializer, Immutable, Alias("ot.JournalOp")]
 internal sealed record JournalOp
 {
     /// <summary>The attempt executing.</summary>
@@ -90,7 +90,7 @@ internal enum JournalOpStatus
 }
 
 /// <summary>The answer to a <see cref="JournalOp"/>, or a delivery of a pending one's result. Engine wire type.</summary>
-[GenerateSerializer, Alias("ot.JournalOpResult")]
+[GenerateSerializer, Immutable, Alias("ot.JournalOpResult")]
 internal sealed record JournalOpResult
 {
     /// <summary>Whether the result is here.</summary>
@@ -141,12 +141,12 @@ internal sealed record JournalOpResult
 /// <param name="Status">Its final status.</param>
 /// <param name="OutputJson">Its output, when it completed.</param>
 /// <param name="Error">Its error, when it did not.</param>
-[GenerateSerializer, Alias("ot.ChildRunResult")]
+[GenerateSerializer, Immutable, Alias("ot.ChildRunResult")]
 public sealed record ChildRunResult(string RunId, string TaskId, RunStatus Status, string? OutputJson, TaskRunError? Error);
 
 /// <summary>What a child tells its parent when it ends. Engine wire type.</summary>
 /// <param name="Key">The journal position of the parent's wait.</param>
 /// <param name="Index">The child's index in that wait (0 for a single child).</param>
 /// <param name="Result">How the child ended.</param>
-[GenerateSerializer, Alias("ot.ChildNotification")]
+[GenerateSerializer, Immutable, Alias("ot.ChildNotification")]
 internal sealed record ChildNotification(string Key, int Index, ChildRunResult Result);

@@ -13,7 +13,7 @@ namespace OrleansTasks;
 /// a replay throws <see cref="OperationCanceledException"/> there again.
 /// </param>
 /// <param name="TokenId">The waitpoint token a token wait waits for; null for other operations.</param>
-[GenerateSerializer, Alias("ot.JournalRecord")]
+[GenerateSerializer, Immutable, Alias("ot.JournalRecord")]
 public sealed record JournalRecord(
     string Position, string Kind, string Name, bool Completed, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt, IReadOnlyList<string> ChildRunIds,
     bool Abandoned = false,

@@ -15,7 +15,7 @@ namespace OrleansTasks;
 /// The lifecycle hooks called during the attempt, in the order they were called, across its executions (a replay
 /// calls <c>InitAsync</c> again, not <c>OnStartAsync</c>); the first <see cref="MaxHooks"/> are kept.
 /// </param>
-[GenerateSerializer, Alias("ot.RunAttempt")]
+[GenerateSerializer, Immutable, Alias("ot.RunAttempt")]
 public sealed record RunAttempt(
     int Number,
     AttemptStatus Status,

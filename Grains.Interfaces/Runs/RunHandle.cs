@@ -7,7 +7,7 @@ namespace OrleansTasks;
 /// True when no run was created because the trigger matched an existing run: by idempotency key, or by debounce key
 /// while that run was still delayed.
 /// </param>
-[GenerateSerializer, Alias("ot.RunHandle")]
+[GenerateSerializer, Immutable, Alias("ot.RunHandle")]
 public record RunHandle(string Id, string TaskId, bool IsCached = false);
 
 /// <summary>

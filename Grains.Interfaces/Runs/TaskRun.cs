@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace OrleansTasks;
 
 /// <summary>A run as <c>Runs.RetrieveAsync</c> returns it: status, attempts, payload, output, error and timestamps.</summary>
-[GenerateSerializer, Alias("ot.TaskRun")]
+[GenerateSerializer, Immutable, Alias("ot.TaskRun")]
 public sealed record TaskRun
 {
     /// <summary>The run id, <c>run_…</c>.</summary>

@@ -8,7 +8,7 @@ namespace OrleansTasks;
 /// <param name="Message">The exception's message.</param>
 /// <param name="StackTrace">The stack trace where the error was thrown, if there was one.</param>
 /// <param name="Code">A <see cref="TaskRunErrorCodes"/> value when the platform raised the error; null for errors from task code.</param>
-[GenerateSerializer, Alias("ot.TaskRunError")]
+[GenerateSerializer, Immutable, Alias("ot.TaskRunError")]
 public sealed record TaskRunError(string Type, string Message, string? StackTrace = null, string? Code = null)
 {
     /// <summary>Records an exception, unwrapping <see cref="AggregateException"/>s with a single inner exception.</summary>

@@ -3,7 +3,7 @@ namespace OrleansTasks;
 /// <summary>
 /// Options for one trigger. Every option left null falls back to the task's own setting, then to the silo's defaults.
 /// </summary>
-[GenerateSerializer, Alias("ot.TriggerOptions")]
+[GenerateSerializer, Immutable, Alias("ot.TriggerOptions")]
 public sealed record TriggerOptions
 {
     /// <summary>Tags to find the run by: at most 10, each 1–128 characters. Not inherited by child runs.</summary>
@@ -117,7 +117,7 @@ public enum IdempotencyKeyScope
 /// <see cref="DebounceMode.Trailing"/> mode a later trigger also replaces the run's payload, tags, machine, maximum
 /// attempts and maximum duration. Idempotency keys win over debounce.
 /// </summary>
-[GenerateSerializer, Alias("ot.DebounceOptions")]
+[GenerateSerializer, Immutable, Alias("ot.DebounceOptions")]
 public sealed record DebounceOptions
 {
     /// <summary>The longest debounce key: 512 characters.</summary>

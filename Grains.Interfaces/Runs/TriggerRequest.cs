@@ -3,7 +3,7 @@ namespace OrleansTasks.Runs;
 /// <summary>
 /// What a client sends to create a run. Engine wire type: services use <c>ITaskClient</c>, which builds it.
 /// </summary>
-[GenerateSerializer, Alias("ot.TriggerRequest")]
+[GenerateSerializer, Immutable, Alias("ot.TriggerRequest")]
 internal sealed record TriggerRequest
 {
     /// <summary>The task id; null when <see cref="TaskType"/> names the task instead.</summary>

@@ -1,7 +1,7 @@
 namespace OrleansTasks;
 
 /// <summary>Options for a waitpoint token (<c>Wait.CreateTokenAsync</c>, <c>ITaskClient.Waitpoints.CreateTokenAsync</c>).</summary>
-[GenerateSerializer, Alias("ot.WaitTokenOptions")]
+[GenerateSerializer, Immutable, Alias("ot.WaitTokenOptions")]
 public sealed record WaitTokenOptions
 {
     /// <summary>The default timeout: 10 minutes, as Trigger.dev documents it.</summary>

@@ -18,7 +18,7 @@ public enum WaitpointStatus
 /// A waitpoint token: something a run can wait for until it is completed from outside
 /// (<c>ITaskClient.Waitpoints.CompleteTokenAsync</c>), or until it times out.
 /// </summary>
-[GenerateSerializer, Alias("ot.WaitpointToken")]
+[GenerateSerializer, Immutable, Alias("ot.WaitpointToken")]
 public sealed record WaitpointToken
 {
     /// <summary>The token id, <c>waitpoint_…</c>.</summary>

@@ -23,8 +23,8 @@ internal sealed partial class NoticeSender(TimeProvider time, ILogger<NoticeSend
 
     /// <summary>Sends <paramref name="notice"/> now and returns at once; it is retried in the background if it fails transiently.</summary>
     /// <param name="notice">The call to make.</param>
-    /// <param name="what">Names the notice in the log, e.g. "child end to run_…".</param>
-    public void Send(Func<Task> notice, string what)
+    /// <param name="what">Names the notice in the log, e.g. "end of run_… to run_…".</param>
+    public void Send(Func<Task> notice, NoticeName what)
     {
         Task first;
         try
@@ -41,8 +41,9 @@ internal sealed partial class NoticeSender(TimeProvider time, ILogger<NoticeSend
             return;
         }
 
-        // Off the caller's scheduler: a grain that sent the notice may deactivate while it is being retried.
-        _ = Task.Run(() => RetryAsync(first, notice, what), CancellationToken.None);
+        // Its first await leaves the caller's scheduler (a grain that sent the notice may deactivate while it is being
+        // retried), so there is no need to queue it to the thread pool first.
+        _ = RetryAsync(first, notice, what);
     }
 
     /// <summary>Stops retrying: the silo is going down.</summary>
@@ -50,7 +51,7 @@ internal sealed partial class NoticeSender(TimeProvider time, ILogger<NoticeSend
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task RetryAsync(Task first, Func<Task> notice, string what)
+    private async Task RetryAsync(Task first, Func<Task> notice, NoticeName what)
     {
         var started = time.GetTimestamp();
         var current = first;
@@ -102,11 +103,20 @@ internal sealed partial class NoticeSender(TimeProvider time, ILogger<NoticeSend
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Notice ({What}) delivered on try {Attempt}")]
-    private partial void LogDelivered(string what, int attempt);
+    private partial void LogDelivered(NoticeName what, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notice ({What}) not delivered after {Attempt} tries; its durable backstop will move the run on")]
-    private partial void LogGaveUp(Exception exception, string what, int attempt);
+    private partial void LogGaveUp(Exception exception, NoticeName what, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notice ({What}) was refused by its receiver")]
-    private partial void LogRefused(Exception exception, string what);
+    private partial void LogRefused(Exception exception, NoticeName what);
+}
+
+/// <summary>Names a notice in the log ("grant to run_…", "end of run_… to run_…"); formatted only when it is logged.</summary>
+/// <param name="What">What the notice is.</param>
+/// <param name="Subject">The run or token it is about.</param>
+/// <param name="Target">Whom it goes to, when that is not the subject.</param>
+internal readonly record struct NoticeName(string What, string Subject, string? Target = null)
+{
+    public override string ToString() => Target is null ? $"{What} {Subject}" : $"{What} {Subject} to {Target}";
 }

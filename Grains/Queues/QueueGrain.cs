@@ -291,14 +291,14 @@ internal sealed partial class QueueGrain(
     private void Grant(string runId, DateTimeOffset grantedAt)
     {
         var run = GrainFactory.Reference<IRunGrain>(runId);
-        notices.Send(() => run.GrantSlotAsync(grantedAt), $"grant to {runId}");
+        notices.Send(() => run.GrantSlotAsync(grantedAt), new("grant to", runId));
     }
 
     private void Expire(string runId)
     {
         LogExpired(Name, runId);
         var run = GrainFactory.Reference<IRunGrain>(runId);
-        notices.Send(run.ExpireAsync, $"expiry of {runId}");
+        notices.Send(run.ExpireAsync, new("expiry of", runId));
     }
 
     private void UpdateReconcileTimer()

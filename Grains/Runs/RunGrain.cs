@@ -373,7 +373,7 @@ internal sealed partial class RunGrain(
                 case ReleaseSlot:
                     var releasing = Queue;
                     var runId = RunId;
-                    notices.Send(() => releasing.ReleaseAsync(runId), $"release of {runId}");
+                    notices.Send(() => releasing.ReleaseAsync(runId), new("release of", runId));
                     break;
                 case SetTimer timer:
                     SetTimer(timer.Timer, timer.Due);
@@ -398,13 +398,13 @@ internal sealed partial class RunGrain(
                     break;
                 case NotifyWaiter notify:
                     var parent = GrainFactory.Reference<IRunGrain>(notify.RunId);
-                    notices.Send(() => parent.OnChildFinishedAsync(notify.Notification), $"end of {RunId} to {notify.RunId}");
+                    notices.Send(() => parent.OnChildFinishedAsync(notify.Notification), new("end of", RunId, notify.RunId));
                     break;
                 case RunFinalHooks hooks:
                     executor.RunFinalHooks(hooks.Request);
                     break;
                 case CancelChild cancel:
-                    notices.Send(GrainFactory.Reference<IRunGrain>(cancel.RunId).CancelAsync, $"cancel of child {cancel.RunId}");
+                    notices.Send(GrainFactory.Reference<IRunGrain>(cancel.RunId).CancelAsync, new("cancel of child", cancel.RunId));
                     break;
                 case RemoveTokenWaiter remove:
                     GrainFactory.Reference<IWaitpointTokenGrain>(remove.TokenId).RemoveWaiterAsync(RunId).Ignore();

@@ -128,7 +128,7 @@ internal sealed class WaitpointTokenGrain(IWaitpointStore store, Storage.IRunSto
         foreach (var waiter in state.Waiters)
         {
             var run = GrainFactory.Reference<IRunGrain>(waiter.RunId);
-            notices.Send(() => run.OnTokenCompletedAsync(waiter.Key, token), $"token {token.Id} to {waiter.RunId}");
+            notices.Send(() => run.OnTokenCompletedAsync(waiter.Key, token), new("token", token.Id, waiter.RunId));
         }
     }
 }

@@ -22,7 +22,7 @@ internal sealed record Persist(bool Await, IReadOnlyList<string>? WakeRuns = nul
 }
 
 /// <summary>Ask the run's queue for a slot (to start, or to resume ahead of new work); the grant comes back as a call.</summary>
-internal sealed record AskForSlot(QueueTicket Ticket, string What) : RunEffect;
+internal sealed record AskForSlot(QueueTicket Ticket, Notices.NoticeName What) : RunEffect;
 
 /// <summary>Give the run's slot (or its place in the backlog) back to its queue.</summary>
 internal sealed record ReleaseSlot(bool Await) : RunEffect

@@ -823,7 +823,7 @@ internal sealed class RunMachine
 
         state.WaitingFor = null;
         var ticket = new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder, state.Attempts.Count == 0 ? state.ExpiresAt : null);
-        Emit(new AskForSlot(ticket, $"enqueue of {state.Id}"));
+        Emit(new AskForSlot(ticket, new("enqueue of", state.Id)));
     }
 
     /// <summary>Asks the queue for a slot: to resume a waiting run, or to start a queued one.</summary>
@@ -1159,7 +1159,7 @@ internal sealed class RunMachine
         StopSuspendTimer();
         Save();
         var ticket = new QueueTicket(state.Id, state.ConcurrencyKey, state.QueueOrder - QueueOrders.ResumeCredit, ExpiresAt: null);
-        Emit(new AskForSlot(ticket, $"resume request of {state.Id}"));
+        Emit(new AskForSlot(ticket, new("resume request of", state.Id)));
     }
 
     /// <summary>The run has its slot back: the live attempt goes on, or a replay starts.</summary>
