@@ -12,6 +12,9 @@ internal sealed class CpuMeter
 {
     private readonly long _machineStart = MachineBusyTicks();
     private readonly TimeSpan _processStart = Process.GetCurrentProcess().TotalProcessorTime;
+    private readonly int[] _collectionsStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly TimeSpan _pausedStart = GC.GetTotalPauseDuration();
+    private readonly long _allocatedStart = GC.GetTotalAllocatedBytes();
 
     /// <summary>The <c>machine_cpu_ms_per_run</c> and <c>process_cpu_ms_per_run</c> fields for <paramref name="runs"/> runs.</summary>
     public string PerRun(int runs)
@@ -21,6 +24,10 @@ internal sealed class CpuMeter
         var machine = _machineStart < 0 ? double.NaN : machineTicks * (1000.0 / TicksPerSecond) / runs;
         return string.Create(CultureInfo.InvariantCulture, $"machine_cpu_ms_per_run={machine:F3} process_cpu_ms_per_run={process:F3}");
     }
+
+    /// <summary>What else the span cost, for telling a slow run from a fast one: collections, pause, allocation, threads.</summary>
+    public string Runtime(int runs) => string.Create(CultureInfo.InvariantCulture,
+        $"gc0={GC.CollectionCount(0) - _collectionsStart[0]} gc1={GC.CollectionCount(1) - _collectionsStart[1]} gc2={GC.CollectionCount(2) - _collectionsStart[2]} gc_pause_ms={(GC.GetTotalPauseDuration() - _pausedStart).TotalMilliseconds:F0} alloc_kb_per_run={(GC.GetTotalAllocatedBytes() - _allocatedStart) / 1024.0 / runs:F1} threads={ThreadPool.ThreadCount}");
 
     /// <summary>USER_HZ: the unit of <c>/proc/stat</c>; 100 on every Linux the runtime supports.</summary>
     private const double TicksPerSecond = 100;

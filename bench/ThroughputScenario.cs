@@ -41,6 +41,7 @@ internal static class ThroughputScenario
         await DriveAsync(cluster.Tasks, runs, concurrency, triggered);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpuPerRun = cpu.PerRun(runs);
+        var runtime = cpu.Runtime(runs);
 
         var timings = triggered.Select(t => (Trigger: t.Value, Started: NoOpTask.Started[t.Key])).ToList();
 
@@ -50,7 +51,7 @@ internal static class ThroughputScenario
         var call = Sorted(timings.Select(t => Milliseconds(t.Trigger.Called, t.Trigger.Returned)));
         var callToStart = Sorted(timings.Select(t => Milliseconds(t.Trigger.Called, t.Started)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"detail trigger_call_p50_ms={Percentile(call, 0.50):F1} trigger_call_p99_ms={Percentile(call, 0.99):F1} call_to_start_p50_ms={Percentile(callToStart, 0.50):F1} call_to_start_p99_ms={Percentile(callToStart, 0.99):F1} in_flight={concurrency} environment_limit={environmentLimit}"));
+            $"detail trigger_call_p50_ms={Percentile(call, 0.50):F1} trigger_call_p99_ms={Percentile(call, 0.99):F1} call_to_start_p50_ms={Percentile(callToStart, 0.50):F1} call_to_start_p99_ms={Percentile(callToStart, 0.99):F1} in_flight={concurrency} environment_limit={environmentLimit} {runtime}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"throughput storage={(connectionString is null ? "memory" : "postgres")} runs={runs} seconds={seconds:F2} runs_per_s={runs / seconds:F0} start_p50_ms={Percentile(start, 0.50):F1} start_p99_ms={Percentile(start, 0.99):F1} {cpuPerRun}");
     }

@@ -120,14 +120,17 @@ internal sealed partial class RunGrain(
 
         var waiter = new TaskCompletionSource<TaskRun>(TaskCreationOptions.RunContinuationsAsynchronously);
         (_finalWaiters ??= []).Add(waiter);
-        var timeout = Task.Delay(maxWait, time);
-        if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task)
+        try
         {
-            return await waiter.Task;
+            // WaitAsync drops its timer as soon as the run ends; a Task.Delay would stay armed for the whole slice, one
+            // per poll, and a busy silo would carry tens of thousands of them.
+            return await waiter.Task.WaitAsync(maxWait, time);
         }
-
-        _finalWaiters?.Remove(waiter);
-        return null;
+        catch (TimeoutException)
+        {
+            _finalWaiters?.Remove(waiter);
+            return null;
+        }
     }
 
     public async Task<TaskRun> CancelAsync()
