@@ -28,6 +28,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private readonly ILogger<PostgresRunStore> _logger;
     private readonly GroupCommit<PendingWrite> _writes;
     private readonly GroupCommit<PendingLoad> _loads;
+    private readonly RunStatistics _statistics;
 
     public PostgresRunStore(NpgsqlDataSource dataSource, string serviceId, ILogger<PostgresRunStore> logger, int writers = 1)
     {
@@ -36,6 +37,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         _logger = logger;
         _writes = new GroupCommit<PendingWrite>(FlushAsync, LogLoopFailed, MaxBatchSize, writers);
         _loads = new GroupCommit<PendingLoad>(LoadBatchAsync, LogLoopFailed, MaxBatchSize);
+        _statistics = new RunStatistics(dataSource, logger);
     }
 
     public Task<bool> TryInsertAsync(RunRow row, CancellationToken cancellationToken = default) => Enqueue(row, isInsert: true);
@@ -367,6 +369,8 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         {
             write.Completion.TrySetResult(inserted.Contains(write.Row.Id));
         }
+
+        _statistics.Inserted(inserted.Count);
 
         foreach (var write in duplicateInserts)
         {

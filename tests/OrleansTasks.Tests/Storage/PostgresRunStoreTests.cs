@@ -404,6 +404,29 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         Assert.NotNull(await otherService.LoadAsync(others.Id));
     }
 
+    [Fact]
+    public async Task AStoreThatInsertedMoreRowsThanTheStatisticsCount_AnalyzesTheTable()
+    {
+        // A fresh database: runs has never been analyzed, so a generic plan cached now would scan the whole table.
+        await using var store = new PostgresRunStore(_dataSource!, "statistics-" + Guid.NewGuid().ToString("N")[..8], NullLogger<PostgresRunStore>.Instance);
+
+        var rows = Enumerable.Range(0, (int)RunStatistics.Milestones[0]).Select(_ => NewRow()).ToList();
+        Assert.All(await Task.WhenAll(rows.Select(r => store.TryInsertAsync(r))), Assert.True);
+
+        // The statistics views lag their commits by up to a second; the catalog does not.
+        var analyzed = await Eventually.Poll(
+            () => ScalarAsync<long>("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'runs'"),
+            count => count > 0, TimeSpan.FromSeconds(30), "a manual ANALYZE of runs");
+        Assert.True(analyzed > 0);
+        Assert.True(await ScalarAsync<float>("SELECT reltuples FROM pg_class WHERE oid = 'runs'::regclass") >= rows.Count);
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = _dataSource!.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
     private static RunRow NewRow() => RunRow.From(NewState());
 
     private static RunState NewState()
