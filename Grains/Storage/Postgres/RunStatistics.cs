@@ -8,8 +8,8 @@ namespace OrleansTasks.Storage.Postgres;
 /// store's statements are prepared, and after five executions PostgreSQL may keep one generic plan per statement and
 /// connection; one made while the table was new (a fresh database, never analyzed) scans the whole table, and it stays
 /// in use until the table is next analyzed, which autovacuum does only on its next round, up to a minute later. On a
-/// fresh database that made each group commit's save walk the table: the <c>child</c> benchmark ran 155–217 parents/s
-/// with p99 at 84–476 ms. So when this silo alone has inserted more rows than the statistics say the table holds, it
+/// fresh database that made each group commit's save walk the table (README, "A fresh database" under the benchmark,
+/// has the figures). So when this silo alone has inserted more rows than the statistics say the table holds, it
 /// analyzes the table (which also drops the cached plans); it checks at a few milestones only, so a table with current
 /// statistics costs one catalog read at each.
 /// </summary>
