@@ -28,12 +28,14 @@ internal sealed class RunContext : TaskContext
     private readonly TimeProvider _time;
     private readonly KeyAllocator _keys = new();
     private readonly AsyncLocal<string?> _logScope = new();
-    private readonly ConcurrentDictionary<string, bool> _waiting = new(StringComparer.Ordinal);
+
+    // Made at first use: most attempts (a task with no steps or waits) never need them.
+    private ConcurrentDictionary<string, bool>? _waiting;
     private KeyAllocator? _logKeys;
     private ConcurrentDictionary<string, int>? _scopedLogCounts;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>> _pending = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>>? _pending;
     private readonly AsyncLocal<string?> _inStep = new();
-    private readonly ConcurrentDictionary<string, StepRecord> _unrecorded = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, StepRecord>? _unrecorded;
     private int _stepsRunning;
     private volatile bool _draining;
     private long _lastActivity;
@@ -52,6 +54,15 @@ internal sealed class RunContext : TaskContext
         _time = time;
         _lastActivity = time.GetTimestamp();
     }
+
+    private ConcurrentDictionary<string, bool> Waiting =>
+        LazyInitializer.EnsureInitialized(ref _waiting, static () => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
+
+    private ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>> Pending =>
+        LazyInitializer.EnsureInitialized(ref _pending, static () => new ConcurrentDictionary<string, TaskCompletionSource<JournalOpResult>>(StringComparer.Ordinal));
+
+    private ConcurrentDictionary<string, StepRecord> Unrecorded =>
+        LazyInitializer.EnsureInitialized(ref _unrecorded, static () => new ConcurrentDictionary<string, StepRecord>(StringComparer.Ordinal));
 
     public override string RunId => _request.RunId;
 
@@ -188,7 +199,7 @@ internal sealed class RunContext : TaskContext
     public void Enter() => SetCurrent(this);
 
     /// <summary>The keys of the waits the code was in when it unwound: the run resumes from them.</summary>
-    public IReadOnlyList<string> UnwoundWaits => _waiting.IsEmpty ? [] : [.. _waiting.Keys];
+    public IReadOnlyList<string> UnwoundWaits => _waiting is not { IsEmpty: false } waiting ? [] : [.. waiting.Keys];
 
     /// <summary>Called when a wait starts (false) and when the code comes back from it (true), with the wait's journal key; set when the task has such hooks.</summary>
     public Func<WaitInfo, bool, string, Task>? WaitHooks { get; set; }
@@ -336,7 +347,7 @@ internal sealed class RunContext : TaskContext
     /// <summary>A pending operation's result has come.</summary>
     public void Deliver(string key, JournalOpResult result)
     {
-        if (_pending.TryRemove(key, out var waiter))
+        if (_pending is { } pending && pending.TryRemove(key, out var waiter))
         {
             Touch();
             waiter.TrySetResult(result);
@@ -356,9 +367,9 @@ internal sealed class RunContext : TaskContext
     public void Suspend()
     {
         _suspended = true;
-        foreach (var key in _pending.Keys)
+        foreach (var key in _pending?.Keys ?? [])
         {
-            if (_pending.TryRemove(key, out var waiter))
+            if (_pending!.TryRemove(key, out var waiter))
             {
                 waiter.TrySetException(new RunSuspendedException(_cancellation.Token));
             }
@@ -392,7 +403,7 @@ internal sealed class RunContext : TaskContext
             await Task.Delay(TimeSpan.FromMilliseconds(10), _time, CancellationToken.None).ConfigureAwait(false);
         }
 
-        IReadOnlyList<StepRecord> done = [.. _unrecorded.Values];
+        IReadOnlyList<StepRecord> done = _unrecorded is { } unrecorded ? [.. unrecorded.Values] : [];
         Suspend();
         return done;
     }
@@ -455,7 +466,7 @@ internal sealed class RunContext : TaskContext
             json = JsonSerializer.Serialize(result, TaskJson.Options);
 
             // Done but not yet recorded: a run grain going away waits for this and records it itself (DrainAsync).
-            _unrecorded[key] = new StepRecord(key, name, json);
+            Unrecorded[key] = new StepRecord(key, name, json);
         }
         catch (Exception exception)
         {
@@ -475,7 +486,7 @@ internal sealed class RunContext : TaskContext
         }
         finally
         {
-            _unrecorded.TryRemove(key, out _);
+            _unrecorded!.TryRemove(key, out _);
         }
 
         return result;
@@ -523,7 +534,7 @@ internal sealed class RunContext : TaskContext
         activity?.SetTag("orleanstasks.wait.key", op.Key);
 
         // Registered before the grain hears of the operation, so a result delivered right after is not missed.
-        var waiter = _pending.GetOrAdd(op.Key, _ => new TaskCompletionSource<JournalOpResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = Pending.GetOrAdd(op.Key, _ => new TaskCompletionSource<JournalOpResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         JournalOpResult result;
         try
         {
@@ -531,20 +542,20 @@ internal sealed class RunContext : TaskContext
         }
         catch (NonDeterminismException exception)
         {
-            _pending.TryRemove(op.Key, out _);
+            _pending!.TryRemove(op.Key, out _);
             NonDeterminism ??= exception;
             throw;
         }
         catch
         {
-            _pending.TryRemove(op.Key, out _);
+            _pending!.TryRemove(op.Key, out _);
             throw;
         }
 
         switch (result.Status)
         {
             case JournalOpStatus.Completed:
-                _pending.TryRemove(op.Key, out _);
+                _pending!.TryRemove(op.Key, out _);
                 return result;
             case JournalOpStatus.Stale:
                 Suspend();
@@ -559,7 +570,7 @@ internal sealed class RunContext : TaskContext
 
                 if (wait is not null)
                 {
-                    _waiting[op.Key] = true;
+                    Waiting[op.Key] = true;
                 }
 
                 try
@@ -575,7 +586,7 @@ internal sealed class RunContext : TaskContext
                 }
                 catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
                 {
-                    _pending.TryRemove(op.Key, out _);
+                    _pending!.TryRemove(op.Key, out _);
                     if (_suspended)
                     {
                         // Suspend fires the token too; the code must see the suspension, whichever came first. The wait
@@ -584,11 +595,11 @@ internal sealed class RunContext : TaskContext
                         throw new RunSuspendedException(_cancellation.Token);
                     }
 
-                    _waiting.TryRemove(op.Key, out _);
+                    _waiting?.TryRemove(op.Key, out _);
                     throw;
                 }
 
-                _waiting.TryRemove(op.Key, out _);
+                _waiting?.TryRemove(op.Key, out _);
 
                 if (hooks is not null)
                 {

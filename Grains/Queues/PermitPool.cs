@@ -23,7 +23,19 @@ internal sealed class PermitPool(long generation)
     public bool Contended { get; private set; }
 
     /// <summary>Permits out, counting those sent and not yet received.</summary>
-    public int Held => _holders.Values.Sum(h => h.Held);
+    public int Held
+    {
+        get
+        {
+            var held = 0;
+            foreach (var holder in _holders.Values)
+            {
+                held += holder.Held;
+            }
+
+            return held;
+        }
+    }
 
     public int WaitingQueues => _holders.Values.Count(h => h.Wanted > 0);
 
@@ -70,34 +82,58 @@ internal sealed class PermitPool(long generation)
     }
 
     /// <summary>Hands free permits to waiting queues, best head first, a few at a time in turn.</summary>
+    /// <remarks>Called on every report, so it loops instead of building LINQ pipelines and allocates only what it sends.</remarks>
     private List<PermitSend> Allocate(int limit)
     {
         var free = limit - Held;
-        var waiting = _holders.Where(h => h.Value.Wanted > 0).OrderBy(h => h.Value.Head).ToList();
-        var grants = new Dictionary<string, int>(StringComparer.Ordinal);
-        while (free > 0 && waiting.Count > 0)
+        List<(long Head, int Index, string Name, Holder Holder)>? waiting = null;
+        var index = 0;
+        foreach (var (name, holder) in _holders)
         {
-            for (var i = 0; i < waiting.Count && free > 0; i++)
+            if (holder.Wanted > 0)
             {
-                var (name, holder) = waiting[i];
-                var count = Math.Min(Math.Min(Step, holder.Wanted), free);
-                holder.Wanted -= count;
-                holder.Held += count;
-                holder.Granted += count;
-                free -= count;
-                grants[name] = grants.GetValueOrDefault(name) + count;
+                (waiting ??= []).Add((holder.Head, index++, name, holder));
             }
+        }
 
-            waiting.RemoveAll(h => h.Value.Wanted == 0);
+        Dictionary<string, int>? grants = null;
+        if (waiting is not null && free > 0)
+        {
+            // Best head first; equal heads keep the pool's order.
+            waiting.Sort(static (a, b) => a.Head != b.Head ? a.Head.CompareTo(b.Head) : a.Index.CompareTo(b.Index));
+            grants = new Dictionary<string, int>(StringComparer.Ordinal);
+            while (free > 0 && waiting.Count > 0)
+            {
+                for (var i = 0; i < waiting.Count && free > 0; i++)
+                {
+                    var (_, _, name, holder) = waiting[i];
+                    var count = Math.Min(Math.Min(Step, holder.Wanted), free);
+                    holder.Wanted -= count;
+                    holder.Held += count;
+                    holder.Granted += count;
+                    free -= count;
+                    grants[name] = grants.GetValueOrDefault(name) + count;
+                }
+
+                waiting.RemoveAll(static h => h.Holder.Wanted == 0);
+            }
         }
 
         var held = Held;
         PeakHeld = Math.Max(PeakHeld, held);
-        var contended = _holders.Values.Any(h => h.Wanted > 0);
-        var sends = new List<PermitSend>();
-        foreach (var (name, count) in grants)
+        var contended = false;
+        foreach (var holder in _holders.Values)
         {
-            sends.Add(Send(name, count, contended, limit - held));
+            contended |= holder.Wanted > 0;
+        }
+
+        var sends = new List<PermitSend>(grants?.Count ?? 0);
+        if (grants is not null)
+        {
+            foreach (var (name, count) in grants)
+            {
+                sends.Add(Send(name, count, contended, limit - held));
+            }
         }
 
         if (contended != Contended)
@@ -106,14 +142,23 @@ internal sealed class PermitPool(long generation)
             Contended = contended;
             foreach (var (name, holder) in _holders)
             {
-                if (holder.Held > 0 && !grants.ContainsKey(name))
+                if (holder.Held > 0 && grants?.ContainsKey(name) != true)
                 {
                     sends.Add(Send(name, 0, contended, limit - held));
                 }
             }
         }
 
-        foreach (var name in _holders.Where(h => h.Value is { Held: 0, Wanted: 0 }).Select(h => h.Key).ToList())
+        List<string>? idle = null;
+        foreach (var (name, holder) in _holders)
+        {
+            if (holder is { Held: 0, Wanted: 0 })
+            {
+                (idle ??= []).Add(name);
+            }
+        }
+
+        foreach (var name in idle ?? [])
         {
             _holders.Remove(name);
         }

@@ -150,6 +150,7 @@ internal sealed class RunState
     /// </summary>
     public List<RunWaiter> Waiters { get; set; } = [];
 
+    [JsonIgnore]
     public RunAttempt? CurrentAttempt => Attempts.Count == 0 ? null : Attempts[^1];
 
     public TaskRun ToTaskRun() => new()
