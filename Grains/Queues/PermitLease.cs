@@ -11,6 +11,13 @@ internal sealed class PermitLease(string queue)
     /// <summary>A queue that still wants permits says so again this often, in case a report or grant was lost.</summary>
     public static readonly TimeSpan DemandRefresh = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a queue keeps permits it has no run for while no other queue waits for them. Runs of a burst arrive one
+    /// by one and each is granted at once, so the backlog empties between them: handing the spare permits back each
+    /// time and asking again for the next run cost two messages with the environment per run.
+    /// </summary>
+    public static readonly TimeSpan IdleKeep = TimeSpan.FromSeconds(1);
+
     private long _generation;
     private long _received;
     private long _reportSequence;
@@ -19,6 +26,14 @@ internal sealed class PermitLease(string queue)
     private int _reportedHeld = -1;
     private DateTimeOffset _lastGrantAt;
     private DateTimeOffset _lastReportAt;
+    private DateTimeOffset _lastDemandAt;
+
+    /// <summary>
+    /// A report that wants permits is out and the environment has not answered since. More wanted is then not reported
+    /// until it answers (the answer forces the next report, with all of it): a burst of thousands of runs arriving one
+    /// by one costs a few round trips with the environment, not one per run.
+    /// </summary>
+    private bool _awaitingAnswer;
 
     /// <summary>Free permits the environment last reported; until it says otherwise, assume some are.</summary>
     private int _environmentFree = int.MaxValue;
@@ -60,6 +75,8 @@ internal sealed class PermitLease(string queue)
             return false;
         }
 
+        _awaitingAnswer = false;
+
         if (grant.Generation > _generation)
         {
             _generation = grant.Generation;
@@ -84,6 +101,9 @@ internal sealed class PermitLease(string queue)
         return true;
     }
 
+    /// <summary>When the spare permits kept for the next run go back if none comes (the queue's clock fires then); null if none are kept.</summary>
+    public DateTimeOffset? HandBackAt(int running) => Held > running && !Contended ? _lastDemandAt + IdleKeep : null;
+
     /// <summary>
     /// Hands back permits the queue cannot use and works out how many more it wants; returns the report to send, or
     /// null if the environment would do nothing different with it. <paramref name="demand"/> is how many runs could
@@ -91,8 +111,14 @@ internal sealed class PermitLease(string queue)
     /// </summary>
     public PermitDemand? Report(DateTimeOffset now, int running, int demand, long head, bool force)
     {
+        if (demand > 0)
+        {
+            _lastDemandAt = now;
+        }
+
+        // Spare permits go back at once while other queues wait for them, else once the queue has been idle a moment.
         var free = Held - running;
-        if (free > 0 && demand == 0)
+        if (free > 0 && demand == 0 && (Contended || now - _lastDemandAt >= IdleKeep))
         {
             Held -= free;
         }
@@ -101,7 +127,7 @@ internal sealed class PermitLease(string queue)
         var changed = force
             || Held != _reportedHeld && (Held < _reportedHeld || Contended)
             || (wanted > 0) != (_reportedWanted > 0)
-            || wanted > _reportedWanted && _environmentFree > 0
+            || wanted > _reportedWanted && _environmentFree > 0 && !_awaitingAnswer
             || wanted > 0 && Contended && head < _reportedHead
             || wanted > 0 && now - _lastGrantAt > DemandRefresh && now - _lastReportAt > DemandRefresh;
         if (!changed)
@@ -113,6 +139,7 @@ internal sealed class PermitLease(string queue)
         _reportedWanted = wanted;
         _reportedHead = head;
         _lastReportAt = now;
+        _awaitingAnswer = wanted > 0;
         return new PermitDemand(queue, Epoch, ++_reportSequence, _generation, Held, _received, wanted, head);
     }
 }

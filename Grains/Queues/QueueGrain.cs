@@ -257,10 +257,15 @@ internal sealed partial class QueueGrain(
             ArmClock(due);
         }
 
+        if (Lease.HandBackAt(Backlog.Running) is { } handBack)
+        {
+            ArmClock(handBack);
+        }
+
         UpdateReconcileTimer();
     }
 
-    /// <summary>The one timer for what time alone changes: a rate window reopening, a queued run expiring.</summary>
+    /// <summary>The one timer for what time alone changes: a rate window reopening, a queued run expiring, spare permits going back.</summary>
     private void ArmClock(DateTimeOffset at)
     {
         if (_clockAt is { } armed && armed <= at)

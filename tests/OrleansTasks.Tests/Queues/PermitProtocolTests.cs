@@ -65,15 +65,114 @@ public sealed class PermitProtocolTests
         AskAndAccept(pool, a, demand: 3, head: 1, limit: 3);
         Assert.Equal(3, a.Held);
 
-        // Two runs finished and nothing else waits: the queue keeps only what its running runs hold.
-        var report = a.Report(s_t0, running: 1, demand: 0, head: long.MaxValue, force: false);
+        // Two runs finished and nothing else waits: the spare permits are kept a moment for the queue's next runs...
+        var nothingWanted = a.Report(s_t0, running: 1, demand: 0, head: long.MaxValue, force: false);
+        Assert.Equal((3, 0), (nothingWanted!.Held, nothingWanted.Wanted));
+        Assert.Empty(pool.Update(nothingWanted, limit: 3));
+        Assert.Equal(3, a.Held);
+        Assert.Equal(s_t0 + PermitLease.IdleKeep, a.HandBackAt(running: 1));
+
+        // ...then the queue keeps only what its running runs hold.
+        var report = a.Report(s_t0 + PermitLease.IdleKeep, running: 1, demand: 0, head: long.MaxValue, force: false);
         Assert.NotNull(report);
+        Assert.Null(a.HandBackAt(running: 1));
         Assert.Equal(1, a.Held);
         Assert.Empty(pool.Update(report, limit: 3));
         Assert.Equal(1, pool.Held);
 
         var b = new PermitLease("b");
         Assert.Equal(2, AskAndAccept(pool, b, demand: 5, head: 2, limit: 3).Single(s => s.Queue == "b").Grant.Count);
+    }
+
+    [Fact]
+    public void BurstWhileAReportIsUnanswered_OneReport_ThenOneWithTheRestWhenTheAnswerComes()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = new PermitLease("a");
+
+        // The first run of the burst asks at once; the next 49 arrive before the environment answers, and wait for it.
+        var first = a.Report(s_t0, running: 0, demand: 1, head: 1, force: false);
+        Assert.Equal(1, first!.Wanted);
+        for (var demand = 2; demand <= 50; demand++)
+        {
+            Assert.Null(a.Report(s_t0, running: 0, demand, head: 1, force: false));
+        }
+
+        // The answer forces the next report, which carries everything wanted meanwhile.
+        var answer = Assert.Single(pool.Update(first, limit: 100));
+        Assert.True(a.Accept(answer.Grant, s_t0, out var mustReport));
+        Assert.True(mustReport);
+        var rest = a.Report(s_t0, running: 0, demand: 50, head: 1, force: mustReport);
+        Assert.Equal(49, rest!.Wanted);
+        a.Accept(Assert.Single(pool.Update(rest, limit: 100)).Grant, s_t0, out _);
+        Assert.Equal(50, a.Held);
+        Assert.Equal(50, pool.Held);
+    }
+
+    [Fact]
+    public void WhileAReportIsUnanswered_ABetterHeadUnderContention_IsStillReported()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = new PermitLease("a");
+        var b = new PermitLease("b");
+        AskAndAccept(pool, a, demand: 1, head: 500, limit: 3);
+        AskAndAccept(pool, b, demand: 2, head: 1, limit: 3);
+
+        // Every permit is out: a wants more, and hears that the pool is contended.
+        foreach (var send in pool.Update(a.Report(s_t0, running: 1, demand: 2, head: 500, force: false)!, limit: 3))
+        {
+            (send.Queue == "a" ? a : b).Accept(send.Grant, s_t0, out _);
+        }
+
+        Assert.True(a.Contended);
+
+        // A run queued ahead of the rest changes where a freed permit goes: said at once, and again for a better one
+        // although the first is still unanswered.
+        Assert.Equal(10, a.Report(s_t0, running: 1, demand: 2, head: 10, force: false)!.Head);
+        Assert.Equal(5, a.Report(s_t0, running: 1, demand: 2, head: 5, force: false)!.Head);
+    }
+
+    [Fact]
+    public void BurstArrivingOneByOne_GrantedFromKeptPermits_WithoutAskingTheEnvironmentPerRun()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = new PermitLease("a");
+        AskAndAccept(pool, a, demand: 1, head: 1, limit: 100);
+        Assert.Equal(0, a.Report(s_t0, running: 1, demand: 0, head: 1, force: false)!.Wanted); // the first run is granted
+
+        // Each run of the burst is granted as it arrives, so the backlog is empty in between: nothing is sent.
+        for (var i = 0; i < 50; i++)
+        {
+            var at = s_t0.AddMilliseconds(i * 10);
+            Assert.Null(a.Report(at, running: 0, demand: 1, head: 1, force: false)); // arrived: the kept permit serves it
+            Assert.Null(a.Report(at, running: 1, demand: 0, head: 1, force: false)); // granted
+            Assert.Null(a.Report(at.AddMilliseconds(5), running: 0, demand: 0, head: 1, force: false)); // finished
+        }
+
+        Assert.Equal(1, a.Held);
+    }
+
+    [Fact]
+    public void SparePermits_GoBackAtOnce_WhenOtherQueuesWait()
+    {
+        var pool = new PermitPool(generation: 1);
+        var a = new PermitLease("a");
+        var b = new PermitLease("b");
+        AskAndAccept(pool, a, demand: 2, head: 1, limit: 2);
+
+        // b finds nothing free: the pool is contended, and a hears so.
+        foreach (var send in pool.Update(b.Report(s_t0, running: 0, demand: 1, head: 5, force: false)!, limit: 2))
+        {
+            (send.Queue == "a" ? a : b).Accept(send.Grant, s_t0, out _);
+        }
+
+        // a's runs finish: its permits go back within the instant, and on to b.
+        a.SlotFreed();
+        a.SlotFreed();
+        var report = a.Report(s_t0, running: 0, demand: 0, head: long.MaxValue, force: false);
+        Assert.Equal(0, report!.Held);
+        Assert.Null(a.HandBackAt(running: 0));
+        Assert.Equal(1, pool.Update(report, limit: 2).Single(s => s.Queue == "b").Grant.Count);
     }
 
     [Fact]
