@@ -21,7 +21,7 @@ PG_BIN=$(find_pg_bin || true)
 if [ -z "$PG_BIN" ]; then
   echo "test.sh: PostgreSQL binaries not found; installing them with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   PG_BIN=$(find_pg_bin)
 fi
 
@@ -46,7 +46,7 @@ free_port() {
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "test.sh: node and npm not found; installing them with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 npm ci --prefix tests/sdk-compat --no-audit --no-fund --loglevel=error
 
@@ -54,7 +54,7 @@ npm ci --prefix tests/sdk-compat --no-audit --no-fund --loglevel=error
 if [ -z "${ORLEANSTASKS_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   echo "test.sh: chromium not found; installing it with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 DATA=$(mktemp -d /tmp/orleanstasks-pg.XXXXXX)
