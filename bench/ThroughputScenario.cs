@@ -32,9 +32,9 @@ internal static class ThroughputScenario
         double? hangfireRate = null;
         if (arguments.GetInt("hangfire", 0) is > 0 and var hangfireRuns)
         {
-            var hangfire = await HangfireScenario.RunAsync(connectionString ?? throw new ArgumentException("--hangfire needs --postgres."), hangfireRuns, HangfireScenario.DefaultWorkers, concurrency: 20);
-            Console.WriteLine(hangfire);
-            hangfireRate = double.Parse(hangfire.Split(' ').Single(w => w.StartsWith("runs_per_s=", StringComparison.Ordinal))["runs_per_s=".Length..], CultureInfo.InvariantCulture);
+            var (line, rate) = await HangfireScenario.MeasureAsync(connectionString ?? throw new ArgumentException("--hangfire needs --postgres."), hangfireRuns, HangfireScenario.DefaultWorkers, concurrency: 20);
+            Console.WriteLine(line);
+            hangfireRate = rate;
         }
 
         await using var cluster = await BenchCluster.StartAsync(connectionString, tasks => tasks
@@ -62,7 +62,7 @@ internal static class ThroughputScenario
         var callToStart = Sorted(timings.Select(t => Milliseconds(t.Trigger.Called, t.Started)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"detail trigger_call_p50_ms={Percentile(call, 0.50):F1} trigger_call_p99_ms={Percentile(call, 0.99):F1} call_to_start_p50_ms={Percentile(callToStart, 0.50):F1} call_to_start_p99_ms={Percentile(callToStart, 0.99):F1} in_flight={concurrency} environment_limit={environmentLimit} {runtime}"));
-        var versusHangfire = hangfireRate is { } rate ? string.Create(CultureInfo.InvariantCulture, $" hangfire_runs_per_s={rate:F0} times_hangfire={runs / seconds / rate:F1}") : "";
+        var versusHangfire = hangfireRate is { } hangfireRunsPerSecond ? string.Create(CultureInfo.InvariantCulture, $" hangfire_runs_per_s={hangfireRunsPerSecond:F0} times_hangfire={runs / seconds / hangfireRunsPerSecond:F1}") : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"throughput storage={(connectionString is null ? "memory" : "postgres")} runs={runs} seconds={seconds:F2} runs_per_s={runs / seconds:F0} start_p50_ms={Percentile(start, 0.50):F1} start_p99_ms={Percentile(start, 0.99):F1} {cpuPerRun}{versusHangfire}");
     }

@@ -22,6 +22,15 @@ public sealed class PermitProtocolTests
         return sends;
     }
 
+    /// <summary>Hands each send to the queue it names.</summary>
+    private static void Deliver(IEnumerable<PermitSend> sends, params (string Name, PermitLease Lease)[] queues)
+    {
+        foreach (var send in sends)
+        {
+            queues.Single(q => q.Name == send.Queue).Lease.Accept(send.Grant, s_t0, out _);
+        }
+    }
+
     [Fact]
     public void TwoQueuesWantingMoreThanTheLimit_PermitsOutNeverPassIt_BestHeadServedFirst()
     {
@@ -38,10 +47,7 @@ public sealed class PermitProtocolTests
         Assert.True(pool.Contended);
 
         // Every holder hears of the contention, so it hands freed permits back.
-        foreach (var send in sends)
-        {
-            (send.Queue == "old" ? old : young).Accept(send.Grant, s_t0, out _);
-        }
+        Deliver(sends, ("old", old), ("young", young));
 
         Assert.True(young.Contended);
         Assert.Equal(5, young.Held);
@@ -119,10 +125,7 @@ public sealed class PermitProtocolTests
         AskAndAccept(pool, b, demand: 2, head: 1, limit: 3);
 
         // Every permit is out: a wants more, and hears that the pool is contended.
-        foreach (var send in pool.Update(a.Report(s_t0, running: 1, demand: 2, head: 500, force: false)!, limit: 3))
-        {
-            (send.Queue == "a" ? a : b).Accept(send.Grant, s_t0, out _);
-        }
+        Deliver(pool.Update(a.Report(s_t0, running: 1, demand: 2, head: 500, force: false)!, limit: 3), ("a", a), ("b", b));
 
         Assert.True(a.Contended);
 
@@ -161,10 +164,7 @@ public sealed class PermitProtocolTests
         AskAndAccept(pool, a, demand: 2, head: 1, limit: 2);
 
         // b finds nothing free: the pool is contended, and a hears so.
-        foreach (var send in pool.Update(b.Report(s_t0, running: 0, demand: 1, head: 5, force: false)!, limit: 2))
-        {
-            (send.Queue == "a" ? a : b).Accept(send.Grant, s_t0, out _);
-        }
+        Deliver(pool.Update(b.Report(s_t0, running: 0, demand: 1, head: 5, force: false)!, limit: 2), ("a", a), ("b", b));
 
         // a's runs finish: its permits go back within the instant, and on to b.
         a.SlotFreed();
