@@ -56,8 +56,10 @@ internal static class SchedulesScenario
             ? (BenchScheduledTask.Runs.Count(r => r.Key.Nominal >= first && r.Key.Nominal <= last), (long)started.Count)
             : await CountRunsAsync(connectionString, cluster.ServiceId, first, last);
         var lateness = ThroughputScenario.Sorted(started.Select(s => s.Value.TotalMilliseconds));
+        var byMinute = string.Join(",", started.GroupBy(s => s.Key.Nominal).OrderBy(g => g.Key)
+            .Select(g => Percentile(ThroughputScenario.Sorted(g.Select(s => s.Value.TotalMilliseconds)), 0.99).ToString("F0", CultureInfo.InvariantCulture)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"detail create_seconds={createSeconds:F1} idle_create_seconds={idleSeconds:F1} registered={count + idle} runs_in_table={runs} lateness_max_ms={(lateness.Length > 0 ? lateness[^1] : 0):F0} environment_limit={environmentLimit}"));
+            $"detail create_seconds={createSeconds:F1} idle_create_seconds={idleSeconds:F1} registered={count + idle} runs_in_table={runs} lateness_max_ms={(lateness.Length > 0 ? lateness[^1] : 0):F0} p99_by_minute_ms={byMinute} environment_limit={environmentLimit}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"schedules count={count} minutes={minutes} expected={expected} fired={started.Count} duplicates={runs - distinct} missed={expected - distinct} lateness_p50_ms={Percentile(lateness, 0.50):F0} lateness_p99_ms={Percentile(lateness, 0.99):F0} silo_rss_mb={rssPeak >> 20}");
     }

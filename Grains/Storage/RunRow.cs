@@ -43,8 +43,6 @@ internal sealed record RunRow(
     /// </summary>
     public IReadOnlyList<string>? WakeRunIds { get; init; }
 
-    private static readonly JsonSerializerOptions s_stateOptions = CreateStateOptions();
-
     public static RunRow From(RunState state) => new(
         state.Id,
         state.TaskId,
@@ -66,7 +64,7 @@ internal sealed record RunRow(
         state.Version,
         state.PayloadJson,
         state.OutputJson,
-        JsonSerializer.Serialize(state, s_stateOptions),
+        JsonSerializer.Serialize(state, RunStateJson.Default.RunState),
         state.ConcurrencyKey,
         state.IdempotencyKeyHash,
         state.Status == RunStatus.Queued && state.Attempts.Count == 0 ? state.ExpiresAt : null,
@@ -76,7 +74,7 @@ internal sealed record RunRow(
 
     public RunState ToState()
     {
-        var state = JsonSerializer.Deserialize<RunState>(StateJson, s_stateOptions)
+        var state = JsonSerializer.Deserialize(StateJson, RunStateJson.Default.RunState)
             ?? throw new InvalidOperationException($"The stored state of run {Id} is empty.");
         state.PayloadJson = PayloadJson;
         state.OutputJson = OutputJson;
@@ -84,14 +82,14 @@ internal sealed record RunRow(
     }
 
     public RunStatus RunStatus => RunStatusExtensions.ParseWireName(Status);
-
-    private static JsonSerializerOptions CreateStateOptions()
-    {
-        // Nulls are left out: a run's state is mostly unset fields, and every nullable member of the state defaults to
-        // null when read back (RunStateJsonTests holds that), so the document is about half the size.
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-        options.Converters.Add(new JsonStringEnumConverter());
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
-    }
 }
+
+/// <summary>
+/// The state document's serializer, generated at build time: it writes without reflection or a per-call stack, and
+/// a save is made for every change of every run. Nulls are left out: a run's state is mostly unset fields, and every
+/// nullable member of the state defaults to null when read back (RunStateJsonTests holds that), so the document is
+/// about half the size.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(RunState))]
+internal sealed partial class RunStateJson : JsonSerializerContext;

@@ -349,6 +349,13 @@ internal sealed class RunMachine
 
         switch (state.Status)
         {
+            case RunStatus.Delayed or RunStatus.Queued or RunStatus.Dequeued when IsDueLater() && IsHeldHere():
+                // Its own timer fired a moment early (a timer counts whole milliseconds on a coarser clock than the
+                // wall clock's): it is already held here until then, so nothing is written, only the timer armed
+                // again. A write here would be awaited, and under a burst it waits behind every write in the batch.
+                Emit(new SetTimer(RunTimer.Due, Until(state.WakeAt!.Value)));
+                break;
+
             case RunStatus.Delayed or RunStatus.Queued or RunStatus.Dequeued when IsDueLater():
                 WaitUntil(state.WakeAt!.Value);
                 break;
@@ -1342,6 +1349,9 @@ internal sealed class RunMachine
     }
 
     private bool IsDueLater() => State.WakeAt is { } wakeAt && wakeAt > Now;
+
+    /// <summary>Held by a timer in this activation, as written: owned here and due within the suspend threshold.</summary>
+    private bool IsHeldHere() => State.Owner == _host.Silo && State.WakeAt is { } wakeAt && wakeAt - Now < _settings.SuspendThreshold;
 
     private bool IsExpired() => State.Attempts.Count == 0 && State.ExpiresAt is { } expiresAt && expiresAt <= Now;
 

@@ -89,6 +89,20 @@ public sealed class RunStateJsonTests
         Assert.Equal(RunRow.From(state).StateJson, RunRow.From(read).StateJson);
     }
 
+    [Fact]
+    public void TheGeneratedSerializer_WritesTheSameDocumentAsTheReflectionOneDid_AndReadsIt()
+    {
+        var state = NestedState();
+        var reflection = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        reflection.Converters.Add(new JsonStringEnumConverter());
+        var before = JsonSerializer.Serialize(state, reflection);
+
+        var row = RunRow.From(state);
+
+        Assert.Equal(before, row.StateJson);
+        Assert.Equal(before, JsonSerializer.Serialize((row with { StateJson = before }).ToState(), reflection));
+    }
+
     private static RunState NestedState()
     {
         var now = new DateTimeOffset(2026, 12, 4, 1, 2, 3, TimeSpan.Zero);

@@ -46,6 +46,28 @@ public sealed class RunMachineTests
     }
 
     [Fact]
+    public void ShortDelay_TimerFiringAMomentEarly_ArmsAgainWithoutAWrite_ThenQueuesOnTime()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short });
+        var due = run.Clock.GetUtcNow() + s_short;
+
+        // A timer counts whole milliseconds on a coarser clock than the wall clock's, so it may fire just before.
+        run.Advance(s_short - TimeSpan.FromMilliseconds(3));
+        run.Feed(run.Machine.Resume);
+
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Equal(due, run.State.WakeAt);
+        Assert.Equal(new SetTimer(RunTimer.Due, TimeSpan.FromMilliseconds(3)), run.Single<SetTimer>());
+        Assert.False(run.Has<Persist>(), "nothing changed, so nothing is written (an awaited write would hold the run behind a whole batch)");
+        Assert.False(run.Has<AskForSlot>());
+
+        run.Advance(TimeSpan.FromMilliseconds(3));
+        run.Feed(run.Machine.Resume);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.True(run.Has<AskForSlot>());
+    }
+
+    [Fact]
     public void Trigger_LongDelay_IsWrittenSuspended_AndAnEarlyWakeWaitsAgain()
     {
         var run = new MachineHarness(new TriggerOptions { Delay = s_long });
