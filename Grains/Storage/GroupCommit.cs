@@ -24,7 +24,11 @@ internal sealed class GroupCommit<T> : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly Task[] _loops;
 
-    /// <summary>Items added less items taken. An item may be taken before its adder counts it, so it can dip below zero; it is never above what the queue holds.</summary>
+    /// <summary>
+    /// Items counted in less items counted out. An item may be taken before its adder counts it (the count dips below
+    /// zero), and with several loops one may have taken items it has not yet counted out (the count is briefly above
+    /// what the queue holds; that loop then wakes another).
+    /// </summary>
     private int _waiting;
 
     /// <summary>Callers inside <see cref="TryAdd"/>: a loop ends only when none is, so nothing added before completion is left behind.</summary>

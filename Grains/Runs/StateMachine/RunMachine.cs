@@ -1350,7 +1350,7 @@ internal sealed class RunMachine
 
     private bool IsDueLater() => State.WakeAt is { } wakeAt && wakeAt > Now;
 
-    /// <summary>Held by a timer in this activation, as written: owned here and due within the suspend threshold.</summary>
+    /// <summary>Held on this silo as the table already says: owned here and due within the suspend threshold, so only a timer is needed.</summary>
     private bool IsHeldHere() => State.Owner == _host.Silo && State.WakeAt is { } wakeAt && wakeAt - Now < _settings.SuspendThreshold;
 
     private bool IsExpired() => State.Attempts.Count == 0 && State.ExpiresAt is { } expiresAt && expiresAt <= Now;
