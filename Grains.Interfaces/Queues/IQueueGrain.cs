@@ -49,9 +49,14 @@ internal interface IQueueGrain : IGrainWithStringKey
 /// <param name="ConcurrencyKey">Its concurrency key; null for the queue's own copy.</param>
 /// <param name="Order">Its place: milliseconds since the epoch at which it was queued, less its priority credit.</param>
 /// <param name="ExpiresAt">When it expires if it has not started (its TTL); null for never.</param>
+/// <param name="NotBefore">
+/// A delayed run asking ahead: it joins the backlog at this moment, not before, so the runs due at one moment are
+/// granted together when it comes; null to join now.
+/// </param>
 [GenerateSerializer, Immutable, Alias("ot.QueueTicket")]
 internal sealed record QueueTicket(
     [property: Id(0)] string RunId,
     [property: Id(1)] string? ConcurrencyKey,
     [property: Id(2)] long Order,
-    [property: Id(3)] DateTimeOffset? ExpiresAt);
+    [property: Id(3)] DateTimeOffset? ExpiresAt,
+    [property: Id(4)] DateTimeOffset? NotBefore = null);

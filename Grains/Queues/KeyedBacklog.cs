@@ -39,6 +39,11 @@ internal sealed class KeyedBacklog(QueueLimits limits)
     /// <summary>The keys that could start a run now but for permits and the cap, best head first.</summary>
     private readonly SortedSet<Entry> _ready = [];
 
+    /// <summary>Runs that asked ahead (<see cref="QueueTicket.NotBefore"/>): they join the backlog at that moment.</summary>
+    private readonly Dictionary<string, QueueTicket> _ahead = new(StringComparer.Ordinal);
+
+    private readonly PriorityQueue<string, DateTimeOffset> _aheadDue = new();
+
     private readonly PriorityQueue<string, DateTimeOffset> _rateReopens = new();
     private readonly PriorityQueue<string, DateTimeOffset> _expiries = new();
 
@@ -56,6 +61,9 @@ internal sealed class KeyedBacklog(QueueLimits limits)
     /// <summary>Runs waiting for one.</summary>
     public int Queued => _queued.Count;
 
+    /// <summary>Delayed runs that asked ahead and join the backlog at their moment.</summary>
+    public int Ahead => _ahead.Count;
+
     public int PeakRunning { get; private set; }
 
     public int PeakRunningPerKey { get; private set; }
@@ -69,13 +77,18 @@ internal sealed class KeyedBacklog(QueueLimits limits)
     /// <summary>The queue order of the best run that could start now; <see cref="long.MaxValue"/> if none could.</summary>
     public long HeadOrder => _ready.Min is { } best ? best.Order : long.MaxValue;
 
-    /// <summary>When time alone next changes what may start: a rate window reopening or a queued run expiring.</summary>
+    /// <summary>When time alone next changes what may start: a run asked ahead for it, a rate window reopening or a queued run expiring.</summary>
     public DateTimeOffset? NextDueAt
     {
         get
         {
             DateTimeOffset? next = null;
-            if (_rateReopens.TryPeek(out _, out var reopen))
+            if (_aheadDue.TryPeek(out _, out var ahead))
+            {
+                next = ahead;
+            }
+
+            if (_rateReopens.TryPeek(out _, out var reopen) && (next is null || reopen < next))
             {
                 next = reopen;
             }
@@ -111,13 +124,26 @@ internal sealed class KeyedBacklog(QueueLimits limits)
         }
     }
 
-    /// <summary>Adds a run to its key's backlog. A run already waiting or holding a slot is left as it is.</summary>
+    /// <summary>
+    /// Adds a run to its key's backlog; one asking ahead is kept aside until its <see cref="QueueTicket.NotBefore"/>
+    /// (<see cref="OnClock"/> moves it in), and asking again without it moves it in now. A run already waiting or
+    /// holding a slot is left as it is.
+    /// </summary>
     public void Enqueue(QueueTicket ticket, DateTimeOffset now)
     {
         if (_queued.ContainsKey(ticket.RunId) || _running.ContainsKey(ticket.RunId))
         {
             return;
         }
+
+        if (ticket.NotBefore is { } notBefore && notBefore > now)
+        {
+            _ahead[ticket.RunId] = ticket;
+            _aheadDue.Enqueue(ticket.RunId, notBefore);
+            return;
+        }
+
+        _ahead.Remove(ticket.RunId);
 
         var key = GetKey(ticket.ConcurrencyKey ?? "");
         var entry = new Entry(ticket.Order, _sequence++, ticket.RunId, key.Name, ticket.ExpiresAt);
@@ -161,7 +187,7 @@ internal sealed class KeyedBacklog(QueueLimits limits)
             return BacklogRelease.LeftBacklog;
         }
 
-        return BacklogRelease.NotHere;
+        return _ahead.Remove(runId) ? BacklogRelease.LeftBacklog : BacklogRelease.NotHere;
     }
 
     /// <summary>
@@ -209,9 +235,19 @@ internal sealed class KeyedBacklog(QueueLimits limits)
         return expired ?? (IReadOnlyList<string>)[];
     }
 
-    /// <summary>Time has passed: keys whose rate window has reopened may start runs again.</summary>
+    /// <summary>Time has passed: runs asked ahead for it join the backlog, and keys whose rate window has reopened may start runs again.</summary>
     public void OnClock(DateTimeOffset now)
     {
+        while (_aheadDue.TryPeek(out var runId, out var at) && at <= now)
+        {
+            _aheadDue.Dequeue();
+            if (_ahead.TryGetValue(runId, out var ticket) && ticket.NotBefore <= now)
+            {
+                // Ordered by the moment it asked for, as if it had been queued then; its time to live counts from then.
+                Enqueue(ticket with { NotBefore = null }, now);
+            }
+        }
+
         while (_rateReopens.TryPeek(out var keyName, out var at) && at <= now)
         {
             _rateReopens.Dequeue();

@@ -367,16 +367,13 @@ internal sealed partial class RunGrain(
                     SaveInBackground();
                     break;
                 case AskForSlot ask:
-                    var queue = Queue;
-                    notices.Send(() => queue.EnqueueAsync(ask.Ticket), ask.What);
+                    SendEnqueue(Queue, ask);
                     break;
                 case ReleaseSlot { Await: true }:
                     await Queue.ReleaseAsync(RunId);
                     break;
                 case ReleaseSlot:
-                    var releasing = Queue;
-                    var runId = RunId;
-                    notices.Send(() => releasing.ReleaseAsync(runId), new("release of", runId));
+                    SendRelease(Queue, RunId);
                     break;
                 case SetTimer timer:
                     SetTimer(timer.Timer, timer.Due);
@@ -400,8 +397,7 @@ internal sealed partial class RunGrain(
                     DelayDeactivation(TimeSpan.FromDays(365));
                     break;
                 case NotifyWaiter notify:
-                    var parent = GrainFactory.Reference<IRunGrain>(notify.RunId);
-                    notices.Send(() => parent.OnChildFinishedAsync(notify.Notification), new("end of", RunId, notify.RunId));
+                    SendEnd(GrainFactory.Reference<IRunGrain>(notify.RunId), notify);
                     break;
                 case RunFinalHooks hooks:
                     executor.RunFinalHooks(hooks.Request);
@@ -427,6 +423,14 @@ internal sealed partial class RunGrain(
             }
         }
     }
+
+    // The notices' closures are made here, not in ApplyAsync: a lambda there would allocate its captures for every effect.
+    private void SendEnqueue(IQueueGrain queue, AskForSlot ask) => notices.Send(() => queue.EnqueueAsync(ask.Ticket), ask.What);
+
+    private void SendRelease(IQueueGrain queue, string runId) => notices.Send(() => queue.ReleaseAsync(runId), new("release of", runId));
+
+    private void SendEnd(IRunGrain parent, NotifyWaiter notify) =>
+        notices.Send(() => parent.OnChildFinishedAsync(notify.Notification), new("end of", RunId, notify.RunId));
 
     /// <summary>Saves the state and waits for the commit; <paramref name="wake"/> names suspended runs to make due in the same commit.</summary>
     private async Task SaveAsync(IReadOnlyList<string>? wake)

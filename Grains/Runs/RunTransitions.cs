@@ -9,7 +9,9 @@ internal static class RunTransitions
     public static bool IsAllowed(RunStatus from, RunStatus to) => from switch
     {
         _ when from.IsFinal() => false,
-        RunStatus.Delayed => to is RunStatus.Queued or RunStatus.Canceled or RunStatus.Expired or RunStatus.SystemFailure,
+        // A delayed run that asked its queue ahead takes its slot at its moment: it is seen going straight to EXECUTING
+        // (as a queued run granted at once is seen skipping DEQUEUED).
+        RunStatus.Delayed => to is RunStatus.Queued or RunStatus.Executing or RunStatus.Canceled or RunStatus.Expired or RunStatus.SystemFailure,
         RunStatus.Queued => to is RunStatus.Queued or RunStatus.Dequeued or RunStatus.Executing or RunStatus.Canceled
             or RunStatus.Expired or RunStatus.Crashed or RunStatus.SystemFailure or RunStatus.Failed,
         RunStatus.Dequeued => to is RunStatus.Executing or RunStatus.Queued or RunStatus.Canceled or RunStatus.SystemFailure,

@@ -32,6 +32,12 @@ internal sealed class RunMachine
     /// <summary>How often a run whose machine preset no live silo serves looks again, and how long a move may take.</summary>
     public static readonly TimeSpan MachineRecheck = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long after its moment a delayed run that asked its queue ahead waits for the grant before it enters the
+    /// queue the ordinary way (the queue lost the ticket with its silo, or has no slot for it yet).
+    /// </summary>
+    public static readonly TimeSpan AheadBackstop = TimeSpan.FromSeconds(2);
+
     private readonly IRunHost _host;
     private readonly TimeProvider _time;
     private readonly RunMachineSettings _settings;
@@ -44,6 +50,13 @@ internal sealed class RunMachine
 
     /// <summary>Set when a cancel reached the attempt's code running here: the execution runs the final hooks as it stops.</summary>
     private bool _executionRunsFinalHooks;
+
+    /// <summary>
+    /// Set when this activation, holding the run delayed, sent its queue a ticket for its moment
+    /// (<see cref="QueueTicket.NotBefore"/>): a cancel or a new moment takes it back. Not kept across activations: a
+    /// grant for a ticket nobody remembers finds the run as it is and is used or handed back.
+    /// </summary>
+    private bool _askedAhead;
 
     public RunMachine(RunState state, IRunHost host, TimeProvider time, RunMachineSettings settings, ILogger logger)
     {
@@ -161,7 +174,7 @@ internal sealed class RunMachine
             }
             else
             {
-                Emit(new SetTimer(RunTimer.Due, Until(State.WakeAt!.Value)));
+                AskAhead();
             }
         }
         else
@@ -266,6 +279,39 @@ internal sealed class RunMachine
             Emit(ReleaseSlot.Committed);
             Emit(MoveToServingSilo.Instance);
         }
+        else if (state.Status == RunStatus.Delayed && !IsDueLater() && !_host.Serves(state.Machine))
+        {
+            // Its moment has come on a silo that does not serve its preset: the slot goes back, and the run enters
+            // its queue the ordinary way, which takes it where the preset is served.
+            Emit(ReleaseSlot.Committed);
+            EnqueueAfterDelay();
+        }
+        else if (state.Status == RunStatus.Delayed && !IsDueLater())
+        {
+            // It asked ahead, and its moment has come: it is queued as of that moment and takes the slot in one step.
+            _askedAhead = false;
+            MoveTo(RunStatus.Queued);
+            Enqueued(state, state.WakeAt ?? Now);
+            state.WakeAt = null;
+            state.Owner = _host.Silo;
+            Emit(new SetTimer(RunTimer.Due, Due: null));
+            if (IsExpired())
+            {
+                ExpireNow();
+            }
+            else
+            {
+                StartAttempt(grantedAt);
+            }
+        }
+        else if (state.Status == RunStatus.Delayed && _askedAhead)
+        {
+            // Granted before its moment by this silo's clock (the queue's silo runs a little ahead): hand the slot
+            // back and enter the queue the ordinary way when the moment comes.
+            _askedAhead = false;
+            Emit(ReleaseSlot.Committed);
+            Emit(new SetTimer(RunTimer.Due, Until(state.WakeAt!.Value)));
+        }
         else if (state.Status == RunStatus.Queued && !IsDueLater())
         {
             if (IsExpired())
@@ -353,7 +399,8 @@ internal sealed class RunMachine
                 // Its own timer fired a moment early (a timer counts whole milliseconds on a coarser clock than the
                 // wall clock's): it is already held here until then, so nothing is written, only the timer armed
                 // again. A write here would be awaited, and under a burst it waits behind every write in the batch.
-                Emit(new SetTimer(RunTimer.Due, Until(state.WakeAt!.Value)));
+                // One that asked its queue ahead arms its backstop again.
+                Emit(new SetTimer(RunTimer.Due, Until(state.WakeAt!.Value) + (_askedAhead ? AheadBackstop : TimeSpan.Zero)));
                 break;
 
             case RunStatus.Delayed or RunStatus.Queued or RunStatus.Dequeued when IsDueLater():
@@ -1003,7 +1050,8 @@ internal sealed class RunMachine
         var state = State;
 
         // In the queue one way or another: holding a slot, waiting in the backlog, or waiting to take a slot back.
-        var inQueue = state.Status.HoldsSlot() || state.Status == RunStatus.Queued || state.ResumeRequested;
+        var inQueue = state.Status.HoldsSlot() || state.Status == RunStatus.Queued || state.ResumeRequested || _askedAhead;
+        _askedAhead = false;
         AbandonWaits(cancelChildren: status == RunStatus.Canceled);
         MoveTo(status);
         state.FinishedAt = state.UpdatedAt;
@@ -1043,12 +1091,39 @@ internal sealed class RunMachine
         Emit(new RunFinalHooks(Request(State, new Dictionary<string, RecordedOp>(), new TaskFailure(status, error, Exception: null))));
     }
 
+    /// <summary>
+    /// A new run delayed a short while, held here: it sends its queue a ticket for its moment, so the queue grants
+    /// every run due at that moment in one turn instead of each run waking, writing QUEUED and asking on its own. Its
+    /// timer stays as the backstop: if no grant has come a little after the moment, it enters the queue the ordinary
+    /// way. A silo that does not serve its machine preset keeps the ordinary path (the run moves at its moment).
+    /// </summary>
+    private void AskAhead()
+    {
+        var state = State;
+        var wakeAt = state.WakeAt!.Value;
+        if (!_host.Serves(state.Machine))
+        {
+            Emit(new SetTimer(RunTimer.Due, Until(wakeAt)));
+            return;
+        }
+
+        _askedAhead = true;
+        var ticket = new QueueTicket(state.Id, state.ConcurrencyKey, QueueOrders.Of(wakeAt, state.Priority), state.Ttl is { } ttl ? wakeAt + ttl : null, NotBefore: wakeAt);
+        Emit(new AskForSlot(ticket, new("enqueue ahead of", state.Id)));
+        Emit(new SetTimer(RunTimer.Due, Until(wakeAt) + AheadBackstop));
+    }
+
     /// <summary>The delay is over: the run enters its queue now, and its time to live starts counting.</summary>
     private void EnqueueAfterDelay()
     {
         var state = State;
+
+        // The ordinary ticket below takes the place of one sent ahead (the queue moves that run in at once); a run
+        // that asked ahead for this moment counts as queued from it, as its ticket does.
+        var queuedAt = _askedAhead && state.WakeAt is { } moment && moment <= Now ? moment : Now;
+        _askedAhead = false;
         MoveTo(RunStatus.Queued);
-        Enqueued(state, Now);
+        Enqueued(state, queuedAt);
         state.WakeAt = null;
         state.Owner = _host.Silo;
         Emit(new SetTimer(RunTimer.Due, Due: null));
@@ -1070,6 +1145,14 @@ internal sealed class RunMachine
     private void WaitUntil(DateTimeOffset wakeAt)
     {
         var state = State;
+        if (_askedAhead)
+        {
+            // A new moment (rescheduled, debounced): the ticket sent for the old one is taken back before anything
+            // else is sent, and the run enters its queue the ordinary way at the new one.
+            _askedAhead = false;
+            Emit(ReleaseSlot.Committed);
+        }
+
         var delay = wakeAt - Now;
         state.WakeAt = wakeAt;
         if (delay < _settings.SuspendThreshold)

@@ -9,7 +9,9 @@ namespace OrleansTasks.Storage.Postgres;
 /// The <c>runs</c> table. Writes are group-committed: every write joins a channel, and each writer loop takes all
 /// the writes waiting and sends them as one batch (one round trip, one implicit transaction, one commit), so a
 /// burst of runs costs a handful of commits rather than one each. A batch that fails is retried row by row, so
-/// one bad row fails only its own caller.
+/// one bad row fails only its own caller. A save of a run whose previous save is still waiting for a batch takes that
+/// one's place (<see cref="PendingWrite.TryMerge"/>): a run that changes twice while the database is behind (it starts,
+/// and its short attempt ends) is written once, and its callers complete together.
 /// </summary>
 internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 {
@@ -29,6 +31,9 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private readonly GroupCommit<PendingWrite> _writes;
     private readonly GroupCommit<PendingLoad> _loads;
     private readonly RunStatistics _statistics;
+
+    /// <summary>Each run's save that has not been taken into a batch yet: a newer save of the run merges into it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PendingWrite> _waitingSaves = new(StringComparer.Ordinal);
 
     public PostgresRunStore(NpgsqlDataSource dataSource, string serviceId, ILogger<PostgresRunStore> logger, int writers = 1)
     {
@@ -259,6 +264,26 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private Task<bool> Enqueue(RunRow row, bool isInsert)
     {
         var write = new PendingWrite(row, isInsert);
+        while (!isInsert)
+        {
+            if (_waitingSaves.TryGetValue(row.Id, out var waiting))
+            {
+                if (waiting.TryMerge(row))
+                {
+                    return waiting.Completion.Task;
+                }
+
+                if (_waitingSaves.TryUpdate(row.Id, write, waiting))
+                {
+                    break;
+                }
+            }
+            else if (_waitingSaves.TryAdd(row.Id, write))
+            {
+                break;
+            }
+        }
+
         if (!_writes.TryAdd(write))
         {
             throw new ObjectDisposedException(nameof(PostgresRunStore), "The run store is shutting down.");
@@ -306,6 +331,15 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     private async Task ExecuteAsync(List<PendingWrite> batch)
     {
+        foreach (var write in batch)
+        {
+            // From here on its row is the one written: a later save of the run waits for the next batch.
+            if (write.Take())
+            {
+                _waitingSaves.TryRemove(new KeyValuePair<string, PendingWrite>(write.Row.Id, write));
+            }
+        }
+
         // An id inserted twice in one batch is inserted once; the later callers are told it already existed.
         var inserts = new List<PendingWrite>();
         var insertIds = new HashSet<string>(StringComparer.Ordinal);
@@ -406,10 +440,49 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
     private sealed class PendingWrite(RunRow row, bool isInsert)
     {
-        public RunRow Row { get; } = row;
+        private readonly Lock _gate = new();
+        private bool _taken;
+
+        /// <summary>The row to write: the newest save merged in, until the write is taken into a batch.</summary>
+        public RunRow Row { get; private set; } = row;
 
         public bool IsInsert { get; } = isInsert;
 
         public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>
+        /// Takes a newer save of the same run in place of this one's row, while no batch has taken it: the newest
+        /// state is written, with every run either save said to wake. False once taken.
+        /// </summary>
+        public bool TryMerge(RunRow newer)
+        {
+            lock (_gate)
+            {
+                if (_taken)
+                {
+                    return false;
+                }
+
+                var (older, kept) = newer.Version >= Row.Version ? (Row, newer) : (newer, Row);
+                if (older.WakeRunIds is { Count: > 0 } wake)
+                {
+                    kept = kept with { WakeRunIds = [.. (kept.WakeRunIds ?? []).Union(wake, StringComparer.Ordinal)] };
+                }
+
+                Row = older.PayloadChanged && !kept.PayloadChanged ? kept with { PayloadChanged = true } : kept;
+                return true;
+            }
+        }
+
+        /// <summary>Marks the write taken into a batch (its row is final from now on); true the first time.</summary>
+        public bool Take()
+        {
+            lock (_gate)
+            {
+                var first = !_taken;
+                _taken = true;
+                return first;
+            }
+        }
     }
 }

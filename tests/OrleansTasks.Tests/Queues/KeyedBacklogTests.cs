@@ -38,6 +38,87 @@ public sealed class KeyedBacklogTests
     }
 
     [Fact]
+    public void AskedAhead_JoinsTheBacklogAtItsMoment_NotBefore()
+    {
+        var backlog = new KeyedBacklog(s_unlimited);
+        var moment = s_t0.AddSeconds(10);
+        backlog.Enqueue(Ticket("now", 500), s_t0);
+        backlog.Enqueue(Ticket("ahead", 100) with { NotBefore = moment }, s_t0);
+
+        Assert.Equal(1, backlog.Ahead);
+        Assert.Equal(1, backlog.Queued);
+        Assert.Equal(moment, backlog.NextDueAt);
+        Assert.Equal(["now"], TakeAll(backlog, moment.AddMilliseconds(-1)));
+
+        backlog.OnClock(moment.AddMilliseconds(-1));
+        Assert.Equal(1, backlog.Ahead);
+
+        backlog.OnClock(moment);
+        Assert.Equal(0, backlog.Ahead);
+        Assert.Equal(1, backlog.Queued);
+        Assert.Null(backlog.NextDueAt);
+        Assert.Equal(["ahead"], TakeAll(backlog, moment));
+    }
+
+    [Fact]
+    public void AskedAhead_ManyForOneMoment_AllMayStartTogether_InTheirOrder()
+    {
+        var backlog = new KeyedBacklog(s_unlimited);
+        var moment = s_t0.AddSeconds(10);
+        backlog.Enqueue(Ticket("b", 200) with { NotBefore = moment }, s_t0);
+        backlog.Enqueue(Ticket("a", 100) with { NotBefore = moment }, s_t0.AddSeconds(1));
+        backlog.Enqueue(Ticket("c", 300) with { NotBefore = moment }, s_t0.AddSeconds(2));
+
+        backlog.OnClock(moment);
+
+        Assert.Equal(3, backlog.Demand);
+        Assert.Equal(["a", "b", "c"], TakeAll(backlog, moment));
+    }
+
+    [Fact]
+    public void AskedAhead_Released_IsTakenBack_AndNeverJoins()
+    {
+        var backlog = new KeyedBacklog(s_unlimited);
+        var moment = s_t0.AddSeconds(10);
+        backlog.Enqueue(Ticket("ahead", 100) with { NotBefore = moment }, s_t0);
+
+        Assert.Equal(BacklogRelease.LeftBacklog, backlog.Release("ahead", s_t0.AddSeconds(1)));
+        Assert.Equal(BacklogRelease.NotHere, backlog.Release("ahead", s_t0.AddSeconds(1)));
+
+        backlog.OnClock(moment);
+        Assert.Equal(0, backlog.Queued);
+        Assert.Empty(TakeAll(backlog, moment));
+    }
+
+    [Fact]
+    public void AskedAhead_ThenAskedPlainly_JoinsAtOnce_AndOnlyOnce()
+    {
+        var backlog = new KeyedBacklog(s_unlimited);
+        var moment = s_t0.AddSeconds(10);
+        backlog.Enqueue(Ticket("run", 100) with { NotBefore = moment }, s_t0);
+
+        backlog.Enqueue(Ticket("run", 100), s_t0.AddSeconds(1));
+        Assert.Equal(0, backlog.Ahead);
+        Assert.Equal(["run"], TakeAll(backlog, s_t0.AddSeconds(1)));
+
+        backlog.OnClock(moment);
+        Assert.Equal(0, backlog.Queued);
+        Assert.Equal(1, backlog.Running);
+    }
+
+    [Fact]
+    public void AskedAhead_WithATimeToLive_ExpiresFromItsTicketOnceItJoins()
+    {
+        var backlog = new KeyedBacklog(s_unlimited with { PerKey = 0 });
+        var moment = s_t0.AddSeconds(10);
+        backlog.Enqueue(Ticket("ahead", 100, expiresAt: moment.AddSeconds(5)) with { NotBefore = moment }, s_t0);
+
+        backlog.OnClock(moment);
+        Assert.Equal(moment.AddSeconds(5), backlog.NextDueAt);
+        Assert.Equal(["ahead"], backlog.ExpireDue(moment.AddSeconds(5)));
+    }
+
+    [Fact]
     public void Enqueue_SameRunTwiceOrWhileItHoldsASlot_CountedOnce()
     {
         var backlog = new KeyedBacklog(s_unlimited);

@@ -12,7 +12,7 @@ public sealed class RunTransitionsTests
 
     private static readonly Dictionary<RunStatus, RunStatus[]> s_allowed = new()
     {
-        [RunStatus.Delayed] = [RunStatus.Queued, RunStatus.Canceled, RunStatus.Expired, RunStatus.SystemFailure],
+        [RunStatus.Delayed] = [RunStatus.Queued, RunStatus.Executing, RunStatus.Canceled, RunStatus.Expired, RunStatus.SystemFailure],
         [RunStatus.Queued] = [RunStatus.Queued, RunStatus.Dequeued, RunStatus.Executing, RunStatus.Canceled, RunStatus.Expired,
             RunStatus.Crashed, RunStatus.SystemFailure, RunStatus.Failed],
         [RunStatus.Dequeued] = [RunStatus.Executing, RunStatus.Queued, RunStatus.Canceled, RunStatus.SystemFailure],

@@ -113,15 +113,17 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         Assert.Equal(saved.PayloadJson, (await Store.LoadAsync(inserted.Id))!.PayloadJson);
     }
 
-    /// <summary>A row with its array and JSON document put in comparable form (json columns come back reformatted).</summary>
-    private static RunRow Comparable(RunRow row) => row with
+    private static readonly byte[] s_stateComparedApart = [];
+
+    /// <summary>A row with its arrays and JSON documents put in comparable form (json columns come back reformatted); the state document apart.</summary>
+    private static (RunRow Row, string State) Comparable(RunRow row) => (row with
     {
         Tags = [], // compared on their own: arrays compare by reference
-        StateJson = System.Text.Json.Nodes.JsonNode.Parse(row.StateJson)!.ToJsonString(),
+        StateUtf8 = s_stateComparedApart,
         PayloadJson = System.Text.Json.Nodes.JsonNode.Parse(row.PayloadJson)!.ToJsonString(),
         OutputJson = row.OutputJson is null ? null : System.Text.Json.Nodes.JsonNode.Parse(row.OutputJson)!.ToJsonString(),
         PayloadChanged = false,
-    };
+    }, System.Text.Json.Nodes.JsonNode.Parse(row.StateJson)!.ToJsonString());
 
     [Fact]
     public async Task SaveAsync_OlderVersionAfterNewer_IsIgnored()
@@ -302,6 +304,117 @@ public sealed class PostgresRunStoreTests : IClassFixture<PostgresDatabase>, IAs
         Assert.Equal(now.AddMinutes(10).ToUnixTimeMilliseconds(), (await Store.LoadAsync(retrying.Id))!.WakeAt!.Value.ToUnixTimeMilliseconds());
         Assert.Equal(now.AddMinutes(10).ToUnixTimeMilliseconds(), (await Store.LoadAsync(live.Id))!.WakeAt!.Value.ToUnixTimeMilliseconds());
         Assert.Contains(parent.Id, (await Store.FindDueAsync(DateTimeOffset.MinValue, DateTimeOffset.UtcNow, 1_000_000)).Select(d => d.RunId));
+    }
+
+    [Fact]
+    public async Task SaveAsync_ASecondSaveWhileTheFirstWaitsForABatch_MergesIntoIt_OneWrite_BothCallersDone_EveryWakeKept()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var blocker = NewState();
+        var run = NewState();
+        var parent = Suspended(now.AddMinutes(10));
+        parent.Status = RunStatus.Waiting;
+        foreach (var state in new[] { blocker, run, parent })
+        {
+            await Store.TryInsertAsync(RunRow.From(state));
+        }
+
+        // A batch's worth of other saves goes between the run's two: they would land in different batches.
+        var others = Enumerable.Range(0, 1000).Select(_ => NewState()).ToList();
+        await Task.WhenAll(others.Select(o => Store.TryInsertAsync(RunRow.From(o))));
+
+        // Every write of the run's row is recorded, to count them.
+        await ExecuteAsync($"""
+            CREATE TABLE run_writes_seen (id text, version bigint);
+            CREATE FUNCTION record_run_write() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN INSERT INTO run_writes_seen VALUES (NEW.id, NEW.version); RETURN NEW; END';
+            CREATE TRIGGER record_run_write AFTER UPDATE ON runs FOR EACH ROW WHEN (NEW.id = '{run.Id}') EXECUTE FUNCTION record_run_write();
+            """);
+        // The one writer loop takes the blocker's save and waits on its row lock, so the run's saves wait for a batch.
+        await using var lockHolder = new NpgsqlConnection(_database.ConnectionString);
+        await lockHolder.OpenAsync();
+        await using var transaction = await lockHolder.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", lockHolder, transaction))
+        {
+            lockRow.Parameters.Add(new NpgsqlParameter<string> { TypedValue = blocker.Id });
+            await lockRow.ExecuteScalarAsync();
+        }
+
+        try
+        {
+            blocker.Version++;
+            var blocked = Store.SaveAsync(RunRow.From(blocker));
+            await WaitForALockWaitAsync();
+
+            run.Version = 2;
+            run.Status = RunStatus.Executing;
+            var first = Store.SaveAsync(RunRow.From(run) with { WakeRunIds = [parent.Id] });
+            var between = others.Select(o =>
+            {
+                o.Version++;
+                return Store.SaveAsync(RunRow.From(o));
+            }).ToList();
+            run.Version = 3;
+            run.Status = RunStatus.Completed;
+            run.OutputJson = "7";
+            var second = Store.SaveAsync(RunRow.From(run));
+            Assert.False(first.IsCompleted);
+
+            await transaction.RollbackAsync();
+            await Task.WhenAll(between.Append(blocked).Append(first).Append(second));
+
+            var loaded = (await Store.LoadAsync(run.Id))!;
+            Assert.Equal(3, loaded.Version);
+            Assert.Equal("COMPLETED", loaded.Status);
+            Assert.Equal("7", loaded.OutputJson);
+            Assert.True((await Store.LoadAsync(parent.Id))!.WakeAt <= DateTimeOffset.UtcNow, "the wake the merged save carried is kept");
+            Assert.Equal([3L], await ReadVersionsWrittenAsync(run.Id));
+        }
+        finally
+        {
+            await ExecuteAsync("DROP TRIGGER record_run_write ON runs; DROP FUNCTION record_run_write(); DROP TABLE run_writes_seen;");
+        }
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<long>> ReadVersionsWrittenAsync(string runId)
+    {
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT version FROM run_writes_seen WHERE id = $1 ORDER BY version", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId });
+        var versions = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            versions.Add(reader.GetInt64(0));
+        }
+
+        return versions;
+    }
+
+    private async Task WaitForALockWaitAsync()
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            await using var connection = new NpgsqlConnection(_database.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+            if ((long)(await command.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail("The writer never reached the locked row.");
     }
 
     private static RunState Suspended(DateTimeOffset wakeAt)

@@ -29,24 +29,118 @@ public sealed class RunMachineTests
     }
 
     [Fact]
-    public void Trigger_ShortDelay_IsHeldHereByATimer_ThenQueuesWithItsTtlCountingFromThen()
+    public void Trigger_ShortDelay_IsHeldHere_AndAsksItsQueueAheadForItsMoment_WithATimerAsBackstop()
     {
-        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromMinutes(1) });
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromMinutes(1), Priority = 10 });
+        var due = run.Clock.GetUtcNow() + s_short;
 
         Assert.Equal(RunStatus.Delayed, run.State.Status);
-        Assert.Equal(new SetTimer(RunTimer.Due, s_short), run.Single<SetTimer>());
-        Assert.False(run.Has<AskForSlot>());
-
-        run.Advance(s_short);
-        run.Feed(run.Machine.Resume);
-
-        var now = run.Clock.GetUtcNow();
-        Assert.Equal(RunStatus.Queued, run.State.Status);
-        Assert.Equal(new QueueTicket("run_1", null, now.ToUnixTimeMilliseconds() * 1000, now.AddMinutes(1)), run.AskedTicket);
+        Assert.Equal("silo-a", run.State.Owner);
+        Assert.Equal(new QueueTicket("run_1", null, QueueOrders.Of(due, 10), due.AddMinutes(1), NotBefore: due), run.AskedTicket);
+        Assert.Equal(new SetTimer(RunTimer.Due, s_short + RunMachine.AheadBackstop), run.Single<SetTimer>());
     }
 
     [Fact]
-    public void ShortDelay_TimerFiringAMomentEarly_ArmsAgainWithoutAWrite_ThenQueuesOnTime()
+    public void ShortDelay_GrantedAtItsMoment_StartsInOneStep_QueuedAsOfItsMoment()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromMinutes(1) });
+        var due = run.Clock.GetUtcNow() + s_short;
+
+        run.Advance(s_short + TimeSpan.FromMilliseconds(40));
+        run.Grant();
+
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.Equal(QueueOrders.Of(due, 0), run.State.QueueOrder);
+        Assert.Null(run.State.WakeAt);
+        Assert.Single(run.State.Attempts);
+        Assert.Contains(new SetTimer(RunTimer.Due, Due: null), run.Last.OfType<SetTimer>());
+        Assert.True(run.Has<StartExecution>());
+        Assert.Single(run.Last.OfType<Persist>());
+        Assert.False(run.Has<AskForSlot>(), "the slot came from the ticket sent ahead");
+    }
+
+    [Fact]
+    public void ShortDelay_GrantedPastItsTimeToLive_Expires()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromSeconds(1) });
+
+        run.Advance(s_short + TimeSpan.FromSeconds(1));
+        run.Grant();
+
+        Assert.Equal(RunStatus.Expired, run.State.Status);
+        Assert.Empty(run.State.Attempts);
+    }
+
+    [Fact]
+    public void ShortDelay_NoGrantByTheBackstop_QueuesTheOrdinaryWay_WithItsTtlCountingFromItsMoment()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromMinutes(1) });
+        var due = run.Clock.GetUtcNow() + s_short;
+
+        run.Advance(s_short + RunMachine.AheadBackstop);
+        run.Feed(run.Machine.Resume);
+
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Equal(new QueueTicket("run_1", null, QueueOrders.Of(due, 0), due.AddMinutes(1)), run.AskedTicket);
+        Assert.Null(run.AskedTicket.NotBefore);
+    }
+
+    [Fact]
+    public void ShortDelay_GrantedBeforeItsMomentByThisClock_HandsTheSlotBack_AndQueuesAtItsMoment()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short });
+
+        // The queue's silo clock runs a few milliseconds ahead of this one's.
+        run.Advance(s_short - TimeSpan.FromMilliseconds(5));
+        run.Grant();
+
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Equal(ReleaseSlot.Committed, run.Single<ReleaseSlot>());
+        Assert.Equal(new SetTimer(RunTimer.Due, TimeSpan.FromMilliseconds(5)), run.Single<SetTimer>());
+
+        run.Advance(TimeSpan.FromMilliseconds(5));
+        run.Feed(run.Machine.Resume);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Null(run.AskedTicket.NotBefore);
+    }
+
+    [Fact]
+    public void ShortDelay_CancelledAfterAskingAhead_TakesItsTicketBack()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short });
+
+        run.Feed(() => run.Machine.Cancel(codeStopsHere: false));
+
+        Assert.Equal(RunStatus.Canceled, run.State.Status);
+        Assert.True(run.Has<ReleaseSlot>());
+    }
+
+    [Fact]
+    public void ShortDelay_Rescheduled_TakesItsTicketBackFirst_ThenQueuesTheOrdinaryWayAtTheNewMoment()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short });
+        var later = TimeSpan.FromSeconds(3);
+
+        var effects = run.Feed(() => run.Machine.Reschedule(run.Clock.GetUtcNow() + later));
+
+        Assert.Equal(ReleaseSlot.Committed, effects[0]);
+        Assert.Equal(new SetTimer(RunTimer.Due, later), run.Single<SetTimer>());
+        Assert.False(run.Has<AskForSlot>());
+
+        // A grant for the old ticket, sent before it was taken back, is handed back.
+        run.Advance(s_short);
+        run.Grant();
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Equal(ReleaseSlot.Committed, run.Single<ReleaseSlot>());
+
+        run.Advance(later - s_short);
+        run.Feed(run.Machine.Resume);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Null(run.AskedTicket.NotBefore);
+    }
+
+    [Fact]
+    public void ShortDelay_TimerFiringAMomentEarly_ArmsAgainWithoutAWrite()
     {
         var run = new MachineHarness(new TriggerOptions { Delay = s_short });
         var due = run.Clock.GetUtcNow() + s_short;
@@ -57,14 +151,9 @@ public sealed class RunMachineTests
 
         Assert.Equal(RunStatus.Delayed, run.State.Status);
         Assert.Equal(due, run.State.WakeAt);
-        Assert.Equal(new SetTimer(RunTimer.Due, TimeSpan.FromMilliseconds(3)), run.Single<SetTimer>());
+        Assert.Equal(new SetTimer(RunTimer.Due, TimeSpan.FromMilliseconds(3) + RunMachine.AheadBackstop), run.Single<SetTimer>());
         Assert.False(run.Has<Persist>(), "nothing changed, so nothing is written (an awaited write would hold the run behind a whole batch)");
         Assert.False(run.Has<AskForSlot>());
-
-        run.Advance(TimeSpan.FromMilliseconds(3));
-        run.Feed(run.Machine.Resume);
-        Assert.Equal(RunStatus.Queued, run.State.Status);
-        Assert.True(run.Has<AskForSlot>());
     }
 
     [Fact]

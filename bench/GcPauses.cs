@@ -1,0 +1,81 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+
+namespace OrleansTasks.Bench;
+
+/// <summary>
+/// Listens to the runtime's own GC events in this process and keeps each collection's generation, kind, reason and
+/// pause (suspension to restart), so a scenario can say which collections made its tail.
+/// </summary>
+internal sealed class GcPauses : EventListener
+{
+    private const int GcStart = 1;
+    private const int RestartEnd = 3;
+    private const int SuspendBegin = 9;
+    private const int AllocationTick = 10;
+
+    /// <summary>With BENCH_ALLOCATIONS=1: sampled allocation by type in the first three seconds of every minute.</summary>
+    private static readonly bool s_allocations = Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS") == "1";
+
+    private readonly Dictionary<string, long> _allocated = [];
+
+    private readonly object _gate = new();
+    private readonly List<Collection> _collections = [];
+    private DateTime _suspendedAt;
+    private (int Generation, int Type, int Reason)? _current;
+
+    public readonly record struct Collection(DateTime At, int Generation, string Kind, int Reason, TimeSpan Pause);
+
+    protected override void OnEventSourceCreated(EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, s_allocations ? EventLevel.Verbose : EventLevel.Informational, (EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        lock (_gate)
+        {
+            switch (e.EventId)
+            {
+                case AllocationTick when e.TimeStamp.Second < 3 && e.Payload is { Count: >= 6 } p:
+                    var name = p[5] as string ?? "?";
+                    _allocated[name] = _allocated.GetValueOrDefault(name) + Convert.ToInt64(p[3], CultureInfo.InvariantCulture);
+                    break;
+                case SuspendBegin:
+                    _suspendedAt = e.TimeStamp;
+                    break;
+                case GcStart when e.Payload is { Count: >= 4 } p:
+                    _current = (Convert.ToInt32(p[1], CultureInfo.InvariantCulture), Convert.ToInt32(p[3], CultureInfo.InvariantCulture), Convert.ToInt32(p[2], CultureInfo.InvariantCulture));
+                    break;
+                case RestartEnd when _suspendedAt != default:
+                    var (generation, type, reason) = _current ?? (-1, -1, -1);
+                    _collections.Add(new Collection(_suspendedAt, generation, type switch { 0 => "blocking", 1 => "background", 2 => "foreground", _ => "pause" }, reason, e.TimeStamp - _suspendedAt));
+                    _suspendedAt = default;
+                    _current = null;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The pauses between <paramref name="from"/> and <paramref name="to"/>, as "second:gen/kind/reason/ms" for those of at least <paramref name="atLeast"/>.</summary>
+    public string Describe(DateTimeOffset from, DateTimeOffset to, TimeSpan atLeast)
+    {
+        lock (_gate)
+        {
+            var inRange = _collections.Where(c => c.At >= from.UtcDateTime && c.At <= to.UtcDateTime).ToList();
+            var total = inRange.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Pause);
+            var long_ = inRange.Where(c => c.Pause >= atLeast).Select(c =>
+                string.Create(CultureInfo.InvariantCulture, $"{c.At:mm:ss.f}:g{c.Generation}/{c.Kind}/r{c.Reason}/{c.Pause.TotalMilliseconds:F0}"));
+            var top = string.Join(",", _allocated.OrderByDescending(a => a.Value).Take(30).Select(a => $"{a.Key}={a.Value >> 10}KB"));
+            if (s_allocations)
+            {
+                Console.Error.WriteLine($"allocations in bursts: total={_allocated.Values.Sum() >> 20}MB top={top}");
+            }
+
+            return string.Create(CultureInfo.InvariantCulture, $"gc_count={inRange.Count} gc_pause_ms={total.TotalMilliseconds:F0} gc_long=[{string.Join(",", long_)}]");
+        }
+    }
+}
