@@ -5,7 +5,8 @@ namespace OrleansTasks.Bench;
 
 /// <summary>
 /// Listens to the runtime's own GC events in this process and keeps each collection's generation, kind, reason and
-/// pause (suspension to restart), so a scenario can say which collections made its tail.
+/// pause (suspension to restart), so a scenario can say which collections made its tail; with BENCH_ALLOCATIONS=1 it
+/// also sums the sampled allocations by type in the first seconds of every minute (the schedules' bursts).
 /// </summary>
 internal sealed class GcPauses : EventListener
 {
@@ -67,15 +68,24 @@ internal sealed class GcPauses : EventListener
         {
             var inRange = _collections.Where(c => c.At >= from.UtcDateTime && c.At <= to.UtcDateTime).ToList();
             var total = inRange.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Pause);
-            var long_ = inRange.Where(c => c.Pause >= atLeast).Select(c =>
+            var longest = inRange.Where(c => c.Pause >= atLeast).Select(c =>
                 string.Create(CultureInfo.InvariantCulture, $"{c.At:mm:ss.f}:g{c.Generation}/{c.Kind}/r{c.Reason}/{c.Pause.TotalMilliseconds:F0}"));
-            var top = string.Join(",", _allocated.OrderByDescending(a => a.Value).Take(30).Select(a => $"{a.Key}={a.Value >> 10}KB"));
-            if (s_allocations)
-            {
-                Console.Error.WriteLine($"allocations in bursts: total={_allocated.Values.Sum() >> 20}MB top={top}");
-            }
+            return string.Create(CultureInfo.InvariantCulture, $"gc_count={inRange.Count} gc_pause_ms={total.TotalMilliseconds:F0} gc_long=[{string.Join(",", longest)}]");
+        }
+    }
 
-            return string.Create(CultureInfo.InvariantCulture, $"gc_count={inRange.Count} gc_pause_ms={total.TotalMilliseconds:F0} gc_long=[{string.Join(",", long_)}]");
+    /// <summary>With BENCH_ALLOCATIONS=1, writes the sampled allocations by type to standard error, the largest first.</summary>
+    public void WriteAllocations()
+    {
+        if (!s_allocations)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var top = string.Join(",", _allocated.OrderByDescending(a => a.Value).Take(30).Select(a => $"{a.Key}={a.Value >> 10}KB"));
+            Console.Error.WriteLine($"allocations in bursts: total={_allocated.Values.Sum() >> 20}MB top={top}");
         }
     }
 }

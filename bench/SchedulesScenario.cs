@@ -41,28 +41,7 @@ internal static class SchedulesScenario
         Console.Error.WriteLine($"progress: {count} schedules created in {createSeconds:F1} s ({idle} idle in {idleSeconds:F1} s); measuring {first:HH:mm} to {last:HH:mm}");
         var until = last + TimeSpan.FromSeconds(30);
         using var pauses = new GcPauses();
-        var samples = new ConcurrentQueue<string>();
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            while (!sampling.IsCancellationRequested)
-            {
-                await Task.Delay(50);
-                var now = DateTimeOffset.UtcNow;
-                if (now.Second is >= 59 or < 2)
-                {
-                    var used = Process.GetCurrentProcess().TotalProcessorTime;
-                    samples.Enqueue($"{now:ss.ff} pending={ThreadPool.PendingWorkItemCount} threads={ThreadPool.ThreadCount} cpu_ms={(used - cpu).TotalMilliseconds:F0} started={BenchScheduledTask.Started.Count}");
-                    cpu = used;
-                }
-                else
-                {
-                    cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                }
-            }
-        });
-        var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration());
+        var samples = new BurstSamples(() => BenchScheduledTask.Started.Count);
         while (DateTimeOffset.UtcNow < until)
         {
             rssPeak = Math.Max(rssPeak, Process.GetCurrentProcess().WorkingSet64);
@@ -73,7 +52,8 @@ internal static class SchedulesScenario
             }
         }
 
-        var gc = $"gc_gen0={GC.CollectionCount(0) - gcBefore.Gen0} gc_gen1={GC.CollectionCount(1) - gcBefore.Gen1} gc_gen2={GC.CollectionCount(2) - gcBefore.Gen2} gc_pause_ms={(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:F0} {pauses.Describe(first - TimeSpan.FromSeconds(15), last + TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(40))}";
+        // The collections from the first minute's wave of triggers (its lead before it) to the end.
+        var gc = pauses.Describe(first - TimeSpan.FromSeconds(15), last + TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(40));
         var started = BenchScheduledTask.Started.Where(s => s.Key.Nominal >= first && s.Key.Nominal <= last).ToList();
         var expected = (long)count * minutes;
         var (runs, distinct) = connectionString is null
@@ -82,23 +62,9 @@ internal static class SchedulesScenario
         var lateness = ThroughputScenario.Sorted(started.Select(s => s.Value.TotalMilliseconds));
         var byMinute = string.Join(",", started.GroupBy(s => s.Key.Nominal).OrderBy(g => g.Key)
             .Select(g => Percentile(ThroughputScenario.Sorted(g.Select(s => s.Value.TotalMilliseconds)), 0.99).ToString("F0", CultureInfo.InvariantCulture)));
-        sampling.Cancel();
-        await sampler;
-        foreach (var sample in samples)
-        {
-            Console.Error.WriteLine($"sample {sample}");
-        }
-
-        foreach (var minute in started.GroupBy(s => s.Key.Nominal).OrderBy(g => g.Key))
-        {
-            var buckets = new int[16];
-            foreach (var start in minute)
-            {
-                buckets[Math.Min(15, (int)(start.Value.TotalMilliseconds / 100))]++;
-            }
-
-            Console.Error.WriteLine($"starts per 100 ms after {minute.Key:HH:mm}: {string.Join(" ", buckets)}");
-        }
+        await samples.DisposeAsync();
+        BurstSamples.WriteStartRates(started);
+        pauses.WriteAllocations();
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"detail create_seconds={createSeconds:F1} idle_create_seconds={idleSeconds:F1} registered={count + idle} runs_in_table={runs} lateness_max_ms={(lateness.Length > 0 ? lateness[^1] : 0):F0} p99_by_minute_ms={byMinute} environment_limit={environmentLimit} {gc}"));

@@ -98,10 +98,7 @@ public sealed class RunMachineTests
         Assert.Equal(ReleaseSlot.Committed, run.Single<ReleaseSlot>());
         Assert.Equal(new SetTimer(RunTimer.Due, TimeSpan.FromMilliseconds(5)), run.Single<SetTimer>());
 
-        run.Advance(TimeSpan.FromMilliseconds(5));
-        run.Feed(run.Machine.Resume);
-        Assert.Equal(RunStatus.Queued, run.State.Status);
-        Assert.Null(run.AskedTicket.NotBefore);
+        QueuesTheOrdinaryWayAfter(run, TimeSpan.FromMilliseconds(5));
     }
 
     [Fact]
@@ -133,7 +130,13 @@ public sealed class RunMachineTests
         Assert.Equal(RunStatus.Delayed, run.State.Status);
         Assert.Equal(ReleaseSlot.Committed, run.Single<ReleaseSlot>());
 
-        run.Advance(later - s_short);
+        QueuesTheOrdinaryWayAfter(run, later - s_short);
+    }
+
+    /// <summary>Its timer fires after <paramref name="by"/>: the run enters its queue with an ordinary ticket.</summary>
+    private static void QueuesTheOrdinaryWayAfter(MachineHarness run, TimeSpan by)
+    {
+        run.Advance(by);
         run.Feed(run.Machine.Resume);
         Assert.Equal(RunStatus.Queued, run.State.Status);
         Assert.Null(run.AskedTicket.NotBefore);
