@@ -31,6 +31,10 @@ public sealed class ConcurrencyTests(TwoSiloClusterFixture fixture)
     }
 
     [Fact]
+    public Task LimitedQueue_ManyRunsDelayedToOneMoment_Suspended_NoneStartsBefore_TheLimitHolds() =>
+        DelayedToOneMoment.RunAsync(_tasks, fixture.Grains);
+
+    [Fact]
     public async Task UnlimitedQueue_IsBoundOnlyByTheEnvironmentLimit()
     {
         Probe.Reset("unlimited");
@@ -69,5 +73,44 @@ public sealed class QueueOrderTests(ClusterFixture fixture)
         var queueTimes = started.Select(i => runs[i].CreatedAt).ToList();
         Assert.Equal(queueTimes.Order(), queueTimes);
         Assert.Equal(1, Probe.Peak("one-at-a-time"));
+    }
+}
+
+/// <summary>
+/// Runs delayed to one moment on a limited queue. Held in memory (a delay under the suspend threshold), each books its
+/// slot ahead and the queue grants them at the moment; suspended (a longer delay), each is woken and queues then.
+/// </summary>
+[Collection(LiveWaitCollection.Name)]
+public sealed class DelayedToOneMoment(LiveWaitFixture fixture)
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public Task LimitedQueue_ManyRunsDelayedToOneMoment_HeldAndBookedAhead_NoneStartsBefore_TheLimitHolds() =>
+        RunAsync(fixture.Tasks, fixture.Grains);
+
+    /// <summary>
+    /// 30 runs of 300 ms, 3 at a time, delayed to one moment 5 s away, and a 31st cancelled before it: none starts
+    /// before the moment, the limit holds, the queue ends empty, and the cancelled one never starts. The 3 s they take
+    /// outlast the 2 s backstop, so the later ones also take the ordinary way into the queue.
+    /// </summary>
+    /// <remarks>The limit is checked on the runs' own recorded times and the queue's count, not the shared probe: other collections run LimitedTask at the same time.</remarks>
+    internal static async Task RunAsync(ITaskClient tasks, IGrainFactory grains)
+    {
+        var moment = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddSeconds(5).ToUnixTimeMilliseconds());
+        var handles = await Task.WhenAll(Enumerable.Range(0, 31).Select(i =>
+            tasks.For<LimitedTask>().TriggerAsync(new HoldPayload(TimeSpan.FromMilliseconds(300), i), new TriggerOptions { DelayUntil = moment })));
+        await tasks.Runs.CancelAsync(handles[^1].Id);
+
+        var runs = await Task.WhenAll(handles.Select(h => tasks.Runs.PollAsync(h.Id))).Within(s_timeout, "31 delayed runs");
+
+        Assert.Equal(RunStatus.Canceled, runs[^1].Status);
+        Assert.Empty(runs[^1].Attempts);
+        Assert.All(runs[..^1], r => Assert.Equal(RunStatus.Completed, r.Status));
+        Assert.All(runs[..^1], r => Assert.True(r.StartedAt >= moment, $"{r.Id} started {r.StartedAt:O}, before its moment {moment:O}"));
+        Assert.True(RunTimeline.MaxOverlap(runs[..^1]) <= LimitedTask.Limit, $"the attempts' recorded times overlap {RunTimeline.MaxOverlap(runs[..^1])} deep");
+        var queue = await grains.GetGrain<IQueueGrain>("limited").GetInfoAsync();
+        Assert.Equal((0, 0), (queue.Running, queue.Queued));
+        Assert.True(queue.PeakRunning <= LimitedTask.Limit, $"the queue ran {queue.PeakRunning} at once");
     }
 }
