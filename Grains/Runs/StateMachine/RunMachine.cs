@@ -279,29 +279,27 @@ internal sealed class RunMachine
             Emit(ReleaseSlot.Committed);
             Emit(MoveToServingSilo.Instance);
         }
-        else if (state.Status == RunStatus.Delayed && !IsDueLater() && !_host.Serves(state.Machine))
-        {
-            // Its moment has come on a silo that does not serve its preset: the slot goes back, and the run enters
-            // its queue the ordinary way, which takes it where the preset is served.
-            Emit(ReleaseSlot.Committed);
-            EnqueueAfterDelay();
-        }
         else if (state.Status == RunStatus.Delayed && !IsDueLater())
         {
-            // It asked ahead, and its moment has come: it is queued as of that moment and takes the slot in one step.
-            _askedAhead = false;
-            MoveTo(RunStatus.Queued);
-            Enqueued(state, state.WakeAt ?? Now);
-            state.WakeAt = null;
-            state.Owner = _host.Silo;
-            Emit(new SetTimer(RunTimer.Due, Due: null));
-            if (IsExpired())
+            if (!_host.Serves(state.Machine))
             {
-                ExpireNow();
+                // Its moment has come on a silo that does not serve its preset: the slot goes back, and the run enters
+                // its queue the ordinary way, which takes it where the preset is served.
+                Emit(ReleaseSlot.Committed);
+                EnqueueAfterDelay();
             }
             else
             {
-                StartAttempt(grantedAt);
+                // It asked ahead, and its moment has come: it is queued as of that moment and takes the slot in one step.
+                LeaveDelay(queuedAt: state.WakeAt ?? Now);
+                if (IsExpired())
+                {
+                    ExpireNow();
+                }
+                else
+                {
+                    StartAttempt(grantedAt);
+                }
             }
         }
         else if (state.Status == RunStatus.Delayed && _askedAhead)
@@ -1120,15 +1118,21 @@ internal sealed class RunMachine
 
         // The ordinary ticket below takes the place of one sent ahead (the queue moves that run in at once); a run
         // that asked ahead for this moment counts as queued from it, as its ticket does.
-        var queuedAt = _askedAhead && state.WakeAt is { } moment && moment <= Now ? moment : Now;
+        LeaveDelay(queuedAt: _askedAhead && state.WakeAt is { } moment && moment <= Now ? moment : Now);
+        Save();
+        Dispatch();
+    }
+
+    /// <summary>DELAYED to QUEUED, queued as of <paramref name="queuedAt"/>, held here, its delay timer stopped.</summary>
+    private void LeaveDelay(DateTimeOffset queuedAt)
+    {
+        var state = State;
         _askedAhead = false;
         MoveTo(RunStatus.Queued);
         Enqueued(state, queuedAt);
         state.WakeAt = null;
         state.Owner = _host.Silo;
         Emit(new SetTimer(RunTimer.Due, Due: null));
-        Save();
-        Dispatch();
     }
 
     private void ExpireNow()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansTasks.Listing;
@@ -33,7 +34,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
     private readonly RunStatistics _statistics;
 
     /// <summary>Each run's save that has not been taken into a batch yet: a newer save of the run merges into it.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PendingWrite> _waitingSaves = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingWrite> _waitingSaves = new(StringComparer.Ordinal);
 
     public PostgresRunStore(NpgsqlDataSource dataSource, string serviceId, ILogger<PostgresRunStore> logger, int writers = 1)
     {
@@ -286,6 +287,8 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
 
         if (!_writes.TryAdd(write))
         {
+            // No batch will take it: a later save must not merge into it and wait for ever.
+            _waitingSaves.TryRemove(new KeyValuePair<string, PendingWrite>(row.Id, write));
             throw new ObjectDisposedException(nameof(PostgresRunStore), "The run store is shutting down.");
         }
 
