@@ -6,7 +6,7 @@ namespace OrleansTasks.Bench;
 
 /// <summary>
 /// With BENCH_SAMPLES=1, samples every 50 ms, from a second before each minute to two after it, the thread pool's
-/// queue and threads, the process's CPU and how many occurrences have started: what the silo does during a burst.
+/// queue and threads, the process's CPU, the JIT's compiled methods and time, and how many occurrences have started: what the silo does during a burst.
 /// </summary>
 internal sealed class BurstSamples : IAsyncDisposable
 {
@@ -58,7 +58,7 @@ internal sealed class BurstSamples : IAsyncDisposable
             if (now.Second is >= 59 or < 2)
             {
                 _samples.Enqueue(string.Create(CultureInfo.InvariantCulture,
-                    $"{now:ss.ff} pending={ThreadPool.PendingWorkItemCount} threads={ThreadPool.ThreadCount} cpu_ms={(used - cpu).TotalMilliseconds:F0} started={started()}"));
+                    $"{now:ss.ff} pending={ThreadPool.PendingWorkItemCount} threads={ThreadPool.ThreadCount} cpu_ms={(used - cpu).TotalMilliseconds:F0} started={started()} jit_methods={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0}"));
             }
 
             cpu = used;

@@ -4,15 +4,18 @@ using System.Globalization;
 namespace OrleansTasks.Bench;
 
 /// <summary>
-/// Listens to the runtime's own GC events in this process and keeps each collection's generation, kind, reason and
-/// pause (suspension to restart), so a scenario can say which collections made its tail; with BENCH_ALLOCATIONS=1 it
-/// also sums the sampled allocations by type in the first seconds of every minute (the schedules' bursts).
+/// Listens to the runtime's own GC events in this process and keeps each collection's generation, kind, reason, pause
+/// (suspension to restart), bytes promoted and GC heap count, so a scenario can say which collections made its tail;
+/// with BENCH_ALLOCATIONS=1 it also sums the sampled allocations by type in the first seconds of every minute (the
+/// schedules' bursts).
 /// </summary>
 internal sealed class GcPauses : EventListener
 {
     private const int GcStart = 1;
     private const int RestartEnd = 3;
+    private const int HeapStats = 4;
     private const int SuspendBegin = 9;
+    private const int GlobalHeapHistory = 205;
     private const int AllocationTick = 10;
 
     /// <summary>With BENCH_ALLOCATIONS=1: sampled allocation by type in the first three seconds of every minute.</summary>
@@ -24,8 +27,11 @@ internal sealed class GcPauses : EventListener
     private readonly List<Collection> _collections = [];
     private DateTime _suspendedAt;
     private (int Generation, int Type, int Reason)? _current;
+    private long _promoted;
+    private long _gen1Size;
+    private int _heaps;
 
-    public readonly record struct Collection(DateTime At, int Generation, string Kind, int Reason, TimeSpan Pause);
+    public readonly record struct Collection(DateTime At, int Generation, string Kind, int Reason, TimeSpan Pause, long PromotedBytes, long Gen1Bytes, int Heaps);
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -45,6 +51,14 @@ internal sealed class GcPauses : EventListener
                     var name = p[5] as string ?? "?";
                     _allocated[name] = _allocated.GetValueOrDefault(name) + Convert.ToInt64(p[3], CultureInfo.InvariantCulture);
                     break;
+                case HeapStats when e.Payload is { } p && e.PayloadNames is { } names:
+                    _promoted = Convert.ToInt64(p[names.IndexOf("TotalPromotedSize0")], CultureInfo.InvariantCulture)
+                        + Convert.ToInt64(p[names.IndexOf("TotalPromotedSize1")], CultureInfo.InvariantCulture);
+                    _gen1Size = Convert.ToInt64(p[names.IndexOf("GenerationSize1")], CultureInfo.InvariantCulture);
+                    break;
+                case GlobalHeapHistory when e.Payload is { } p && e.PayloadNames is { } names && names.IndexOf("NumHeaps") is >= 0 and var at:
+                    _heaps = Convert.ToInt32(p[at], CultureInfo.InvariantCulture);
+                    break;
                 case SuspendBegin:
                     _suspendedAt = e.TimeStamp;
                     break;
@@ -53,7 +67,8 @@ internal sealed class GcPauses : EventListener
                     break;
                 case RestartEnd when _suspendedAt != default:
                     var (generation, type, reason) = _current ?? (-1, -1, -1);
-                    _collections.Add(new Collection(_suspendedAt, generation, type switch { 0 => "blocking", 1 => "background", 2 => "foreground", _ => "pause" }, reason, e.TimeStamp - _suspendedAt));
+                    _collections.Add(new Collection(_suspendedAt, generation, type switch { 0 => "blocking", 1 => "background", 2 => "foreground", _ => "pause" }, reason, e.TimeStamp - _suspendedAt, _promoted, _gen1Size, _heaps));
+                    _promoted = 0;
                     _suspendedAt = default;
                     _current = null;
                     break;
@@ -61,7 +76,7 @@ internal sealed class GcPauses : EventListener
         }
     }
 
-    /// <summary>The pauses between <paramref name="from"/> and <paramref name="to"/>, as "second:gen/kind/reason/ms" for those of at least <paramref name="atLeast"/>.</summary>
+    /// <summary>The pauses between <paramref name="from"/> and <paramref name="to"/>, as "second:gen/kind/reason/ms/pMB/hHeaps" for those of at least <paramref name="atLeast"/>.</summary>
     public string Describe(DateTimeOffset from, DateTimeOffset to, TimeSpan atLeast)
     {
         lock (_gate)
@@ -69,7 +84,7 @@ internal sealed class GcPauses : EventListener
             var inRange = _collections.Where(c => c.At >= from.UtcDateTime && c.At <= to.UtcDateTime).ToList();
             var total = inRange.Aggregate(TimeSpan.Zero, (sum, c) => sum + c.Pause);
             var longest = inRange.Where(c => c.Pause >= atLeast).Select(c =>
-                string.Create(CultureInfo.InvariantCulture, $"{c.At:mm:ss.f}:g{c.Generation}/{c.Kind}/r{c.Reason}/{c.Pause.TotalMilliseconds:F0}"));
+                string.Create(CultureInfo.InvariantCulture, $"{c.At:mm:ss.f}:g{c.Generation}/{c.Kind}/r{c.Reason}/{c.Pause.TotalMilliseconds:F0}/p{c.PromotedBytes >> 20}/h{c.Heaps}"));
             return string.Create(CultureInfo.InvariantCulture, $"gc_count={inRange.Count} gc_pause_ms={total.TotalMilliseconds:F0} gc_long=[{string.Join(",", longest)}]");
         }
     }

@@ -129,6 +129,12 @@ internal sealed partial class AttemptExecutor(
 
         if (!running.IsAbandoned)
         {
+            // The outcome goes behind the work already queued on the thread pool: in a burst of runs due at one moment
+            // (a cron minute), the grants waiting there start their attempts before the runs that ended are finished.
+            // Otherwise each worker finishes the attempt it just ran (a report, a write, a release) before it starts
+            // the next, and the last runs of the burst start that much later.
+            await Task.Yield();
+
             await FlushMetadataAsync(running).ConfigureAwait(false);
             StoreError(running.Request, outcome);
             await ReportAsync(running.Request, outcome).ConfigureAwait(false);
