@@ -348,7 +348,8 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
         var insertIds = new HashSet<string>(StringComparer.Ordinal);
         var duplicateInserts = new List<PendingWrite>();
 
-        // Several saves of one run in a batch collapse into its newest; all their callers complete together.
+        // Several saves of one run in a batch (rare: a later save merges into one still waiting) collapse by the same
+        // rule; all their callers complete together.
         var saves = new Dictionary<string, List<PendingWrite>>(StringComparer.Ordinal);
         foreach (var write in batch)
         {
@@ -366,7 +367,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             }
         }
 
-        var newestSaves = saves.Values.Select(w => w.MaxBy(x => x.Row.Version)!.Row).ToList();
+        var newestSaves = saves.Values.Select(w => w.Select(x => x.Row).Aggregate(PendingWrite.Merge)).ToList();
 
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var command = new NpgsqlBatch(connection);
@@ -380,7 +381,7 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
             command.BatchCommands.Add(RunColumns.Bind(RunColumns.UpdateSql, newestSaves, _serviceId, isInsert: false));
         }
 
-        var wakes = saves.Values.SelectMany(w => w).SelectMany(w => w.Row.WakeRunIds ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        var wakes = newestSaves.SelectMany(r => r.WakeRunIds ?? []).Distinct(StringComparer.Ordinal).ToArray();
         if (wakes.Length > 0)
         {
             var wake = new NpgsqlBatchCommand(s_wakeSql);
@@ -466,15 +467,24 @@ internal sealed partial class PostgresRunStore : IRunStore, IAsyncDisposable
                     return false;
                 }
 
-                var (older, kept) = newer.Version >= Row.Version ? (Row, newer) : (newer, Row);
-                if (older.WakeRunIds is { Count: > 0 } wake)
-                {
-                    kept = kept with { WakeRunIds = [.. (kept.WakeRunIds ?? []).Union(wake, StringComparer.Ordinal)] };
-                }
-
-                Row = older.PayloadChanged && !kept.PayloadChanged ? kept with { PayloadChanged = true } : kept;
+                Row = Merge(Row, newer);
                 return true;
             }
+        }
+
+        /// <summary>
+        /// Two saves of one run as the one row to write: the newer version's, with every run either said to wake, and
+        /// the payload written if either changed it.
+        /// </summary>
+        public static RunRow Merge(RunRow first, RunRow second)
+        {
+            var (older, kept) = second.Version >= first.Version ? (first, second) : (second, first);
+            if (older.WakeRunIds is { Count: > 0 } wake)
+            {
+                kept = kept with { WakeRunIds = [.. (kept.WakeRunIds ?? []).Union(wake, StringComparer.Ordinal)] };
+            }
+
+            return older.PayloadChanged && !kept.PayloadChanged ? kept with { PayloadChanged = true } : kept;
         }
 
         /// <summary>Marks the write taken into a batch (its row is final from now on); true the first time.</summary>
