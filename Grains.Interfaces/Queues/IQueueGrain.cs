@@ -50,8 +50,8 @@ internal interface IQueueGrain : IGrainWithStringKey
 /// <param name="Order">Its place: milliseconds since the epoch at which it was queued, less its priority credit.</param>
 /// <param name="ExpiresAt">When it expires if it has not started (its TTL); null for never.</param>
 /// <param name="NotBefore">
-/// A delayed run asking ahead: it joins the backlog at this moment, not before, so the runs due at one moment are
-/// granted together when it comes; null to join now.
+/// A delayed run asking ahead: it starts at this moment, not before. It joins the backlog a second before it, so the
+/// runs due at one moment are granted together, and each arms its start on its silo's start clock; null to join now.
 /// </param>
 [GenerateSerializer, Immutable, Alias("ot.QueueTicket")]
 internal sealed record QueueTicket(

@@ -81,6 +81,13 @@ internal interface IRunGrain : IGrainWithStringKey
     [Alias("grant")]
     Task GrantSlotAsync(DateTimeOffset grantedAt);
 
+    /// <summary>
+    /// Engine: the silo's start clock started attempt <paramref name="attempt"/>, which this run armed when its slot
+    /// was granted ahead of its moment; the run records the start. Idempotent.
+    /// </summary>
+    [Alias("clock-started")]
+    Task ClockStartedAsync(int attempt);
+
     /// <summary>Engine: the silo executing an attempt reports how it ended.</summary>
     [Alias("report")]
     Task ReportAttemptAsync(AttemptOutcome outcome);

@@ -32,6 +32,7 @@ internal sealed partial class AttemptExecutor(
 
     private readonly ConcurrentDictionary<string, RunningExecution> _running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private StartClock? _clock;
 
     /// <summary>How many executions this silo is running.</summary>
     public int RunningCount => _running.Count;
@@ -39,15 +40,21 @@ internal sealed partial class AttemptExecutor(
     /// <summary>Starts an execution and returns at once. An older execution of the run still unwinding is told to stop first.</summary>
     public void Start(AttemptRequest request)
     {
-        var running = new RunningExecution(request);
-        _running.AddOrUpdate(request.RunId, running, (_, previous) =>
-        {
-            previous.Abandon();
-            running.Previous = previous.Completion.Task;
-            return running;
-        });
+        var running = Track(request);
         _ = Task.Run(() => ExecuteAsync(running));
     }
+
+    /// <summary>
+    /// Arms the first attempt of a delayed run to start at its moment, <paramref name="at"/>, on this silo's start
+    /// clock; the run's grain is told when it starts (<see cref="IRunGrain.ClockStartedAsync"/>).
+    /// </summary>
+    public void Arm(AttemptRequest request, DateTimeOffset at) => Clock.Arm(request, at);
+
+    /// <summary>When the start clock started the run's armed attempt; null while it has not.</summary>
+    public DateTimeOffset? TakeClockStart(string runId, int attempt) => _clock?.TakeStarted(runId, attempt);
+
+    /// <summary>Takes the run's armed attempt off the start clock; if it had started already, returns when.</summary>
+    public DateTimeOffset? WithdrawClockStart(string runId, int attempt) => _clock?.Withdraw(runId, attempt);
 
     /// <summary>Fires the cancellation token of the run's attempt, if it is executing here.</summary>
     public bool Cancel(string runId, int attempt) => With(runId, attempt, execution: null, r => r.Cancel());
@@ -88,6 +95,7 @@ internal sealed partial class AttemptExecutor(
     /// <summary>Stops reporting and cancels every execution: the silo is going down.</summary>
     public void Stop()
     {
+        _clock?.Dispose();
         _stopping.Cancel();
         foreach (var running in _running.Values)
         {
@@ -95,7 +103,62 @@ internal sealed partial class AttemptExecutor(
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _clock?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private StartClock Clock
+    {
+        get
+        {
+            if (Volatile.Read(ref _clock) is { } clock)
+            {
+                return clock;
+            }
+
+            Interlocked.CompareExchange(ref _clock, new StartClock(time, StartOnClock), null);
+            return _clock;
+        }
+    }
+
+    /// <summary>
+    /// The start clock's pass at a moment: every execution due then starts, and only then are their runs told, so the
+    /// last one's code does not wait for the first ones' bookkeeping.
+    /// </summary>
+    private void StartOnClock(IReadOnlyList<AttemptRequest> due)
+    {
+        // All on the thread pool's shared queue, first in first out: every execution is taken up before the notices,
+        // where a worker's own queue would be taken last in first out and the notices' grain turns would come first.
+        foreach (var request in due)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Executor.ExecuteAsync(state.Running), (Executor: this, Running: Track(request)), preferLocal: false);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Executor.NotifyClockStarts(state.Due), (Executor: this, Due: due), preferLocal: false);
+    }
+
+    private void NotifyClockStarts(IReadOnlyList<AttemptRequest> started)
+    {
+        foreach (var request in started)
+        {
+            grains.Reference<IRunGrain>(request.RunId).ClockStartedAsync(request.Attempt).Ignore();
+        }
+    }
+
+    /// <summary>Registers a new execution of the run; an older one still unwinding is told to stop, and the new one waits for it.</summary>
+    private RunningExecution Track(AttemptRequest request)
+    {
+        var running = new RunningExecution(request);
+        _running.AddOrUpdate(request.RunId, running, (_, previous) =>
+        {
+            previous.Abandon();
+            running.Previous = previous.Completion.Task;
+            return running;
+        });
+        return running;
+    }
 
     private bool With(string runId, int attempt, int? execution, Action<RunningExecution> action)
     {

@@ -32,6 +32,13 @@ internal enum BacklogRelease
 /// </summary>
 internal sealed class KeyedBacklog(QueueLimits limits)
 {
+    /// <summary>
+    /// How long before its moment a run that asked ahead joins the backlog. A grant that reaches it before the moment
+    /// arms its start on its silo's start clock, which starts every run due at one moment in one pass; the slot is
+    /// held from the grant, so a limited queue lends it that much early.
+    /// </summary>
+    public static readonly TimeSpan AheadLead = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Slot> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _queued = new(StringComparer.Ordinal);
@@ -39,7 +46,10 @@ internal sealed class KeyedBacklog(QueueLimits limits)
     /// <summary>The keys that could start a run now but for permits and the cap, best head first.</summary>
     private readonly SortedSet<Entry> _ready = [];
 
-    /// <summary>Runs that asked ahead (<see cref="QueueTicket.NotBefore"/>): they join the backlog at that moment.</summary>
+    /// <summary>
+    /// Runs that asked ahead (<see cref="QueueTicket.NotBefore"/>): they join the backlog <see cref="AheadLead"/> before
+    /// that moment.
+    /// </summary>
     private readonly Dictionary<string, QueueTicket> _ahead = new(StringComparer.Ordinal);
 
     private readonly PriorityQueue<string, DateTimeOffset> _aheadDue = new();
@@ -125,8 +135,8 @@ internal sealed class KeyedBacklog(QueueLimits limits)
     }
 
     /// <summary>
-    /// Adds a run to its key's backlog; one asking ahead is kept aside until its <see cref="QueueTicket.NotBefore"/>
-    /// (<see cref="OnClock"/> moves it in), and asking again without it moves it in now. A run already waiting or
+    /// Adds a run to its key's backlog; one asking ahead is kept aside until <see cref="AheadLead"/> before its
+    /// <see cref="QueueTicket.NotBefore"/> (<see cref="OnClock"/> moves it in), and asking again without it moves it in now. A run already waiting or
     /// holding a slot is left as it is.
     /// </summary>
     public void Enqueue(QueueTicket ticket, DateTimeOffset now)
@@ -136,10 +146,10 @@ internal sealed class KeyedBacklog(QueueLimits limits)
             return;
         }
 
-        if (ticket.NotBefore is { } notBefore && notBefore > now)
+        if (ticket.NotBefore is { } notBefore && notBefore - AheadLead > now)
         {
             _ahead[ticket.RunId] = ticket;
-            _aheadDue.Enqueue(ticket.RunId, notBefore);
+            _aheadDue.Enqueue(ticket.RunId, notBefore - AheadLead);
             return;
         }
 
@@ -241,7 +251,7 @@ internal sealed class KeyedBacklog(QueueLimits limits)
         while (_aheadDue.TryPeek(out var runId, out var at) && at <= now)
         {
             _aheadDue.Dequeue();
-            if (_ahead.TryGetValue(runId, out var ticket) && ticket.NotBefore <= now)
+            if (_ahead.TryGetValue(runId, out var ticket) && ticket.NotBefore - AheadLead <= now)
             {
                 // Ordered by the moment it asked for, as if it had been queued then; its time to live counts from then.
                 Enqueue(ticket with { NotBefore = null }, now);

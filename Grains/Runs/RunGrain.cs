@@ -68,6 +68,10 @@ internal sealed partial class RunGrain(
 
     public bool IsRunning(string runId, int attempt, int execution) => executor.IsRunning(runId, attempt, execution);
 
+    public DateTimeOffset? TakeClockStart(string runId, int attempt) => executor.TakeClockStart(runId, attempt);
+
+    public DateTimeOffset? WithdrawClockStart(string runId, int attempt) => executor.WithdrawClockStart(runId, attempt);
+
     // ---- Calls ----
 
     public async Task<RunHandle> TriggerAsync(TriggerRequest request)
@@ -138,6 +142,9 @@ internal sealed partial class RunGrain(
         var machine = await LoadExistingAsync();
         if (!machine.State.Status.IsFinal())
         {
+            // An armed start is taken back first; if the clock started it already, the cancel meets an executing run.
+            machine.WithdrawArmedStart();
+
             // Decided now, not after the write: by then the execution may have stopped and run its hooks.
             var codeStopsHere = machine.ExecutingAttempt is { } attempt && executor.Cancel(RunId, attempt);
             machine.Cancel(codeStopsHere);
@@ -150,7 +157,7 @@ internal sealed partial class RunGrain(
     public async Task<string?> UpdateMetadataAsync(Metadata.MetadataUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var machine = await LoadExistingAsync();
+        var machine = await LoadForChangeAsync();
         machine.MetadataUpdated(update);
         await ApplyAsync();
         return machine.State.MetadataJson;
@@ -159,7 +166,7 @@ internal sealed partial class RunGrain(
     public async Task<int> AddTagsAsync(IReadOnlyList<string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        var machine = await LoadExistingAsync();
+        var machine = await LoadForChangeAsync();
         var added = machine.TagsAdded(tags);
         await ApplyAsync();
         return added;
@@ -167,14 +174,14 @@ internal sealed partial class RunGrain(
 
     public async Task OpenStreamAsync(string key)
     {
-        var machine = await LoadExistingAsync();
+        var machine = await LoadForChangeAsync();
         machine.StreamOpened(key);
         await ApplyAsync();
     }
 
     public async Task<TaskRun> RescheduleAsync(DateTimeOffset delayUntil)
     {
-        var machine = await LoadExistingAsync();
+        var machine = await LoadForChangeAsync();
         machine.Reschedule(delayUntil);
         await ApplyAsync();
         return machine.State.ToTaskRun();
@@ -184,8 +191,16 @@ internal sealed partial class RunGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         await EnsureLoadedAsync();
+
+        // A new moment: an armed start is taken back first (if the clock started it already, the run has started).
+        _machine?.WithdrawArmedStart();
         if (_machine is not { State.Status: RunStatus.Delayed } machine)
         {
+            if (_machine is not null)
+            {
+                await ApplyAsync();
+            }
+
             return null; // Started (or gone) already: the trigger makes a new run.
         }
 
@@ -208,7 +223,7 @@ internal sealed partial class RunGrain(
 
     public async Task<TaskRun> AddWaiterAsync(string parentRunId, string waitKey, int index)
     {
-        var machine = await LoadExistingAsync();
+        var machine = await LoadForChangeAsync();
         machine.AddWaiter(parentRunId, waitKey, index);
         await ApplyAsync();
         return machine.State.ToTaskRun();
@@ -217,6 +232,9 @@ internal sealed partial class RunGrain(
     public Task ExpireAsync() => OnEventAsync(static m => m.Expire());
 
     public Task GrantSlotAsync(DateTimeOffset grantedAt) => OnEventAsync(m => m.SlotGranted(grantedAt));
+
+    // The start is recorded by the settling every event gets first.
+    public Task ClockStartedAsync(int attempt) => OnEventAsync(static _ => { });
 
     public Task ReportAttemptAsync(AttemptOutcome outcome)
     {
@@ -232,6 +250,8 @@ internal sealed partial class RunGrain(
             DeactivateOnIdle();
             return;
         }
+
+        await SettleArmedStartAsync();
 
         _machine.Resume();
         await ApplyAsync();
@@ -253,6 +273,7 @@ internal sealed partial class RunGrain(
     {
         ArgumentNullException.ThrowIfNull(op);
         await EnsureLoadedAsync();
+        await SettleArmedStartAsync();
         if (_machine is not { } machine)
         {
             return JournalOpResult.StaleExecution;
@@ -319,6 +340,8 @@ internal sealed partial class RunGrain(
 
         if (_machine is { } machine && !machine.State.Status.IsFinal())
         {
+            // An armed start is taken back (the run is picked up again at its moment); one the clock started is live.
+            machine.WithdrawArmedStart();
             if (machine.IsLive)
             {
                 // The attempt's code is stopped and the run left for the supervisor to pick up at once elsewhere, which
@@ -347,9 +370,31 @@ internal sealed partial class RunGrain(
         await EnsureLoadedAsync();
         if (_machine is { } machine)
         {
+            machine.SettleArmedStart();
             @event(machine);
             await ApplyAsync();
         }
+    }
+
+    /// <summary>
+    /// Records the start of an attempt armed on the start clock if the clock has made it, so whatever comes next (the
+    /// attempt's own journal operations and reports among it) meets an executing run.
+    /// </summary>
+    private async Task SettleArmedStartAsync()
+    {
+        if (_machine is { IsArmed: true } machine)
+        {
+            machine.SettleArmedStart();
+            await ApplyAsync();
+        }
+    }
+
+    /// <summary>Loads the run for a change, an armed start the clock has made recorded first.</summary>
+    private async Task<RunMachine> LoadForChangeAsync()
+    {
+        var machine = await LoadExistingAsync();
+        await SettleArmedStartAsync();
+        return machine;
     }
 
     /// <summary>Carries out the machine's effects in order; an effect that asks for a check feeds its result back at once.</summary>
@@ -380,6 +425,9 @@ internal sealed partial class RunGrain(
                     break;
                 case StartExecution start:
                     executor.Start(start.Request);
+                    break;
+                case ArmExecution arm:
+                    executor.Arm(arm.Request, arm.At);
                     break;
                 case SuspendExecution suspend:
                     executor.Suspend(RunId, suspend.Attempt, suspend.Execution);

@@ -11,6 +11,15 @@ internal interface IRunHost
 
     /// <summary>Whether this execution of the attempt is running here now.</summary>
     bool IsRunning(string runId, int attempt, int execution);
+
+    /// <summary>When the start clock started the run's armed attempt, which it then forgets; null while it has not.</summary>
+    DateTimeOffset? TakeClockStart(string runId, int attempt);
+
+    /// <summary>
+    /// Takes the run's armed attempt off the start clock, so it never starts there. Null if it had not started; if the
+    /// clock had started it already, when it did.
+    /// </summary>
+    DateTimeOffset? WithdrawClockStart(string runId, int attempt);
 }
 
 /// <summary>The run machine's settings.</summary>

@@ -53,6 +53,12 @@ internal sealed record SetTimer(RunTimer Timer, TimeSpan? Due) : RunEffect;
 /// <summary>Run the attempt's code: its first execution, or a replay over its journal.</summary>
 internal sealed record StartExecution(AttemptRequest Request) : RunEffect;
 
+/// <summary>
+/// Arm the first attempt's execution on the silo's start clock, to start at <paramref name="At"/> (the run's moment); arming
+/// it again while it has not started replaces the request.
+/// </summary>
+internal sealed record ArmExecution(AttemptRequest Request, DateTimeOffset At) : RunEffect;
+
 /// <summary>Ask the live execution to unwind at a quiet moment, for a suspension; its report completes it.</summary>
 internal sealed record SuspendExecution(int Attempt, int Execution) : RunEffect;
 

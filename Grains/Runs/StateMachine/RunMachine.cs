@@ -38,6 +38,14 @@ internal sealed class RunMachine
     /// </summary>
     public static readonly TimeSpan AheadBackstop = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A grant that reaches a delayed run at most this long before its moment arms its start on the silo's start clock;
+    /// an earlier one (the queue's silo clock far ahead of this one's) is handed back.
+    /// </summary>
+    public static readonly TimeSpan ArmWindow = TimeSpan.FromSeconds(3);
+
+    private static readonly IReadOnlyDictionary<string, RecordedOp> s_noJournal = new Dictionary<string, RecordedOp>(StringComparer.Ordinal);
+
     private readonly IRunHost _host;
     private readonly TimeProvider _time;
     private readonly RunMachineSettings _settings;
@@ -57,6 +65,14 @@ internal sealed class RunMachine
     /// grant for a ticket nobody remembers finds the run as it is and is used or handed back.
     /// </summary>
     private bool _askedAhead;
+
+    /// <summary>
+    /// Set (to the grant's stamp) while the run, granted its slot before its moment, has its first attempt armed on
+    /// the silo's start clock: the clock starts the code at the moment, and the run records the start when it next
+    /// hears of it (<see cref="SettleArmedStart"/>). The run stays DELAYED until then, and also holds the slot
+    /// (<see cref="_askedAhead"/> stays set), so withdrawing the arm leaves it as it was before the grant's arming.
+    /// </summary>
+    private DateTimeOffset? _armedGrant;
 
     public RunMachine(RunState state, IRunHost host, TimeProvider time, RunMachineSettings settings, ILogger logger)
     {
@@ -81,6 +97,9 @@ internal sealed class RunMachine
     /// </summary>
     public bool IsLive => State.CurrentAttempt is { Status: AttemptStatus.Executing } attempt
         && (_startingExecution || _host.IsRunning(State.Id, attempt.Number, State.Execution));
+
+    /// <summary>Whether the run's first attempt is armed on the silo's start clock (see <see cref="SettleArmedStart"/>).</summary>
+    public bool IsArmed => _armedGrant is not null;
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
@@ -204,6 +223,7 @@ internal sealed class RunMachine
     /// <exception cref="InvalidRunOperationException">The run is not <c>DELAYED</c>.</exception>
     public void Reschedule(DateTimeOffset delayUntil)
     {
+        WithdrawArmedStart();
         if (State.Status != RunStatus.Delayed)
         {
             throw new InvalidRunOperationException(State.Id, State.Status,
@@ -227,6 +247,7 @@ internal sealed class RunMachine
     /// </summary>
     public bool Debounce(DateTimeOffset delayUntil, DebouncedTrigger? trailing)
     {
+        WithdrawArmedStart();
         if (State.Status != RunStatus.Delayed)
         {
             return false;
@@ -269,9 +290,45 @@ internal sealed class RunMachine
 
     // ---- Events: the queue and the attempt ----
 
+    /// <summary>
+    /// Records the start of the armed attempt if the start clock has started it: DELAYED to EXECUTING in one step and
+    /// one write, as a grant at the moment would have done. The grain calls it before every change it feeds in.
+    /// </summary>
+    public void SettleArmedStart()
+    {
+        if (_armedGrant is { } grantedAt && _host.TakeClockStart(State.Id, ArmedAttempt) is { } startedAt)
+        {
+            BeginArmed(grantedAt, startedAt);
+        }
+    }
+
+    /// <summary>
+    /// The run is about to change its plan (cancel, a new moment, leaving this silo): the armed attempt is taken off the
+    /// start clock, and the run is DELAYED holding its slot, as before the grant. If the clock has started it already,
+    /// the start is recorded instead and the change meets an executing run.
+    /// </summary>
+    public void WithdrawArmedStart()
+    {
+        if (_armedGrant is not { } grantedAt)
+        {
+            return;
+        }
+
+        _armedGrant = null;
+        if (_host.WithdrawClockStart(State.Id, ArmedAttempt) is { } startedAt)
+        {
+            BeginArmed(grantedAt, startedAt);
+        }
+    }
+
     public void SlotGranted(DateTimeOffset grantedAt)
     {
         var state = State;
+        if (_armedGrant is not null)
+        {
+            return; // A second grant of the slot it holds and armed its start with.
+        }
+
         if (state is { Status: RunStatus.Queued } or { Status: RunStatus.Waiting, ResumeRequested: true } && !_host.Serves(state.Machine))
         {
             // The grant reached an activation on a silo that does not serve the run's preset (it was placed here
@@ -302,10 +359,16 @@ internal sealed class RunMachine
                 }
             }
         }
+        else if (state.Status == RunStatus.Delayed && _askedAhead && CanArm())
+        {
+            // Granted before its moment, as the queue grants runs that asked ahead: the code starts at the moment on
+            // the silo's start clock, and the run records it then.
+            Arm(grantedAt);
+        }
         else if (state.Status == RunStatus.Delayed && _askedAhead)
         {
-            // Granted before its moment by this silo's clock (the queue's silo runs a little ahead): hand the slot
-            // back and enter the queue the ordinary way when the moment comes.
+            // Granted too long before its moment by this silo's clock (the queue's silo clock far ahead), or for a run
+            // that cannot arm: hand the slot back and enter the queue the ordinary way when the moment comes.
             _askedAhead = false;
             Emit(ReleaseSlot.Committed);
             Emit(new SetTimer(RunTimer.Due, Until(state.WakeAt!.Value)));
@@ -385,6 +448,12 @@ internal sealed class RunMachine
     public void Resume()
     {
         var state = State;
+        if (_armedGrant is not null && !IsDueLater())
+        {
+            // The backstop after the moment, and the start clock has not started the armed attempt (or has, and the
+            // run was not told): take it back, or record the start.
+            WithdrawArmedStart();
+        }
         if (state.Status.IsFinal())
         {
             Emit(LetGo.Instance);
@@ -738,6 +807,7 @@ internal sealed class RunMachine
         // Committed before the caller hears back: a client's update has no replay to bring it again.
         state.UpdatedAt = Now;
         Save(commit: true);
+        RefreshArmedStart();
     }
 
     /// <summary>
@@ -762,6 +832,7 @@ internal sealed class RunMachine
         state.Tags.AddRange(added);
         state.UpdatedAt = Now;
         Save(commit: true);
+        RefreshArmedStart();
         return added.Count;
     }
 
@@ -892,10 +963,10 @@ internal sealed class RunMachine
     }
 
     /// <summary>A new attempt: a fresh journal, and its first execution.</summary>
-    private void StartAttempt(DateTimeOffset grantedAt)
+    private void StartAttempt(DateTimeOffset grantedAt, DateTimeOffset? startedOnClockAt = null)
     {
         var state = State;
-        var now = Now;
+        var now = startedOnClockAt ?? Now;
         MoveTo(RunStatus.Dequeued);
         var number = state.Attempts.Count + 1;
         KeepJournalOf(number - 1);
@@ -905,7 +976,7 @@ internal sealed class RunMachine
         state.Journal.Clear();
         state.Execution = 0;
         state.CrashRecoveries = 0;
-        StartExecution(replay: false);
+        StartExecution(replay: false, startedOnClock: startedOnClockAt is not null);
         _logger.AttemptStarted(state.Id, number);
     }
 
@@ -930,7 +1001,7 @@ internal sealed class RunMachine
     /// Runs the current attempt's code: its first execution, or a replay over its journal (after the run resumed, or
     /// after the silo executing it died).
     /// </summary>
-    private void StartExecution(bool replay)
+    private void StartExecution(bool replay, bool startedOnClock = false)
     {
         var state = State;
         if (state.Status != RunStatus.Executing)
@@ -952,9 +1023,13 @@ internal sealed class RunMachine
         // silo dies before that commit, the run is found again by its owner and simply starts (or replays) anew.
         Save();
         Emit(KeepAlive.Instance);
-        var journal = state.Journal.ToDictionary(e => e.Key, e => new RecordedOp(e.Kind, e.Name, e.ToResult(), e.Unwound), StringComparer.Ordinal);
-        Emit(new StartExecution(Request(state, journal)));
-        _startingExecution = true;
+        if (!startedOnClock)
+        {
+            var journal = state.Journal.ToDictionary(e => e.Key, e => new RecordedOp(e.Kind, e.Name, e.ToResult(), e.Unwound), StringComparer.Ordinal);
+            Emit(new StartExecution(Request(state, journal)));
+            _startingExecution = true;
+        }
+
         UpdateWaits();
     }
 
@@ -1109,6 +1184,53 @@ internal sealed class RunMachine
         var ticket = new QueueTicket(state.Id, state.ConcurrencyKey, QueueOrders.Of(wakeAt, state.Priority), state.Ttl is { } ttl ? wakeAt + ttl : null, NotBefore: wakeAt);
         Emit(new AskForSlot(ticket, new("enqueue ahead of", state.Id)));
         Emit(new SetTimer(RunTimer.Due, Until(wakeAt) + AheadBackstop));
+    }
+
+    /// <summary>The attempt an armed start is for: a run arms only before its first attempt.</summary>
+    private int ArmedAttempt => State.Attempts.Count + 1;
+
+    /// <summary>A run arms its start only before its first attempt, on a silo that serves its preset, and close to its moment.</summary>
+    private bool CanArm() =>
+        State is { Attempts.Count: 0, WakeAt: { } moment } && moment - Now <= ArmWindow && _host.Serves(State.Machine);
+
+    /// <summary>
+    /// Arms the first attempt on the silo's start clock for the run's moment. Nothing is written: the run is DELAYED
+    /// until the clock starts the code, and its backstop timer (armed when it asked ahead) stays.
+    /// </summary>
+    private void Arm(DateTimeOffset grantedAt)
+    {
+        _armedGrant = grantedAt;
+        Emit(new ArmExecution(ArmedRequest(), State.WakeAt!.Value));
+    }
+
+    /// <summary>The run's tags or metadata changed while its start is armed: the clock starts the code with them.</summary>
+    private void RefreshArmedStart()
+    {
+        if (_armedGrant is not null)
+        {
+            Emit(new ArmExecution(ArmedRequest(), State.WakeAt!.Value));
+        }
+    }
+
+    /// <summary>The request <see cref="StartAttempt"/> will list for the first attempt, made before the attempt exists.</summary>
+    private AttemptRequest ArmedRequest()
+    {
+        var state = State;
+        var attempt = ArmedAttempt;
+        return Request(state, s_noJournal) with
+        {
+            Attempt = attempt,
+            Execution = 0,
+            MetadataApplied = state.MetadataApplied.GetValueOrDefault(Metadata.MetadataUpdate.SourceOf(state.Id, attempt)),
+        };
+    }
+
+    /// <summary>The start clock started the armed attempt at <paramref name="startedAt"/>: the run records it as a grant at its moment would have.</summary>
+    private void BeginArmed(DateTimeOffset grantedAt, DateTimeOffset startedAt)
+    {
+        _armedGrant = null;
+        LeaveDelay(queuedAt: State.WakeAt ?? startedAt);
+        StartAttempt(grantedAt, startedOnClockAt: startedAt);
     }
 
     /// <summary>The delay is over: the run enters its queue now, and its time to live starts counting.</summary>

@@ -38,26 +38,39 @@ public sealed class KeyedBacklogTests
     }
 
     [Fact]
-    public void AskedAhead_JoinsTheBacklogAtItsMoment_NotBefore()
+    public void AskedAhead_JoinsTheBacklogItsLeadBeforeItsMoment_NotBefore()
     {
         var backlog = new KeyedBacklog(s_unlimited);
         var moment = s_t0.AddSeconds(10);
+        var joins = moment - KeyedBacklog.AheadLead;
         backlog.Enqueue(Ticket("now", 500), s_t0);
         backlog.Enqueue(Ticket("ahead", 100) with { NotBefore = moment }, s_t0);
 
         Assert.Equal(1, backlog.Ahead);
         Assert.Equal(1, backlog.Queued);
-        Assert.Equal(moment, backlog.NextDueAt);
-        Assert.Equal(["now"], TakeAll(backlog, moment.AddMilliseconds(-1)));
+        Assert.Equal(joins, backlog.NextDueAt);
+        Assert.Equal(["now"], TakeAll(backlog, joins.AddMilliseconds(-1)));
 
-        backlog.OnClock(moment.AddMilliseconds(-1));
+        backlog.OnClock(joins.AddMilliseconds(-1));
         Assert.Equal(1, backlog.Ahead);
 
-        backlog.OnClock(moment);
+        backlog.OnClock(joins);
         Assert.Equal(0, backlog.Ahead);
         Assert.Equal(1, backlog.Queued);
         Assert.Null(backlog.NextDueAt);
-        Assert.Equal(["ahead"], TakeAll(backlog, moment));
+        Assert.Equal(["ahead"], TakeAll(backlog, joins));
+    }
+
+    [Fact]
+    public void AskedAhead_WithinItsLead_JoinsAtOnce()
+    {
+        var backlog = new KeyedBacklog(s_unlimited);
+        var moment = s_t0.AddMilliseconds(300);
+
+        backlog.Enqueue(Ticket("ahead", 100) with { NotBefore = moment }, s_t0);
+
+        Assert.Equal(0, backlog.Ahead);
+        Assert.Equal(["ahead"], TakeAll(backlog, s_t0));
     }
 
     [Fact]

@@ -21,6 +21,9 @@ internal sealed class MachineHarness : IRunHost
 
     private readonly HashSet<(int Attempt, int Execution)> _running = [];
 
+    /// <summary>The attempt armed on this fake silo's start clock, and when the clock started it (null while it has not).</summary>
+    private (ArmExecution Arm, DateTimeOffset? StartedAt)? _armed;
+
     public MachineHarness(TriggerOptions? options = null, string? parentRunId = null, string? parentWaitKey = null)
     {
         var descriptor = new TaskDescriptor("task-a", typeof(object), typeof(object), typeof(object), Retry, "task-a", new QueueOptions(), MaxDuration: null,
@@ -52,6 +55,40 @@ internal sealed class MachineHarness : IRunHost
     /// <summary>Only executions the grain has started: one listed by the event being handled is not running yet.</summary>
     public bool IsRunning(string runId, int attempt, int execution) => _running.Contains((attempt, execution));
 
+    /// <summary>The request the start clock holds armed, if any.</summary>
+    public ArmExecution? Armed => _armed?.Arm;
+
+    public DateTimeOffset? TakeClockStart(string runId, int attempt)
+    {
+        if (_armed is ({ } arm, { } startedAt) && arm.Request.Attempt == attempt)
+        {
+            _armed = null;
+            return startedAt;
+        }
+
+        return null;
+    }
+
+    public DateTimeOffset? WithdrawClockStart(string runId, int attempt)
+    {
+        if (_armed is ({ } arm, var startedAt) && arm.Request.Attempt == attempt)
+        {
+            _armed = null;
+            return startedAt;
+        }
+
+        return null;
+    }
+
+    /// <summary>The start clock reaches the armed moment: the code starts here, as the silo's clock starts it, before the run hears of it.</summary>
+    public void ClockReachesMoment()
+    {
+        var (arm, _) = _armed ?? throw new InvalidOperationException("nothing is armed");
+        Assert.True(Clock.GetUtcNow() >= arm.At, "the clock starts nothing before its moment");
+        _armed = (arm, Clock.GetUtcNow());
+        _running.Add((arm.Request.Attempt, arm.Request.Execution));
+    }
+
     /// <summary>Feeds an event and carries out what a grain would of its effects on this fake silo: executions start and stop here.</summary>
     public List<RunEffect> Feed(Action @event)
     {
@@ -64,6 +101,10 @@ internal sealed class MachineHarness : IRunHost
             {
                 _running.RemoveWhere(r => r.Attempt == start.Request.Attempt);
                 _running.Add((start.Request.Attempt, start.Request.Execution));
+            }
+            else if (effect is ArmExecution arm && _armed is not (_, not null))
+            {
+                _armed = (arm, null);
             }
         }
 

@@ -86,19 +86,216 @@ public sealed class RunMachineTests
     }
 
     [Fact]
-    public void ShortDelay_GrantedBeforeItsMomentByThisClock_HandsTheSlotBack_AndQueuesAtItsMoment()
+    public void ShortDelay_GrantedAheadOfItsMoment_ArmsTheStartClock_WritingNothing_AndRecordsTheClocksStart()
     {
-        var run = new MachineHarness(new TriggerOptions { Delay = s_short });
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short, Ttl = TimeSpan.FromMinutes(1), Tags = ["a"] });
+        var due = run.Clock.GetUtcNow() + s_short;
 
-        // The queue's silo clock runs a few milliseconds ahead of this one's.
-        run.Advance(s_short - TimeSpan.FromMilliseconds(5));
+        // The queue grants runs that asked ahead a moment before theirs.
+        run.Advance(s_short - TimeSpan.FromMilliseconds(800));
+        var grantedAt = run.Clock.GetUtcNow();
         run.Grant();
 
         Assert.Equal(RunStatus.Delayed, run.State.Status);
-        Assert.Equal(ReleaseSlot.Committed, run.Single<ReleaseSlot>());
-        Assert.Equal(new SetTimer(RunTimer.Due, TimeSpan.FromMilliseconds(5)), run.Single<SetTimer>());
+        Assert.True(run.Machine.IsArmed);
+        var arm = run.Single<ArmExecution>();
+        Assert.Equal(due, arm.At);
+        Assert.Equal((1, 0, "run_1"), (arm.Request.Attempt, arm.Request.Execution, arm.Request.RunId));
+        Assert.Equal(["a"], arm.Request.Tags);
+        Assert.Empty(arm.Request.Journal);
+        Assert.False(run.Has<Persist>(), "arming writes nothing: the run is DELAYED until its code starts");
+        Assert.False(run.Has<ReleaseSlot>());
+        Assert.False(run.Has<SetTimer>(), "the backstop armed when it asked ahead stays");
 
-        QueuesTheOrdinaryWayAfter(run, TimeSpan.FromMilliseconds(5));
+        // Nothing to record before the clock starts it.
+        run.Feed(run.Machine.SettleArmedStart);
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Empty(run.Last);
+
+        run.Advance(TimeSpan.FromMilliseconds(800));
+        run.ClockReachesMoment();
+        run.Advance(TimeSpan.FromMilliseconds(30));
+        run.Feed(run.Machine.SettleArmedStart);
+
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.False(run.Machine.IsArmed);
+        var attempt = Assert.Single(run.State.Attempts);
+        Assert.Equal((due, grantedAt), (attempt.StartedAt, attempt.DequeuedAt));
+        Assert.Equal(due, run.State.StartedAt);
+        Assert.Equal(QueueOrders.Of(due, 0), run.State.QueueOrder);
+        Assert.Null(run.State.WakeAt);
+        Assert.Single(run.Last.OfType<Persist>());
+        Assert.Contains(new SetTimer(RunTimer.Due, Due: null), run.Last.OfType<SetTimer>());
+        Assert.False(run.Has<StartExecution>(), "the clock started the code already");
+        Assert.True(run.Machine.IsLive);
+
+        run.Report(AttemptOutcomeKind.Succeeded);
+        Assert.Equal(RunStatus.Completed, run.State.Status);
+    }
+
+    [Fact]
+    public void ShortDelay_GrantedFarAheadByThisClock_HandsTheSlotBack_AndQueuesAtItsMoment()
+    {
+        var delay = RunMachine.ArmWindow + TimeSpan.FromSeconds(1);
+        Assert.True(delay < MachineHarness.SuspendThreshold, "held here, not suspended");
+        var run = new MachineHarness(new TriggerOptions { Delay = delay });
+
+        // The queue's silo clock runs far ahead of this one's.
+        run.Grant();
+
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.False(run.Machine.IsArmed);
+        Assert.Equal(ReleaseSlot.Committed, run.Single<ReleaseSlot>());
+        Assert.Equal(new SetTimer(RunTimer.Due, delay), run.Single<SetTimer>());
+
+        QueuesTheOrdinaryWayAfter(run, delay);
+    }
+
+    [Fact]
+    public void Armed_ASecondGrant_ChangesNothing()
+    {
+        var run = Armed();
+
+        run.Grant();
+
+        Assert.Empty(run.Last);
+        Assert.True(run.Machine.IsArmed);
+    }
+
+    [Fact]
+    public void Armed_CancelledBeforeItsMoment_TakesTheStartBack_AndHandsTheSlotBack()
+    {
+        var run = Armed();
+
+        run.Feed(() =>
+        {
+            run.Machine.WithdrawArmedStart();
+            run.Machine.Cancel(codeStopsHere: false);
+        });
+
+        Assert.Equal(RunStatus.Canceled, run.State.Status);
+        Assert.Null(run.Armed);
+        Assert.Empty(run.State.Attempts);
+        Assert.True(run.Has<ReleaseSlot>());
+    }
+
+    [Fact]
+    public void Armed_CancelledJustAfterTheClockStartedIt_MeetsAnExecutingRun()
+    {
+        var run = Armed();
+        run.Advance(TimeSpan.FromMilliseconds(500));
+        run.ClockReachesMoment();
+
+        run.Feed(() =>
+        {
+            run.Machine.WithdrawArmedStart();
+            run.Machine.Cancel(codeStopsHere: true);
+        });
+
+        Assert.Equal(RunStatus.Canceled, run.State.Status);
+        var attempt = Assert.Single(run.State.Attempts);
+        Assert.Equal(AttemptStatus.Canceled, attempt.Status);
+        Assert.True(run.Has<ReleaseSlot>());
+    }
+
+    [Fact]
+    public void Armed_Rescheduled_TakesTheStartBack_AndItsSlot_ThenQueuesAtTheNewMoment()
+    {
+        var run = Armed();
+        var later = TimeSpan.FromSeconds(3);
+
+        var effects = run.Feed(() => run.Machine.Reschedule(run.Clock.GetUtcNow() + later));
+
+        Assert.Null(run.Armed);
+        Assert.False(run.Machine.IsArmed);
+        Assert.Equal(ReleaseSlot.Committed, effects[0]);
+        Assert.Equal(new SetTimer(RunTimer.Due, later), run.Single<SetTimer>());
+        QueuesTheOrdinaryWayAfter(run, later);
+    }
+
+    [Fact]
+    public void Armed_RescheduledAfterTheClockStartedIt_IsRefused_AsAnExecutingRun()
+    {
+        var run = Armed();
+        run.Advance(TimeSpan.FromMilliseconds(500));
+        run.ClockReachesMoment();
+
+        var error = Assert.Throws<InvalidRunOperationException>(() => run.Machine.Reschedule(run.Clock.GetUtcNow().AddMinutes(1)));
+
+        Assert.Equal(RunStatus.Executing, error.Status);
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+    }
+
+    [Fact]
+    public void Armed_TheClockSilentByTheBackstop_TakesTheStartBack_AndQueuesTheOrdinaryWay()
+    {
+        var run = Armed();
+
+        run.Advance(TimeSpan.FromMilliseconds(500) + RunMachine.AheadBackstop);
+        run.Feed(run.Machine.Resume);
+
+        Assert.Null(run.Armed);
+        Assert.Equal(RunStatus.Queued, run.State.Status);
+        Assert.Null(run.AskedTicket.NotBefore);
+
+        // The queue still holds its slot, so it grants it again at once.
+        run.Grant();
+        Assert.Equal(RunStatus.Executing, run.State.Status);
+        Assert.True(run.Has<StartExecution>());
+    }
+
+    [Fact]
+    public void Armed_TheAttemptsReportArrivingFirst_FindsTheStartRecorded()
+    {
+        var run = Armed();
+        run.Advance(TimeSpan.FromMilliseconds(500));
+        run.ClockReachesMoment();
+
+        // The grain records the start before any event: the report of a quick attempt may overtake the clock's notice.
+        run.Feed(run.Machine.SettleArmedStart);
+        run.Report(AttemptOutcomeKind.Succeeded);
+
+        Assert.Equal(RunStatus.Completed, run.State.Status);
+        Assert.Equal(AttemptStatus.Completed, Assert.Single(run.State.Attempts).Status);
+    }
+
+    [Fact]
+    public void Armed_TagsOrMetadataChanged_ArmsAgainWithThem()
+    {
+        var run = Armed();
+
+        run.Feed(() => run.Machine.TagsAdded(["late"]));
+
+        Assert.Contains("late", run.Single<ArmExecution>().Request.Tags);
+        Assert.Contains("late", run.Armed!.Request.Tags);
+        Assert.True(run.Machine.IsArmed);
+    }
+
+    [Fact]
+    public void Armed_ActivationGoingAway_TakesTheStartBack_AndLeavesTheRunForTheSupervisor()
+    {
+        var run = Armed();
+
+        run.Feed(() =>
+        {
+            run.Machine.WithdrawArmedStart();
+            run.Machine.Deactivating();
+        });
+
+        Assert.Null(run.Armed);
+        Assert.Equal(RunStatus.Delayed, run.State.Status);
+        Assert.Null(run.State.Owner);
+    }
+
+    /// <summary>A run delayed 2 s, granted half a second before its moment: its start is armed on the start clock.</summary>
+    private static MachineHarness Armed()
+    {
+        var run = new MachineHarness(new TriggerOptions { Delay = s_short });
+        run.Advance(s_short - TimeSpan.FromMilliseconds(500));
+        run.Grant();
+        Assert.True(run.Machine.IsArmed);
+        Assert.NotNull(run.Armed);
+        return run;
     }
 
     [Fact]
