@@ -117,9 +117,14 @@ internal sealed class StartClock(TimeProvider time, Action<IReadOnlyList<Attempt
         {
             // The timer is made in some run's grain turn: none of that turn's context (its request context, its span)
             // may flow into the executions the clock starts.
-            using (ExecutionContext.SuppressFlow())
+            var suppressed = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
+            try
             {
                 _timer = time.CreateTimer(static clock => ((StartClock)clock!).OnTimer(), this, due, Timeout.InfiniteTimeSpan);
+            }
+            finally
+            {
+                suppressed?.Undo();
             }
         }
         else

@@ -114,6 +114,19 @@ public sealed class StartClockTests : IDisposable
     }
 
     [Fact]
+    public void ArmedWhereContextFlowIsSuppressed_StillStarts()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            _clock.Arm(Request("run"), s_moment);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["run"], Started);
+    }
+
+    [Fact]
     public void Stopped_StartsNothing()
     {
         _clock.Arm(Request("run"), s_moment);
