@@ -28,10 +28,9 @@ internal sealed class GcPauses : EventListener
     private DateTime _suspendedAt;
     private (int Generation, int Type, int Reason)? _current;
     private long _promoted;
-    private long _gen1Size;
     private int _heaps;
 
-    public readonly record struct Collection(DateTime At, int Generation, string Kind, int Reason, TimeSpan Pause, long PromotedBytes, long Gen1Bytes, int Heaps);
+    public readonly record struct Collection(DateTime At, int Generation, string Kind, int Reason, TimeSpan Pause, long PromotedBytes, int Heaps);
 
     protected override void OnEventSourceCreated(EventSource source)
     {
@@ -54,7 +53,6 @@ internal sealed class GcPauses : EventListener
                 case HeapStats when e.Payload is { } p && e.PayloadNames is { } names:
                     _promoted = Convert.ToInt64(p[names.IndexOf("TotalPromotedSize0")], CultureInfo.InvariantCulture)
                         + Convert.ToInt64(p[names.IndexOf("TotalPromotedSize1")], CultureInfo.InvariantCulture);
-                    _gen1Size = Convert.ToInt64(p[names.IndexOf("GenerationSize1")], CultureInfo.InvariantCulture);
                     break;
                 case GlobalHeapHistory when e.Payload is { } p && e.PayloadNames is { } names && names.IndexOf("NumHeaps") is >= 0 and var at:
                     _heaps = Convert.ToInt32(p[at], CultureInfo.InvariantCulture);
@@ -67,7 +65,7 @@ internal sealed class GcPauses : EventListener
                     break;
                 case RestartEnd when _suspendedAt != default:
                     var (generation, type, reason) = _current ?? (-1, -1, -1);
-                    _collections.Add(new Collection(_suspendedAt, generation, type switch { 0 => "blocking", 1 => "background", 2 => "foreground", _ => "pause" }, reason, e.TimeStamp - _suspendedAt, _promoted, _gen1Size, _heaps));
+                    _collections.Add(new Collection(_suspendedAt, generation, type switch { 0 => "blocking", 1 => "background", 2 => "foreground", _ => "pause" }, reason, e.TimeStamp - _suspendedAt, _promoted, _heaps));
                     _promoted = 0;
                     _suspendedAt = default;
                     _current = null;

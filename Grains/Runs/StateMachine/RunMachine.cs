@@ -454,6 +454,7 @@ internal sealed class RunMachine
             // run was not told): take it back, or record the start.
             WithdrawArmedStart();
         }
+
         if (state.Status.IsFinal())
         {
             Emit(LetGo.Instance);
@@ -1200,10 +1201,10 @@ internal sealed class RunMachine
     private void Arm(DateTimeOffset grantedAt)
     {
         _armedGrant = grantedAt;
-        Emit(new ArmExecution(ArmedRequest(), State.WakeAt!.Value));
+        RefreshArmedStart();
     }
 
-    /// <summary>The run's tags or metadata changed while its start is armed: the clock starts the code with them.</summary>
+    /// <summary>Lists the armed start as the run is now: when it arms, and when its tags or metadata change while armed.</summary>
     private void RefreshArmedStart()
     {
         if (_armedGrant is not null)
